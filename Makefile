@@ -1,0 +1,46 @@
+# STAC Quicklook for QGIS
+# make test    set up (Debian packages, .venv) and run the whole test suite
+# make demo    run a real QGIS on a local demo catalog, click the button, save a screenshot
+# make bench   benchmarks against the seed approach, rio-tiler and the physical floor
+# make package dist/stac_quicklook_plugin-<version>.zip
+# make deploy  install the plugin into a QGIS profile (QGIS_PROFILE_DIR to override)
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PLUGIN := stac_quicklook_plugin
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
+
+.PHONY: setup test demo bench package deploy clean
+
+setup:
+	@scripts/setup.sh
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) -m demo.run_demo
+
+bench: setup
+	$(PY) -m benchmarks.run
+
+package:
+	@rm -rf build/package && mkdir -p build/package dist
+	@cp -r $(PLUGIN) build/package/
+	@cp metadata.txt build/package/$(PLUGIN)/
+	@mkdir -p build/package/$(PLUGIN)/resources && cp resources/icon.svg build/package/$(PLUGIN)/resources/
+	@find build/package -name '__pycache__' -prune -exec rm -rf {} +
+	@cd build/package && rm -f ../../dist/$(PLUGIN)-$(VERSION).zip && \
+	  /usr/bin/python3 -c "import shutil; shutil.make_archive('../../dist/$(PLUGIN)-$(VERSION)', 'zip', '.', '$(PLUGIN)')"
+	@echo "built dist/$(PLUGIN)-$(VERSION).zip"
+
+deploy: package
+	@mkdir -p "$(QGIS_PROFILE_DIR)/python/plugins"
+	@rm -rf "$(QGIS_PROFILE_DIR)/python/plugins/$(PLUGIN)"
+	@cd "$(QGIS_PROFILE_DIR)/python/plugins" && /usr/bin/python3 -m zipfile -e "$(CURDIR)/dist/$(PLUGIN)-$(VERSION).zip" .
+	@echo "installed into $(QGIS_PROFILE_DIR)/python/plugins/$(PLUGIN)"
+
+clean:
+	rm -rf build dist .pytest_cache .cache

@@ -1,0 +1,76 @@
+"""Typed request and result of a quicklook: what goes in the engine's front door and comes out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
+DEFAULT_COLLECTION = "sentinel-2-l2a"
+DEFAULT_WIDTH = 1024
+
+
+@dataclass
+class QuicklookRequest:
+    """Everything the engine needs; validated by ``validate_request`` before any request."""
+
+    bbox_wgs84: tuple[float, float, float, float]
+    stac_api: str = EARTH_SEARCH_V1
+    collection: str = DEFAULT_COLLECTION
+    datetime_range: Optional[str] = None  # RFC 3339 interval "start/end", open ends ".."; None = last 30 days
+    cloud_cover_max: float = 20.0
+    asset_key: Optional[str] = None  # None = automatic (visual, else RGB bands, else heuristic)
+    width: int = DEFAULT_WIDTH  # output width in pixels; the plugin passes the canvas width
+    dst_crs: Optional[str] = None  # output CRS (e.g. "EPSG:3857" or WKT); None = the best item's CRS
+    overview_level: Optional[int] = None  # explicit overview index override (seed parity)
+    max_items: int = 100  # bound on items looked at while paging
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers for the STAC API only
+    timeout: float = 20.0  # seconds per HTTP request
+    max_mosaic_items: int = 8  # bound on scenes read for one mosaic
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """What a user sees of one item used in the quicklook."""
+
+    id: str
+    collection: Optional[str]
+    datetime: Optional[str]
+    cloud_cover: Optional[float]
+
+
+@dataclass
+class Quicklook:
+    """The engine's result: a georeferenced array with its mask and provenance."""
+
+    array: np.ndarray  # (bands, rows, cols)
+    mask: np.ndarray  # (rows, cols) bool, True where a pixel is valid
+    crs: str  # WKT of the output CRS
+    crs_epsg: Optional[int]
+    transform: tuple[float, float, float, float, float, float]  # affine a, b, c, d, e, f (rasterio order)
+    bounds: tuple[float, float, float, float]  # left, bottom, right, top in ``crs``
+    items: list[ItemSummary]
+    asset_key: str  # the asset used, or "red,green,blue" when composed from bands
+    hrefs: list[str]  # redacted
+    strategy: str  # search strategy that produced the items: "query", "filter", "client"
+    nodata: Optional[float]
+    meta: dict[str, Any]  # seed keys: chosen_asset_key, href, vsi_href, item_id, plus the profile
+
+    @property
+    def count(self) -> int:
+        return int(self.array.shape[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.array.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.array.shape[2])
+
+    @property
+    def gdal_geotransform(self) -> tuple[float, float, float, float, float, float]:
+        a, b, c, d, e, f = self.transform
+        return (c, a, b, f, d, e)
