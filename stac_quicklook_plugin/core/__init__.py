@@ -1,0 +1,27 @@
+"""The quicklook engine: pure Python (requests, rasterio, numpy, matplotlib), no Qt, no qgis."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+
+
+def stream_stac_quicklook(stac_api: str, collection: str, datetime_range: str, bbox: Optional[list] = None,
+                          cloud_lt: float = 20, asset_key: Optional[str] = None, overview_level: int = 4
+                          ) -> tuple[Any, dict, Any]:
+    """The seed's signature: returns (arr, meta, fig) with arr (bands, rows, cols).
+
+    ``overview_level`` n reads at a decimation of 2**n (the seed's default 4 = 1/16). Without a bbox the
+    whole best scene is read; with one, only its window.
+    """
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+    from stac_quicklook_plugin.core.quicklook import quicklook, whole_scene_bbox
+    from stac_quicklook_plugin.core.render import figure
+
+    req = QuicklookRequest(bbox_wgs84=tuple(bbox) if bbox else (-180.0, -90.0, 180.0, 90.0), stac_api=stac_api,
+                           collection=collection, datetime_range=datetime_range, cloud_cover_max=cloud_lt,
+                           asset_key=asset_key, overview_level=overview_level, width=1024)
+    if bbox is None:
+        req = whole_scene_bbox(req)
+    ql = quicklook(req)
+    return ql.array, ql.meta, figure(ql)

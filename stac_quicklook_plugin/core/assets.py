@@ -1,0 +1,144 @@
+"""Which asset of an item makes the quicklook, and its href as a GDAL path."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import unquote, urljoin, urlsplit
+
+from stac_quicklook_plugin.core.errors import AssetError
+
+RGB_COMMON_NAMES = ("red", "green", "blue")
+RASTER_HINTS = ("image/tiff", "geotiff", "image/jp2", "image/vnd.stac.geotiff")
+
+
+@dataclass(frozen=True)
+class AssetChoice:
+    """The asset key(s) to read: one asset (``visual`` or any single one), or three bands as RGB."""
+
+    keys: tuple[str, ...]
+    kind: str  # "visual", "rgb" or "single"
+
+    @property
+    def label(self) -> str:
+        return ",".join(self.keys)
+
+
+def is_cog(asset: dict[str, Any]) -> bool:
+    media = str(asset.get("type") or "").lower()
+    href = str(asset.get("href") or "").lower().split("?")[0]
+    return "profile=cloud-optimized" in media or (
+        ("image/tiff" in media or media == "") and href.endswith((".tif", ".tiff")))
+
+
+def _is_raster(asset: dict[str, Any]) -> bool:
+    media = str(asset.get("type") or "").lower()
+    href = str(asset.get("href") or "").lower().split("?")[0]
+    return any(h in media for h in RASTER_HINTS) or href.endswith((".tif", ".tiff", ".jp2"))
+
+
+def seed_heuristic_score(key: str, asset: dict[str, Any]) -> int:
+    """The seed's scoring: cloud-optimized GeoTIFF data assets first. On its own it picks ``aot``
+    on a real Earth Search item (first COG data asset in key order), which is why it is the last resort."""
+    if not _is_raster(asset):
+        return -1
+    roles = asset.get("roles") or []
+    score = 0
+    if is_cog(asset):
+        score += 4
+    if "data" in roles or "visual" in roles:
+        score += 2
+    if "overview" in roles or "thumbnail" in roles:
+        score -= 3
+    return score
+
+
+def _common_name(asset: dict[str, Any]) -> Optional[str]:
+    for bands_key in ("eo:bands", "bands"):
+        bands = asset.get(bands_key)
+        if isinstance(bands, list) and len(bands) == 1 and isinstance(bands[0], dict):
+            name = bands[0].get("common_name") or bands[0].get("eo:common_name")
+            if name:
+                return str(name)
+    return None
+
+
+def _usable(assets: dict[str, Any], key: str) -> bool:
+    a = assets.get(key)
+    return isinstance(a, dict) and isinstance(a.get("href"), str) and bool(a["href"]) and is_cog(a)
+
+
+def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> AssetChoice:
+    """An explicit key wins; else ``visual``; else red/green/blue COGs as RGB; else the seed's heuristic."""
+    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    item_id = item.get("id")
+    if asset_key:
+        if asset_key not in assets:
+            raise AssetError(f"Item {item_id} has no asset '{asset_key}'. Its assets are: "
+                             f"{', '.join(sorted(assets)) or 'none'}. Choose one of them, or Auto.")
+        if not isinstance(assets[asset_key], dict) or not assets[asset_key].get("href"):
+            raise AssetError(f"Asset '{asset_key}' of item {item_id} has no href.")
+        return AssetChoice((asset_key,), "visual" if asset_key == "visual" else "single")
+    if _usable(assets, "visual"):
+        return AssetChoice(("visual",), "visual")
+    visual_role = [k for k, a in assets.items() if isinstance(a, dict) and "visual" in (a.get("roles") or [])
+                   and _usable(assets, k)]
+    if visual_role:
+        return AssetChoice((visual_role[0],), "visual")
+    rgb = _rgb_keys(assets)
+    if rgb:
+        return AssetChoice(rgb, "rgb")
+    key = seed_heuristic_choice(item)
+    if key is None:
+        raise AssetError(f"Item {item_id} has no raster asset a quicklook can read. Its assets are: "
+                         f"{', '.join(sorted(assets)) or 'none'}.")
+    return AssetChoice((key,), "single")
+
+
+def seed_heuristic_choice(item: dict[str, Any]) -> Optional[str]:
+    """The best-scoring asset key by the seed's heuristic alone (first in key order wins a tie)."""
+    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    scored = [(seed_heuristic_score(k, a), i, k) for i, (k, a) in enumerate(assets.items())
+              if isinstance(a, dict) and a.get("href")]
+    scored = [s for s in scored if s[0] >= 0]
+    return max(scored, key=lambda s: (s[0], -s[1]))[2] if scored else None
+
+
+def _rgb_keys(assets: dict[str, Any]) -> Optional[tuple[str, ...]]:
+    by_name: dict[str, str] = {}
+    for key, asset in assets.items():
+        if not isinstance(asset, dict) or not _usable(assets, key):
+            continue
+        name = _common_name(asset) or key.lower()
+        if name in RGB_COMMON_NAMES and name not in by_name:
+            by_name[name] = key
+    if all(n in by_name for n in RGB_COMMON_NAMES):
+        return tuple(by_name[n] for n in RGB_COMMON_NAMES)
+    return None
+
+
+def asset_href(item: dict[str, Any], key: str) -> str:
+    """The asset's href, made absolute against the item's self link when it is relative."""
+    href = str(item["assets"][key]["href"])
+    if urlsplit(href).scheme or href.startswith("/"):
+        return href
+    base = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict) and l.get("rel") == "self"),
+                None)
+    return urljoin(base, href) if base else href
+
+
+def to_gdal_path(href: str) -> str:
+    """http(s) -> /vsicurl/, s3:// -> /vsis3/, file:// -> local path, anything else unchanged."""
+    parts = urlsplit(href)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return "/vsicurl/" + href
+    if scheme == "s3":
+        return f"/vsis3/{parts.netloc}{parts.path}"
+    if scheme in ("gs", "gcs"):
+        return f"/vsigs/{parts.netloc}{parts.path}"
+    if scheme == "file":
+        return unquote(parts.path)
+    if scheme and len(scheme) > 1 and not href.startswith("/vsi"):
+        raise AssetError(f"Asset href {href!r} uses the scheme '{scheme}', which a quicklook cannot read. "
+                         "Supported: http(s)://, s3://, gs://, file:// and local paths.")
+    return href

@@ -1,0 +1,220 @@
+"""One HTTP session for STAC APIs: timeouts, bounded retries, size limits, redirects, errors a person can act on."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable, Optional
+from urllib.parse import urlsplit
+
+import requests
+
+from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError
+from stac_quicklook_plugin.core.redact import redact
+
+RETRY_STATUSES = (429, 502, 503, 504)
+MAX_RETRIES = 2
+MAX_RETRY_AFTER_S = 5.0  # a server may ask for minutes; a quicklook does not wait that long
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_REDIRECTS = 5
+SNIPPET_CHARS = 1000
+USER_AGENT = "stac-quicklook-qgis/0.1"
+
+
+def server_says(response: requests.Response, body: bytes | None = None) -> str:
+    """The server's answer, pretty-printed if JSON, truncated to about 1000 characters."""
+    raw = body if body is not None else response.content[:SNIPPET_CHARS * 4]
+    text = raw.decode("utf-8", errors="replace").strip()
+    try:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        pass
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS] + " [...]"
+    return redact(text) or "(empty body)"
+
+
+class HttpClient:
+    """A ``requests.Session`` that a quicklook uses for all its STAC API calls.
+
+    Extra ``headers`` (API keys, auth) go to the API's own host only, never across a redirect to
+    another host. ``is_cancelled`` is polled between attempts.
+    """
+
+    def __init__(self, headers: Optional[dict[str, str]] = None, timeout: float = 20.0,
+                 is_cancelled: Optional[Callable[[], bool]] = None,
+                 session: Optional[requests.Session] = None, proxies: Optional[dict[str, str]] = None):
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        if proxies:
+            self.session.proxies.update(proxies)
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+        self.is_cancelled = is_cancelled or (lambda: False)
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- public -----------------------------------------------------------------------------
+    def get_json(self, url: str, params: Optional[dict[str, Any]] = None) -> Any:
+        return self._request_json("GET", url, params=params)
+
+    def post_json(self, url: str, body: dict[str, Any]) -> Any:
+        return self._request_json("POST", url, body=body)
+
+    def request_json(self, method: str, url: str, body: Optional[dict[str, Any]] = None,
+                     params: Optional[dict[str, Any]] = None) -> Any:
+        return self._request_json(method.upper(), url, body=body, params=params)
+
+    # -- internals --------------------------------------------------------------------------
+    def _check_cancel(self) -> None:
+        if self.is_cancelled():
+            raise Cancelled("Cancelled while talking to the STAC API.")
+
+    def _request_json(self, method: str, url: str, body: Optional[dict] = None,
+                      params: Optional[dict] = None) -> Any:
+        response, content = self._send_with_retries(method, url, body, params)
+        shown_url = redact(response.url or url)
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise APIError(
+                f"{method} {shown_url} answered HTTP {response.status_code} with a body that is not JSON.\n"
+                f"Server says: {server_says(response, content[:SNIPPET_CHARS * 4])}\n"
+                "Check that the URL is the root of a STAC API (it should answer JSON).",
+                status=response.status_code, url=shown_url,
+                body=server_says(response, content[:SNIPPET_CHARS * 4])) from None
+
+    def _send_with_retries(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
+        attempt = 0
+        while True:
+            self._check_cancel()
+            response, content = self._send_following_redirects(method, url, body, params)
+            if response.status_code in RETRY_STATUSES and attempt < MAX_RETRIES:
+                attempt += 1
+                self._sleep_interruptibly(self._retry_delay(response, attempt))
+                continue
+            if response.status_code >= 400:
+                raise self._http_error(method, response, content)
+            return response, content
+
+    @staticmethod
+    def _retry_delay(response: requests.Response, attempt: int) -> float:
+        retry_after = response.headers.get("Retry-After", "")
+        try:
+            return min(float(retry_after), MAX_RETRY_AFTER_S)
+        except ValueError:
+            return min(0.5 * 2 ** (attempt - 1), MAX_RETRY_AFTER_S)
+
+    def _sleep_interruptibly(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self._check_cancel()
+            time.sleep(min(0.05, max(0.0, end - time.monotonic())))
+
+    def _send_following_redirects(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
+        origin = _origin(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            headers = {"Accept": "application/geo+json, application/json;q=0.9, */*;q=0.1"}
+            if _origin(url) == origin:
+                headers.update(self.headers)
+            response = self._send_once(method, url, headers, body, params)
+            if response.is_redirect and response.headers.get("Location"):
+                location = requests.compat.urljoin(response.url, response.headers["Location"])
+                response.close()
+                if response.status_code == 303:  # 307/308 (and in practice 301/302) keep the POST
+                    method, body = "GET", None
+                url, params = location, None
+                continue
+            content = self._read_bounded(response, method, url)
+            return response, content
+        raise APIError(f"{method} {redact(url)}: more than {MAX_REDIRECTS} redirects. "
+                       "Check the STAC API URL.", url=redact(url))
+
+    def _send_once(self, method: str, url: str, headers: dict, body: Optional[dict], params: Optional[dict]):
+        self.requests_made += 1
+        host = urlsplit(url).hostname or url
+        try:
+            return self.session.request(method, url, params=params, json=body, headers=headers,
+                                        timeout=(min(self.timeout, 10.0), self.timeout),
+                                        allow_redirects=False, stream=True)
+        except requests.exceptions.SSLError as exc:
+            raise NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
+                               "The server's certificate could not be verified. Check the URL, or your "
+                               "network's proxy/certificate settings.", url=redact(url)) from None
+        except requests.exceptions.ConnectTimeout:
+            raise NetworkError(f"Timed out connecting to {host} after {self.timeout:g} s. "
+                               "Check your network connection or proxy, or try again later.",
+                               url=redact(url)) from None
+        except requests.exceptions.ReadTimeout:
+            raise NetworkError(f"{host} did not answer within {self.timeout:g} s. The server may be "
+                               "overloaded: try again later, or a smaller area or date range.",
+                               url=redact(url)) from None
+        except requests.exceptions.ConnectionError as exc:
+            reason = _connection_reason(exc)
+            raise NetworkError(f"Could not connect to {host}: {reason}. Check the STAC API URL, "
+                               "your network connection and proxy settings.", url=redact(url)) from None
+        except requests.exceptions.RequestException as exc:
+            raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
+
+    def _read_bounded(self, response: requests.Response, method: str, url: str) -> bytes:
+        host = urlsplit(url).hostname or url
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            response.close()
+            raise APIError(f"{method} {redact(url)}: the answer is {int(declared) / 1e6:.0f} MB, more than "
+                           f"the {MAX_BODY_BYTES // 2**20} MB a quicklook accepts. The server may be "
+                           "misconfigured.", status=response.status_code, url=redact(url))
+        chunks, total = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                self._check_cancel()
+                total += len(chunk)
+                if total > MAX_BODY_BYTES:
+                    raise APIError(f"{method} {redact(url)}: the answer is larger than "
+                                   f"{MAX_BODY_BYTES // 2**20} MB; stopped reading. The server may be "
+                                   "misconfigured.", status=response.status_code, url=redact(url))
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise NetworkError(f"The connection to {host} broke while reading the answer "
+                               f"({_connection_reason(exc)}). Try again.", url=redact(url)) from None
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    @staticmethod
+    def _http_error(method: str, response: requests.Response, content: bytes) -> APIError:
+        shown_url = redact(response.url)
+        says = server_says(response, content[:SNIPPET_CHARS * 4])
+        hint = {
+            400: "The server rejected the search parameters.",
+            401: "The server needs credentials: set an authentication config for this STAC API.",
+            403: "Access denied: check your credentials or API key.",
+            404: "Not found: check the STAC API URL and the collection name.",
+            422: "The server could not process the search parameters.",
+            429: "Too many requests: wait a minute and try again.",
+        }.get(response.status_code,
+              "The server had a problem: try again later." if response.status_code >= 500 else "")
+        return APIError(f"{method} {shown_url} failed with HTTP {response.status_code}. {hint}\n"
+                        f"Server says: {says}", status=response.status_code, url=shown_url, body=says)
+
+
+def _origin(url: str) -> tuple[str, str, Optional[int]]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or ""), parts.port
+
+
+def _connection_reason(exc: Exception) -> str:
+    text = str(exc)
+    for needle, reason in (("Name or service not known", "the host name could not be resolved"),
+                           ("nodename nor servname", "the host name could not be resolved"),
+                           ("Temporary failure in name resolution", "the host name could not be resolved"),
+                           ("Failed to resolve", "the host name could not be resolved"),
+                           ("Connection refused", "connection refused"),
+                           ("Connection reset", "connection reset by the server"),
+                           ("IncompleteRead", "the answer was cut off"),
+                           ("RemoteDisconnected", "the server closed the connection"),
+                           ("timed out", "timed out")):
+        if needle in text:
+            return reason
+    return redact(text)[:300]

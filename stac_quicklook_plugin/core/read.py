@@ -1,0 +1,213 @@
+"""Window + overview reads with rasterio: only the pixels of the output grid, from the coarsest overview
+that still gives the requested width, with GDAL options that make COG streaming take few round trips."""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioError
+from rasterio.transform import Affine
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+
+from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
+from stac_quicklook_plugin.core.redact import redact
+
+# The seed's two options, then what makes COG streaming fast. A user's own environment wins.
+GDAL_DEFAULTS: dict[str, str] = {
+    "AWS_NO_SIGN_REQUEST": "YES",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff,.TIF,.TIFF",
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_VERSION": "2",
+    # One GET takes the header (IFDs and tile index of a 10980 px COG are a few KB).
+    "GDAL_INGESTED_BYTES_AT_OPEN": "32768",
+    "VSI_CACHE": "TRUE",
+    "VSI_CACHE_SIZE": str(64 * 1024 * 1024),
+    "CPL_VSIL_CURL_CHUNK_SIZE": str(256 * 1024),
+    "GDAL_HTTP_TIMEOUT": "30",
+    "GDAL_HTTP_CONNECTTIMEOUT": "10",
+    "GDAL_HTTP_MAX_RETRY": "2",
+    "GDAL_HTTP_RETRY_DELAY": "0.5",
+    # A trickling server is given up on instead of hanging a quicklook.
+    "GDAL_HTTP_LOW_SPEED_TIME": "15",
+    "GDAL_HTTP_LOW_SPEED_LIMIT": "1024",
+    "CPL_VSIL_CURL_USE_HEAD": "NO",
+    "GDAL_HTTP_USERAGENT": "stac-quicklook-qgis/0.1",
+}
+MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
+MAX_OUTPUT_PIXELS = 8192 * 8192
+
+
+def gdal_options(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """GDAL config options for one read: our defaults, minus what the user's environment sets."""
+    opts = {k: v for k, v in GDAL_DEFAULTS.items() if k not in os.environ}
+    for k, v in (extra or {}).items():
+        if k not in os.environ:
+            opts[k] = v
+    return opts
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The output grid: CRS, exact affine transform and size."""
+
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        left, top = self.transform.c, self.transform.f
+        return (left, top + self.transform.e * self.height, left + self.transform.a * self.width, top)
+
+
+def plan_grid(bbox_wgs84: tuple[float, float, float, float], dst_crs: Any, width: int) -> Grid:
+    """Square pixels covering the bbox (densified into ``dst_crs``), ``width`` pixels across."""
+    crs = CRS.from_user_input(dst_crs)
+    try:
+        left, bottom, right, top = transform_bounds(CRS.from_epsg(4326), crs, *bbox_wgs84, densify_pts=21)
+    except Exception as exc:  # pyproj/GDAL raise assorted errors for impossible transforms
+        raise BadInput(f"The bbox cannot be transformed into {crs.to_string()}: {exc}") from None
+    if not all(math.isfinite(v) for v in (left, bottom, right, top)) or right <= left or top <= bottom:
+        raise BadInput(f"The bbox {bbox_wgs84} has no valid extent in {crs.to_string()}.")
+    res = (right - left) / width
+    height = max(1, int(math.ceil((top - bottom) / res - 1e-9)))
+    if width * height > MAX_OUTPUT_PIXELS:
+        raise BadInput(f"The output would be {width} x {height} pixels; choose a smaller width.")
+    return Grid(crs, Affine(res, 0.0, left, 0.0, -res, top), width, height)
+
+
+@dataclass
+class ReadResult:
+    array: np.ndarray  # (bands, rows, cols)
+    valid: np.ndarray  # (rows, cols) bool
+    nodata: Optional[float]
+    dtype: str
+    overview_factor: int  # 1 = full resolution
+    profile: dict[str, Any]
+
+
+def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> CRS:
+    """The CRS of a raster (costs the header read, which the following read reuses from the cache)."""
+    with rasterio.Env(**gdal_options(options)):
+        try:
+            with rasterio.open(gdal_path) as src:
+                if src.crs is None:
+                    raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
+                return src.crs
+        except RasterioError as exc:
+            raise read_error(href, exc) from None
+
+
+def choose_overview(src_res: float, factors: list[int], target_res: float,
+                    overview_level: Optional[int] = None) -> Optional[int]:
+    """Index of the coarsest overview whose pixels are still no larger than ``target_res`` (None = full res).
+
+    ``overview_level`` overrides: level n means a decimation of 2**n (the seed's convention), mapped to
+    the overview with that factor or the nearest one below it.
+    """
+    if overview_level is not None:
+        wanted = 2 ** max(0, overview_level)
+        candidates = [i for i, f in enumerate(factors) if f <= wanted]
+        return candidates[-1] if candidates else None
+    best = None
+    for i, f in enumerate(factors):
+        if src_res * f <= target_res * 1.001:
+            best = i
+    return best
+
+
+def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling = Resampling.average,
+                 overview_level: Optional[int] = None, options: Optional[dict[str, str]] = None,
+                 is_cancelled: Callable[[], bool] = lambda: False, band_indexes: Optional[list[int]] = None
+                 ) -> ReadResult:
+    """All bands of one raster, resampled onto ``grid`` from the right overview; out-of-file pixels invalid."""
+    if is_cancelled():
+        raise Cancelled("Cancelled before reading.")
+    with rasterio.Env(**gdal_options(options)):
+        try:
+            with rasterio.open(gdal_path) as src:
+                _check_source(src, href)
+                left, bottom, right, top = transform_bounds(grid.crs, src.crs, *grid.bounds, densify_pts=21)
+                src_res = abs(src.transform.a)
+                target_res = (right - left) / grid.width
+                factors = src.overviews(1) or []
+                level = choose_overview(src_res, factors, target_res, overview_level)
+                factor = factors[level] if level is not None else 1
+                _check_cost(src, href, (left, bottom, right, top), factor)
+                profile = {k: (str(v) if k == "crs" else v) for k, v in src.profile.items()}
+                nodata = src.nodata
+            if is_cancelled():
+                raise Cancelled("Cancelled before reading.")
+            open_kwargs = {"overview_level": level} if level is not None else {}
+            with rasterio.open(gdal_path, **open_kwargs) as src:
+                indexes = band_indexes or list(src.indexes)
+                vrt_kwargs: dict[str, Any] = dict(crs=grid.crs, transform=grid.transform, width=grid.width,
+                                                  height=grid.height, resampling=resampling)
+                if nodata is not None:
+                    vrt_kwargs.update(src_nodata=nodata, nodata=nodata)
+                else:
+                    vrt_kwargs.update(add_alpha=True)
+                with WarpedVRT(src, **vrt_kwargs) as vrt:
+                    array = vrt.read(indexes)
+                    if nodata is not None:
+                        valid = (array != nodata).any(axis=0)
+                    else:
+                        valid = vrt.read(vrt.count) > 0
+        except RasterioError as exc:
+            raise read_error(href, exc) from None
+    return ReadResult(array, valid, nodata, str(array.dtype), int(factor), profile)
+
+
+def _check_source(src: Any, href: str) -> None:
+    if src.crs is None:
+        raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
+    if src.transform.is_identity:
+        raise ReadError(f"{redact(href)} has no georeferencing (no geotransform).")
+
+
+def _check_cost(src: Any, href: str, src_bounds: tuple[float, float, float, float], factor: int) -> None:
+    """Refuse reads that would decode far more pixels than a quicklook needs (no overviews, absurd sizes)."""
+    left, bottom, right, top = src_bounds
+    res_x, res_y = abs(src.transform.a) * factor, abs(src.transform.e) * factor
+    cols = min(src.width / factor, max(0.0, (right - left) / res_x))
+    rows = min(src.height / factor, max(0.0, (top - bottom) / res_y))
+    if cols * rows > MAX_SOURCE_PIXELS:
+        raise ReadError(
+            f"{redact(href)} would need {cols * rows / 1e6:.0f} million pixels decoded for this view "
+            f"({src.width} x {src.height} px, {'no overviews' if factor == 1 else f'best overview 1/{factor}'}). "
+            "Zoom in, or use an asset with overviews (a Cloud-Optimized GeoTIFF).")
+
+
+_HTTP_CODE = re.compile(r"HTTP response code:\s*(\d+)")
+
+
+def read_error(href: str, exc: Exception) -> ReadError:
+    """A ReadError that says what went wrong with the file, in words a person can act on."""
+    text = redact(exc)
+    shown = redact(href)
+    m = _HTTP_CODE.search(text)
+    if m:
+        code = int(m.group(1))
+        hint = {403: "access denied (the file may need signing or credentials)",
+                404: "the file does not exist (the catalog may be out of date)",
+                409: "the storage account refuses anonymous access (the href needs a signed token)"}.get(
+            code, "the server failed; try again later" if code >= 500 else "the request was refused")
+        return ReadError(f"Could not read {shown}: HTTP {code}, {hint}.\nGDAL says: {text[:500]}")
+    if "not recognized as a supported file format" in text or "not a TIFF" in text.lower():
+        return ReadError(f"{shown} is not a readable GeoTIFF (the server may have sent an HTML page or an "
+                         f"error instead of the image).\nGDAL says: {text[:500]}")
+    if "Range downloading not supported" in text:
+        return ReadError(f"The server of {shown} does not support HTTP range requests, so the file cannot be "
+                         "streamed; a quicklook will not download whole files.")
+    return ReadError(f"Could not read {shown}.\nGDAL says: {text[:500]}")

@@ -1,0 +1,80 @@
+"""Rendering and export: display RGB, colormaps for single bands (SCL palette), GeoTIFF and PNG files."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from stac_quicklook_plugin.core.compose import to_display_uint8
+from stac_quicklook_plugin.core.models import Quicklook
+
+# Sentinel-2 L2A scene classification classes 0..11 (ESA's usual palette).
+SCL_COLORS = ["#000000", "#ff0000", "#2f2f2f", "#643200", "#00a000", "#ffe65a", "#0000ff",
+              "#808080", "#c0c0c0", "#ffffff", "#64c8ff", "#ff96ff"]
+
+
+def display_array(ql: Quicklook) -> np.ndarray:
+    """(rows, cols, 3) uint8 for RGB results, or (rows, cols) float with NaN nodata for single bands."""
+    if ql.count >= 3:
+        rgb = to_display_uint8(ql.array[:3], ql.mask)
+        return np.moveaxis(rgb, 0, -1)
+    band = ql.array[0].astype("float64")
+    band[~ql.mask] = np.nan
+    return band
+
+
+def figure(ql: Quicklook, title: Optional[str] = None) -> Any:
+    """A matplotlib Figure (no pyplot state, safe off the main thread), titled "collection • asset • item"."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure
+
+    aspect = ql.height / max(1, ql.width)
+    fig = Figure(figsize=(8, max(2.0, 8 * aspect) + 0.6), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    left, bottom, right, top = ql.bounds
+    data = display_array(ql)
+    if data.ndim == 3:
+        alpha = (ql.mask * 255).astype(np.uint8)[..., None]
+        ax.imshow(np.concatenate([data, alpha], axis=-1), extent=(left, right, bottom, top))
+    elif ql.asset_key.lower() == "scl":
+        cmap = ListedColormap(SCL_COLORS)
+        ax.imshow(data, cmap=cmap, norm=BoundaryNorm(np.arange(-0.5, 12.5, 1), cmap.N),
+                  extent=(left, right, bottom, top), interpolation="nearest")
+    else:
+        lo, hi = (np.nanpercentile(data, [2, 98]) if np.isfinite(data).any() else (0, 1))
+        ax.imshow(data, cmap="viridis", vmin=lo, vmax=hi, extent=(left, right, bottom, top))
+    item = ql.meta.get("item_id", ql.items[0].id if ql.items else "")
+    ax.set_title(title or f"{ql.meta.get('collection', '')} • {ql.asset_key} • {item}", fontsize=10)
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def write_png(ql: Quicklook, path: Path | str) -> Path:
+    path = Path(path)
+    figure(ql).savefig(path)
+    return path
+
+
+def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
+    """A georeferenced, DEFLATE-compressed GeoTIFF with the nodata value (or an internal mask)."""
+    import rasterio
+    from rasterio.transform import Affine
+
+    path = Path(path)
+    profile = dict(driver="GTiff", width=ql.width, height=ql.height, count=ql.count, dtype=ql.array.dtype.name,
+                   crs=ql.crs, transform=Affine(*ql.transform), compress="deflate", tiled=ql.width >= 256
+                   and ql.height >= 256)
+    if ql.nodata is not None:
+        profile["nodata"] = ql.nodata
+    if ql.count == 3 and ql.array.dtype == np.uint8:
+        profile["photometric"] = "RGB"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK="YES"):
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(ql.array)
+            if ql.nodata is None:
+                dst.write_mask((ql.mask * 255).astype(np.uint8))
+            dst.update_tags(STAC_ITEMS=",".join(i.id for i in ql.items), STAC_ASSET=ql.asset_key,
+                            STAC_STRATEGY=ql.strategy)
+    return path

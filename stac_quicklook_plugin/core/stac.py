@@ -1,0 +1,356 @@
+"""STAC API client: landing/conformance, a cloud-cover search that works on every real server, paging.
+
+Real servers ignore filters they do not support (Earth Search ignores CQL2 ``filter``) or answer them
+with zero features, so the cloud limit is always checked on the returned items, and an empty answer
+to a server-side filter falls through to the next way of searching.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import quote
+
+from stac_quicklook_plugin.core.errors import APIError, NothingFound
+from stac_quicklook_plugin.core.http import HttpClient
+from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
+
+CONFORMANCE_TTL_S = 3600.0
+MAX_PAGES = 10
+PAGE_LIMIT_SORTED = 50  # server sorts by cloud cover: the first page holds the best scenes
+PAGE_LIMIT_UNSORTED = 100
+FALL_THROUGH_STATUSES = (400, 405, 422, 501)
+
+QUERY = "query"
+FILTER = "filter"
+CLIENT = "client"
+
+_cache_lock = threading.Lock()
+_api_cache: dict[str, tuple[float, "ApiInfo"]] = {}
+
+
+@dataclass(frozen=True)
+class ApiInfo:
+    """What the landing page says about an API: its search URL and which search features it declares."""
+
+    url: str
+    search_url: str
+    conforms_to: Optional[frozenset[str]]  # None when the server does not say
+
+    def declares(self, suffix: str) -> bool:
+        return bool(self.conforms_to) and any(c.rstrip("/").endswith(suffix) for c in self.conforms_to)
+
+    @property
+    def has_query(self) -> bool:
+        return self.declares("item-search#query")
+
+    @property
+    def has_filter(self) -> bool:
+        return self.declares("item-search#filter") or self.declares("cql2-json")
+
+    @property
+    def has_sort(self) -> bool:
+        return self.declares("item-search#sort")
+
+    def strategies(self) -> list[str]:
+        """Which server-side cloud filters to try, best first; ``client`` (no server filter) is last."""
+        if self.conforms_to is None:  # the server does not say: try query, it is the most widely supported
+            return [QUERY, CLIENT]
+        out = []
+        if self.has_query:
+            out.append(QUERY)
+        if self.has_filter:
+            out.append(FILTER)
+        out.append(CLIENT)
+        return out
+
+
+@dataclass
+class SearchOutcome:
+    """The items that pass the cloud limit, best first, and how they were found."""
+
+    items: list[dict[str, Any]]
+    strategy: str
+    looked_at: int = 0
+    over_limit: int = 0
+    least_cloudy_over_limit: Optional[float] = None
+    notes: list[str] = field(default_factory=list)
+
+
+def api_root(url: str) -> str:
+    return url.rstrip("/")
+
+
+def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> ApiInfo:
+    """Landing page (and /conformance if the landing page has no ``conformsTo``), cached per API URL."""
+    root = api_root(api_url)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _api_cache.get(root)
+        if hit and not refresh and now - hit[0] < CONFORMANCE_TTL_S:
+            return hit[1]
+    landing = client.get_json(root + "/")
+    if not isinstance(landing, dict):
+        raise APIError(f"{root}/ did not answer a STAC landing page (a JSON object). "
+                       "Check that the URL is the root of a STAC API.", url=root)
+    conforms = landing.get("conformsTo")
+    if not isinstance(conforms, list):
+        try:
+            doc = client.get_json(root + "/conformance")
+            conforms = doc.get("conformsTo") if isinstance(doc, dict) else None
+        except APIError:
+            conforms = None
+    search_url = root + "/search"
+    for link in landing.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "search" and isinstance(link.get("href"), str) \
+                and link.get("method", "POST").upper() in ("POST", "GET"):
+            search_url = link["href"]
+            if link.get("method", "").upper() == "POST":
+                break
+    info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None)
+    with _cache_lock:
+        _api_cache[root] = (now, info)
+    return info
+
+
+def clear_api_cache() -> None:
+    with _cache_lock:
+        _api_cache.clear()
+
+
+def cloud_cover(item: dict[str, Any]) -> Optional[float]:
+    """``eo:cloud_cover`` as a float, or None when missing or not a number (some servers send strings)."""
+    value = (item.get("properties") or {}).get("eo:cloud_cover")
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0.0 <= number <= 100.0 else None
+
+
+def item_time(item: dict[str, Any]) -> float:
+    props = item.get("properties") or {}
+    text = props.get("datetime") or props.get("start_datetime") or ""
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def item_date(item: dict[str, Any]) -> str:
+    props = item.get("properties") or {}
+    return str(props.get("datetime") or props.get("start_datetime") or "")[:10]
+
+
+def summarize(item: dict[str, Any]) -> ItemSummary:
+    props = item.get("properties") or {}
+    return ItemSummary(id=str(item.get("id")), collection=item.get("collection"),
+                       datetime=props.get("datetime") or props.get("start_datetime"),
+                       cloud_cover=cloud_cover(item))
+
+
+def best_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Least cloudy first, ties broken by newest; unknown cloud cover last."""
+    return sorted(items, key=lambda it: (cloud_cover(it) is None, cloud_cover(it) or 0.0, -item_time(it)))
+
+
+def search_body(req: QuicklookRequest, strategy: str, sort: bool, limit: int) -> dict[str, Any]:
+    body: dict[str, Any] = {"collections": [req.collection], "bbox": list(req.bbox_wgs84),
+                            "datetime": req.datetime_range, "limit": limit}
+    if strategy == QUERY:
+        body["query"] = {"eo:cloud_cover": {"lte": req.cloud_cover_max}}
+    elif strategy == FILTER:
+        body["filter-lang"] = "cql2-json"
+        body["filter"] = {"op": "<=", "args": [{"property": "eo:cloud_cover"}, req.cloud_cover_max]}
+    if sort:
+        body["sortby"] = [{"field": "properties.eo:cloud_cover", "direction": "asc"},
+                          {"field": "properties.datetime", "direction": "desc"}]
+    return body
+
+
+def _as_get_params(body: dict[str, Any]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for key, value in body.items():
+        if key == "bbox":
+            params[key] = ",".join(f"{v:g}" for v in value)
+        elif key == "collections":
+            params[key] = ",".join(value)
+        elif key == "sortby":
+            params[key] = ",".join(("-" if s["direction"] == "desc" else "") + s["field"] for s in value)
+        elif isinstance(value, (dict, list)):
+            params[key] = json.dumps(value)
+        else:
+            params[key] = str(value)
+    return params
+
+
+def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_items: int,
+               is_cancelled: Callable[[], bool]) -> Iterator[list[dict[str, Any]]]:
+    """Pages of features, following GET and Earth-Search-style POST ``next`` links, bounded and loop-safe."""
+    method, url, page_body, params = "POST", search_url, body, None
+    seen: set[str] = set()
+    total = 0
+    for _ in range(MAX_PAGES):
+        key = json.dumps([method, url, page_body, params], sort_keys=True, default=str)
+        if key in seen:
+            return
+        seen.add(key)
+        try:
+            data = client.request_json(method, url, body=page_body if method == "POST" else None, params=params)
+        except APIError as exc:
+            if method == "POST" and exc.status == 405 and total == 0:  # a GET-only API
+                method, params, page_body = "GET", _as_get_params(body), None
+                continue
+            raise
+        features = _features(data, url)
+        yield features
+        total += len(features)
+        if not features or total >= max_items or is_cancelled():
+            return
+        nxt = next((l for l in data.get("links") or [] if isinstance(l, dict) and l.get("rel") == "next"
+                    and isinstance(l.get("href"), str)), None)
+        if nxt is None:
+            return
+        url = nxt["href"]
+        method = str(nxt.get("method") or "GET").upper()
+        if method == "POST":
+            nb = nxt.get("body") if isinstance(nxt.get("body"), dict) else {}
+            page_body = {**(page_body or body), **nb} if nxt.get("merge") else (nb or page_body or body)
+            params = None
+        else:
+            page_body, params = None, None
+
+
+def _features(data: Any, url: str) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        kind = type(data).__name__ if not isinstance(data, dict) else "a JSON object without 'features'"
+        raise APIError(f"The search at {url} did not answer a GeoJSON FeatureCollection (got {kind}). "
+                       "Check that the URL is a STAC API with item search.", url=url)
+    return [f for f in data["features"] if isinstance(f, dict) and f.get("id") is not None]
+
+
+def search_items(client: HttpClient, req: QuicklookRequest,
+                 is_cancelled: Callable[[], bool] = lambda: False,
+                 progress: Callable[[str], None] = lambda msg: None) -> SearchOutcome:
+    """Items over the bbox and dates that pass the cloud limit, best first. Raises NothingFound."""
+    info = get_api_info(client, req.stac_api)
+    notes: list[str] = []
+    looked_at = over = 0
+    least_over: Optional[float] = None
+    for strategy in info.strategies():
+        sort = info.has_sort
+        limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
+        progress(f"Searching {info.url} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
+        try:
+            found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled)
+        except APIError as exc:
+            if exc.status in FALL_THROUGH_STATUSES and sort:
+                try:  # some servers reject sortby, not the filter
+                    found = _collect(client, info, search_body(req, strategy, False, limit), req.max_items,
+                                     is_cancelled)
+                except APIError as exc2:
+                    if exc2.status in FALL_THROUGH_STATUSES and strategy != CLIENT:
+                        notes.append(f"{strategy}: rejected (HTTP {exc2.status})")
+                        continue
+                    raise
+            elif exc.status in FALL_THROUGH_STATUSES and strategy != CLIENT:
+                notes.append(f"{strategy}: rejected (HTTP {exc.status})")
+                continue
+            else:
+                raise
+        looked_at += len(found)
+        passing = []
+        for item in found:
+            cc = cloud_cover(item)
+            if cc is not None and cc <= req.cloud_cover_max or (cc is None and req.cloud_cover_max >= 100):
+                passing.append(item)
+            elif cc is not None:
+                over += 1
+                least_over = cc if least_over is None else min(least_over, cc)
+        if passing:
+            return SearchOutcome(best_first(passing), strategy, looked_at, over, least_over, notes)
+        notes.append(f"{strategy}: {len(found)} item(s), none within the cloud limit")
+    raise NothingFound(nothing_found_message(req, looked_at, over, least_over))
+
+
+def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
+             is_cancelled: Callable[[], bool]) -> list[dict[str, Any]]:
+    items: dict[str, dict[str, Any]] = {}
+    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled):
+        for item in page:
+            items.setdefault(str(item["id"]), item)
+        if len(items) >= max_items:
+            break
+    return list(items.values())[:max_items]
+
+
+def nothing_found_message(req: QuicklookRequest, looked_at: int, over: int, least_over: Optional[float]) -> str:
+    w, s, e, n = req.bbox_wgs84
+    text = (f"No scene of collection '{req.collection}' between {req.datetime_range.replace('/', ' and ')} "
+            f"over bbox ({w:.4f}, {s:.4f}, {e:.4f}, {n:.4f}) has cloud cover <= {req.cloud_cover_max:g} %.")
+    if over:
+        text += (f" {over} scene(s) were found, all cloudier (least cloudy: {least_over:.1f} %): "
+                 "raise the cloud limit.")
+    else:
+        text += " Try a longer date range, a higher cloud limit, or check that the collection covers this area."
+    return text
+
+
+def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The item with its assets: as found, or fetched whole (self link, else /collections/{c}/items/{id})."""
+    if isinstance(item.get("assets"), dict) and item["assets"]:
+        return item
+    urls = [l["href"] for l in item.get("links") or []
+            if isinstance(l, dict) and l.get("rel") == "self" and isinstance(l.get("href"), str)]
+    if item.get("collection"):
+        urls.append(f"{api_root(api_url)}/collections/{quote(str(item['collection']))}/items/{quote(str(item['id']))}")
+    last: Optional[APIError] = None
+    for url in urls:
+        try:
+            full = client.get_json(url)
+        except APIError as exc:
+            last = exc
+            continue
+        if isinstance(full, dict) and isinstance(full.get("assets"), dict) and full["assets"]:
+            return full
+    if last is not None:
+        raise last
+    raise APIError(f"Item {item.get('id')} has no assets, and the full item could not be fetched.")
+
+
+def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict[str, str]] = None
+                     ) -> list[tuple[str, str]]:
+    """(id, title) of the API's collections, following up to a few ``next`` pages."""
+    client = HttpClient(headers=headers, timeout=timeout)
+    try:
+        out: list[tuple[str, str]] = []
+        url: Optional[str] = api_root(api_url) + "/collections"
+        for _ in range(5):
+            data = client.get_json(url)
+            for c in (data.get("collections") or []) if isinstance(data, dict) else []:
+                if isinstance(c, dict) and c.get("id"):
+                    out.append((str(c["id"]), str(c.get("title") or c["id"])))
+            url = next((l.get("href") for l in (data.get("links") or []) if isinstance(l, dict)
+                        and l.get("rel") == "next"), None) if isinstance(data, dict) else None
+            if not url:
+                break
+        return out
+    finally:
+        client.close()
+
+
+def collection_item_assets(api_url: str, collection: str, timeout: float = 10.0,
+                           headers: Optional[dict[str, str]] = None) -> list[str]:
+    """Asset keys the collection declares in ``item_assets`` (empty when it declares none)."""
+    client = HttpClient(headers=headers, timeout=timeout)
+    try:
+        data = client.get_json(f"{api_root(api_url)}/collections/{quote(collection)}")
+    finally:
+        client.close()
+    assets = data.get("item_assets") if isinstance(data, dict) else None
+    return list(assets) if isinstance(assets, dict) else []

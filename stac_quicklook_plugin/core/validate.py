@@ -1,0 +1,119 @@
+"""Check and normalise a request before any request is sent: bad input gets a clear BadInput."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+from urllib.parse import urlsplit
+
+from stac_quicklook_plugin.core.errors import BadInput
+from stac_quicklook_plugin.core.models import QuicklookRequest
+
+MIN_WIDTH, MAX_WIDTH = 16, 8192
+DEFAULT_DAYS = 30
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def validate_bbox(bbox: object) -> tuple[float, float, float, float]:
+    try:
+        values = [float(v) for v in bbox]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise BadInput(f"The bbox must be four numbers W S E N in degrees, got {bbox!r}.") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise BadInput(f"The bbox must be four finite numbers W S E N in degrees, got {bbox!r}.")
+    w, s, e, n = values
+    if not (-180 <= w <= 180 and -180 <= e <= 180):
+        raise BadInput(f"Longitudes must be between -180 and 180 (got W={w:g}, E={e:g}).")
+    if not (-90 <= s <= 90 and -90 <= n <= 90):
+        raise BadInput(f"Latitudes must be between -90 and 90 (got S={s:g}, N={n:g}).")
+    if s >= n:
+        raise BadInput(f"The bbox's south ({s:g}) must be less than its north ({n:g}).")
+    if w > e:
+        raise BadInput(f"The bbox crosses the antimeridian (W={w:g} > E={e:g}). A quicklook covers one side "
+                       "of 180°: make two quicklooks, one on each side.")
+    if w == e:
+        raise BadInput("The bbox is empty (W equals E).")
+    return (w, s, e, n)
+
+
+def _parse_instant(text: str, end: bool) -> datetime:
+    text = text.strip()
+    if _DATE_ONLY.match(text):
+        d = date.fromisoformat(text)
+        t = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        return t + timedelta(days=1, seconds=-1) if end else t
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"Cannot read the date {text!r}: use YYYY-MM-DD or RFC 3339 "
+                       "(2024-07-01T00:00:00Z).") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _fmt(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalize_datetime(value: Optional[str], today: Optional[date] = None) -> str:
+    """An RFC 3339 interval "start/end" (open ends ".."); None means the last 30 days."""
+    if value is None or not str(value).strip():
+        today = today or datetime.now(timezone.utc).date()
+        start = datetime(today.year, today.month, today.day, tzinfo=timezone.utc) - timedelta(days=DEFAULT_DAYS)
+        end = datetime(today.year, today.month, today.day, 23, 59, 59, tzinfo=timezone.utc)
+        return f"{_fmt(start)}/{_fmt(end)}"
+    text = str(value).strip()
+    if "/" not in text:
+        return f"{_fmt(_parse_instant(text, False))}/{_fmt(_parse_instant(text, True))}" if _DATE_ONLY.match(text) \
+            else _fmt(_parse_instant(text, False))
+    first, _, second = text.partition("/")
+    first, second = first.strip(), second.strip()
+    open_start, open_end = first in ("", ".."), second in ("", "..")
+    if open_start and open_end:
+        raise BadInput("The date range is open at both ends: give a start or an end date.")
+    start = None if open_start else _parse_instant(first, False)
+    end = None if open_end else _parse_instant(second, True)
+    if start and end and start > end:
+        raise BadInput(f"The start date ({first}) is after the end date ({second}): swap them.")
+    return f"{_fmt(start) if start else '..'}/{_fmt(end) if end else '..'}"
+
+
+def validate_url(url: object) -> str:
+    text = str(url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"The STAC API URL must start with http:// or https:// and name a host, got {text!r}.")
+    return text.rstrip("/")
+
+
+def validate_request(req: QuicklookRequest) -> QuicklookRequest:
+    """A checked copy of the request with defaults filled in; raises BadInput before any request."""
+    bbox = validate_bbox(req.bbox_wgs84)
+    url = validate_url(req.stac_api)
+    collection = str(req.collection or "").strip()
+    if not collection or "/" in collection:
+        raise BadInput(f"The collection name {req.collection!r} is not valid.")
+    try:
+        cloud = float(req.cloud_cover_max)
+    except (TypeError, ValueError):
+        raise BadInput(f"The cloud limit must be a number from 0 to 100, got {req.cloud_cover_max!r}.") from None
+    if not (0 <= cloud <= 100):
+        raise BadInput(f"The cloud limit must be from 0 to 100 %, got {cloud:g}.")
+    if not isinstance(req.width, int) or isinstance(req.width, bool) or not (MIN_WIDTH <= req.width <= MAX_WIDTH):
+        raise BadInput(f"The output width must be a whole number from {MIN_WIDTH} to {MAX_WIDTH} pixels, "
+                       f"got {req.width!r}.")
+    if req.overview_level is not None and not (0 <= int(req.overview_level) <= 12):
+        raise BadInput(f"The overview level must be from 0 to 12, got {req.overview_level!r}.")
+    if req.dst_crs is not None:
+        from rasterio.crs import CRS
+        from rasterio.errors import CRSError
+        try:
+            CRS.from_user_input(req.dst_crs)
+        except (CRSError, ValueError, TypeError):
+            raise BadInput(f"The output CRS {req.dst_crs!r} is not a CRS GDAL knows "
+                           "(use e.g. EPSG:3857 or WKT).") from None
+    if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:
+        raise BadInput("timeout, max_items and max_mosaic_items must be positive.")
+    return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
+                   datetime_range=normalize_datetime(req.datetime_range))

@@ -1,0 +1,64 @@
+"""Bad input is refused before any request, with a message that says what to change."""
+from datetime import date
+
+import pytest
+
+from stac_quicklook_plugin.core.errors import BadInput
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.validate import normalize_datetime, validate_request
+
+GOOD = dict(bbox_wgs84=(-105.9, 40.1, -105.3, 40.6), stac_api="http://127.0.0.1:1/", datetime_range="2024-07-01/2024-08-31")
+
+
+def req(**kw):
+    return QuicklookRequest(**{**GOOD, **kw})
+
+
+def test_good_request_is_normalised():
+    r = validate_request(req())
+    assert r.stac_api == "http://127.0.0.1:1"
+    assert r.datetime_range == "2024-07-01T00:00:00Z/2024-08-31T23:59:59Z"
+
+
+@pytest.mark.parametrize("bbox,words", [
+    ((-200, 40, -105, 41), "Longitudes"),
+    ((-105, -95, -104, 41), "Latitudes"),
+    ((-105, 41, -104, 40), "south"),
+    ((-105, 41, -104, 41), "south"),
+    ((170, -10, -170, 10), "antimeridian"),
+    ((10, 10, 10, 11), "empty"),
+    ((1, 2, 3), "four"),
+    (("a", 2, 3, 4), "four numbers"),
+    ((float("nan"), 2, 3, 4), "finite"),
+])
+def test_bad_bbox(bbox, words):
+    with pytest.raises(BadInput, match=words):
+        validate_request(req(bbox_wgs84=bbox))
+
+
+@pytest.mark.parametrize("kw,words", [
+    ({"cloud_cover_max": -1}, "0 to 100"),
+    ({"cloud_cover_max": 101}, "0 to 100"),
+    ({"width": 15}, "16 to 8192"),
+    ({"width": 8193}, "16 to 8192"),
+    ({"stac_api": "file:///etc/passwd"}, "http"),
+    ({"stac_api": "javascript:alert(1)"}, "http"),
+    ({"stac_api": "earth-search.aws.element84.com/v1"}, "http"),
+    ({"datetime_range": "2024-08-31/2024-07-01"}, "after the end"),
+    ({"datetime_range": "yesterday"}, "Cannot read the date"),
+    ({"datetime_range": "../.."}, "open at both ends"),
+    ({"collection": ""}, "collection"),
+    ({"dst_crs": "EPSG:999999"}, "not a CRS"),
+])
+def test_bad_parameters(kw, words):
+    with pytest.raises(BadInput, match=words):
+        validate_request(req(**kw))
+
+
+def test_datetime_forms():
+    assert normalize_datetime("2024-07-01/..") == "2024-07-01T00:00:00Z/.."
+    assert normalize_datetime("../2024-07-01") == "../2024-07-01T23:59:59Z"
+    assert normalize_datetime("2024-07-01") == "2024-07-01T00:00:00Z/2024-07-01T23:59:59Z"
+    assert normalize_datetime("2024-07-01T10:00:00+02:00/2024-07-02T00:00:00Z") == \
+        "2024-07-01T08:00:00Z/2024-07-02T00:00:00Z"
+    assert normalize_datetime(None, today=date(2026, 11, 24)) == "2026-10-25T00:00:00Z/2026-11-24T23:59:59Z"
