@@ -1,0 +1,1 @@
+"""The QGIS side of the plugin, kept thin: dock, task, layer, settings."""

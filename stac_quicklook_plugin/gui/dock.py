@@ -1,0 +1,353 @@
+"""The dock: search settings (saved as they change), Quicklook/Cancel, a status line, this session's quicklooks.
+
+The dock owns no engine logic. It writes every control straight into ``gui.settings`` so the toolbar
+click and the dock button read the same values, and it fills the collection and asset lists from the
+STAC API in background tasks.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Callable, Optional
+
+from qgis.core import QgsApplication
+from qgis.gui import QgsDateEdit
+from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.task import CatalogTask
+
+DOCK_OBJECT_NAME = "StacQuicklookDock"
+RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
+
+
+class QuicklookDock(QDockWidget):
+    """Settings and session history for STAC Quicklook."""
+
+    quicklookRequested = pyqtSignal()
+    cancelRequested = pyqtSignal()
+    layerActivated = pyqtSignal(str)  # layer id of a history row the user double-clicked
+
+    _showing_dates = False  # True while the dock itself sets the date edits (not a user choice)
+
+    def __init__(self, parent: Optional[QWidget] = None,
+                 catalog_functions: Optional[Callable[[], Any]] = None):
+        super().__init__(tr("STAC Quicklook"), parent)
+        self.setObjectName(DOCK_OBJECT_NAME)
+        self.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea)
+        # Returns the engine's (list_collections, collection_item_assets), or raises ImportError.
+        self._catalog_functions = catalog_functions or _engine_catalog_functions
+        self._tasks: dict[str, Optional[CatalogTask]] = {"collections": None, "assets": None}
+        self._loaded_for = {"collections": None, "assets": None}
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.refresh_catalog)
+        self._build()
+        self._load_settings()
+        self._connect()
+
+    # ----- layout -----
+
+    def _build(self) -> None:
+        body = QWidget(self)
+        outer = QVBoxLayout(body)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+
+        self.api_combo = QComboBox(body)
+        self.api_combo.setEditable(True)
+        self.api_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.api_combo.setToolTip(tr("STAC API root URL (the landing page that links to /search)"))
+        form.addRow(tr("STAC API"), self.api_combo)
+
+        self.collection_combo = QComboBox(body)
+        self.collection_combo.setEditable(True)
+        self.collection_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.collection_combo.setToolTip(tr("Collection id; the list is read from the API's /collections"))
+        form.addRow(tr("Collection"), self.collection_combo)
+
+        self.date_from = QgsDateEdit(body)
+        self.date_to = QgsDateEdit(body)
+        for edit in (self.date_from, self.date_to):
+            edit.setAllowNull(False)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.last_30_days_button = QToolButton(body)
+        self.last_30_days_button.setText(tr("Last 30 days"))
+        self.last_30_days_button.setToolTip(tr("Search the 30 days up to today, whenever you click"))
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_from, 1)
+        dates.addWidget(QLabel("–", body))
+        dates.addWidget(self.date_to, 1)
+        dates.addWidget(self.last_30_days_button)
+        form.addRow(tr("Dates"), dates)
+
+        self.cloud_spin = QDoubleSpinBox(body)
+        self.cloud_spin.setRange(0.0, 100.0)
+        self.cloud_spin.setDecimals(0)
+        self.cloud_spin.setSingleStep(5.0)
+        self.cloud_spin.setSuffix(" %")
+        form.addRow(tr("Max cloud cover"), self.cloud_spin)
+
+        self.asset_combo = QComboBox(body)
+        self.asset_combo.setEditable(True)
+        self.asset_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.asset_combo.setToolTip(tr("Auto: the true-colour image if the item has one, else the red, "
+                                       "green and blue bands"))
+        form.addRow(tr("Asset"), self.asset_combo)
+
+        self.width_spin = QSpinBox(body)
+        self.width_spin.setRange(0, settings.MAX_WIDTH)
+        self.width_spin.setSingleStep(256)
+        self.width_spin.setSuffix(" px")
+        self.width_spin.setSpecialValueText(tr("Auto (canvas width)"))
+        form.addRow(tr("Output width"), self.width_spin)
+        outer.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.quicklook_button = QPushButton(tr("Quicklook"), body)
+        self.quicklook_button.setToolTip(tr("Quicklook the current map extent"))
+        self.cancel_button = QPushButton(tr("Cancel"), body)
+        self.cancel_button.setEnabled(False)
+        buttons.addWidget(self.quicklook_button)
+        buttons.addWidget(self.cancel_button)
+        outer.addLayout(buttons)
+
+        self.progress_bar = QProgressBar(body)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumHeight(8)
+        self.progress_bar.hide()
+        outer.addWidget(self.progress_bar)
+        self.status_label = QLabel(tr("Pan the map, then click Quicklook."), body)
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        outer.addWidget(self.status_label)
+
+        self.history = QTreeWidget(body)
+        self.history.setColumnCount(3)
+        self.history.setHeaderLabels([tr("Quicklook / item"), tr("Date"), tr("Cloud")])
+        self.history.setRootIsDecorated(True)
+        self.history.setToolTip(tr("Quicklooks made this session; double-click to zoom to one"))
+        outer.addWidget(self.history, 1)
+        self.setWidget(body)
+
+    def _load_settings(self) -> None:
+        self.api_combo.addItems(list(settings.API_PRESETS) + settings.recent_api_urls())
+        self.api_combo.setEditText(settings.api_url())
+        self.collection_combo.setEditText(settings.collection())
+        self._show_dates(settings.date_from(), settings.date_to())
+        self.cloud_spin.setValue(settings.cloud_cover_max())
+        self.asset_combo.addItem(tr("Auto"), None)
+        key = settings.asset_key()
+        if key:
+            self.asset_combo.addItem(key, key)
+            self.asset_combo.setCurrentIndex(1)
+        self.width_spin.setValue(settings.output_width() or 0)
+
+    def _connect(self) -> None:
+        self.api_combo.currentTextChanged.connect(self._api_changed)
+        self.collection_combo.currentTextChanged.connect(self._collection_changed)
+        self.date_from.dateValueChanged.connect(self._dates_changed)
+        self.date_to.dateValueChanged.connect(self._dates_changed)
+        self.last_30_days_button.clicked.connect(self.reset_dates)
+        self.cloud_spin.valueChanged.connect(settings.set_cloud_cover_max)
+        self.asset_combo.currentTextChanged.connect(self._asset_changed)
+        self.width_spin.valueChanged.connect(lambda value: settings.set_output_width(value or None))
+        self.quicklook_button.clicked.connect(self.quicklookRequested)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.history.itemDoubleClicked.connect(self._history_double_clicked)
+
+    # ----- settings written as they change -----
+
+    def _api_changed(self, text: str) -> None:
+        settings.set_api_url(text)
+        self._reload_timer.start()
+
+    def _collection_changed(self, text: str) -> None:
+        settings.set_collection(text)
+        self._reload_timer.start()
+
+    def _dates_changed(self, *_: Any) -> None:
+        if self._showing_dates:
+            return
+        settings.set_dates(self.date_from.date().toPyDate(), self.date_to.date().toPyDate())
+
+    def _show_dates(self, start: date, end: date) -> None:
+        self._showing_dates = True
+        try:
+            self.date_from.setDate(QDate(start.year, start.month, start.day))
+            self.date_to.setDate(QDate(end.year, end.month, end.day))
+        finally:
+            self._showing_dates = False
+
+    def reset_dates(self) -> None:
+        """Back to the rolling window: the 30 days up to the day of each click."""
+        settings.set_dates(None, None)
+        self._show_dates(date.today() - timedelta(days=settings.DEFAULT_DAYS_BACK), date.today())
+
+    def _asset_changed(self, text: str) -> None:
+        index = self.asset_combo.currentIndex()
+        if index >= 0 and self.asset_combo.itemText(index) == text:
+            settings.set_asset_key(self.asset_combo.itemData(index))
+        else:  # typed by hand
+            settings.set_asset_key(None if text.strip() in ("", tr("Auto")) else text)
+
+    # ----- status -----
+
+    def set_running(self, running: bool) -> None:
+        self.cancel_button.setEnabled(running)
+        self.progress_bar.setVisible(running)
+        if running:
+            self.progress_bar.setValue(0)
+
+    def set_progress(self, percent: float, message: str) -> None:
+        self.progress_bar.setValue(int(percent))
+        self.set_status(message)
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def add_history(self, layer_id: str, name: str, items: list[Any]) -> None:
+        """One row per quicklook (newest on top), one child per item used."""
+        row = QTreeWidgetItem([name, "", ""])
+        row.setData(0, Qt.UserRole, layer_id)
+        row.setToolTip(0, name)
+        for item in items:
+            cloud = "" if item.cloud_cover is None else f"{item.cloud_cover:.1f} %"
+            child = QTreeWidgetItem([item.id, (item.datetime or "")[:10], cloud])
+            child.setData(0, Qt.UserRole, layer_id)
+            child.setToolTip(0, item.id)
+            row.addChild(child)
+        if len(items) == 1:
+            row.setText(1, (items[0].datetime or "")[:10])
+            row.setText(2, "" if items[0].cloud_cover is None else f"{items[0].cloud_cover:.1f} %")
+        self.history.insertTopLevelItem(0, row)
+        row.setExpanded(True)
+
+    def _history_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        layer_id = item.data(0, Qt.UserRole)
+        if layer_id:
+            self.layerActivated.emit(str(layer_id))
+
+    # ----- collections and assets from the API, in the background -----
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        # The network is touched only once the dock is seen, never at QGIS start-up with a hidden dock.
+        QTimer.singleShot(0, self.refresh_catalog)
+
+    def refresh_catalog(self) -> None:
+        """Reload the collection list if the API changed, and the asset list if the collection changed."""
+        if not self.isVisible():
+            return
+        api_url, collection = settings.api_url(), settings.collection()
+        if not api_url.lower().startswith(("http://", "https://")):
+            return
+        try:
+            list_collections, collection_item_assets = self._catalog_functions()
+        except ImportError:
+            return  # the plugin reports missing packages on the click; the lists just stay as typed
+        if self._loaded_for["collections"] != api_url:
+            self._start_catalog_task("collections", api_url,
+                                     tr("Listing collections of {api}").format(api=api_url),
+                                     lambda: list_collections(api_url))
+        if self._loaded_for["assets"] != (api_url, collection) and collection:
+            self._start_catalog_task("assets", (api_url, collection),
+                                     tr("Listing assets of {collection}").format(collection=collection),
+                                     lambda: collection_item_assets(api_url, collection))
+
+    def _start_catalog_task(self, kind: str, key: Any, description: str, fetch: Callable[[], Any]) -> None:
+        self.cancel_catalog_task(kind)
+        self._loaded_for[kind] = key
+        task = CatalogTask(description, fetch)
+        task.loaded.connect(lambda value, error: self._catalog_loaded(kind, key, value, error))
+        self._tasks[kind] = task
+        QgsApplication.taskManager().addTask(task)
+
+    def cancel_catalog_task(self, kind: Optional[str] = None) -> None:
+        for name in ([kind] if kind else list(self._tasks)):
+            task = self._tasks.get(name)
+            self._tasks[name] = None
+            if task is not None:
+                try:
+                    task.loaded.disconnect()
+                    task.cancel()
+                except (RuntimeError, TypeError):  # already finished and deleted
+                    pass
+
+    def _catalog_loaded(self, kind: str, key: Any, value: Any, error: Optional[BaseException]) -> None:
+        self._tasks[kind] = None
+        if self._loaded_for[kind] != key:
+            return  # a newer request is on its way
+        if error is not None or value is None:
+            self._loaded_for[kind] = None  # try again next time
+            self.set_status(tr("Could not read the {what} list: {error}").format(
+                what=tr("collection") if kind == "collections" else tr("asset"), error=_short(error)))
+            return
+        if kind == "collections":
+            self._fill_collections(value)
+        else:
+            self._fill_assets(value)
+
+    def _fill_collections(self, collections: list[tuple[str, str]]) -> None:
+        current = self.collection_combo.currentText()
+        self.collection_combo.blockSignals(True)
+        try:
+            self.collection_combo.clear()
+            for collection_id, title in sorted(collections, key=lambda pair: pair[0]):
+                self.collection_combo.addItem(collection_id, collection_id)
+                self.collection_combo.setItemData(self.collection_combo.count() - 1, title or collection_id,
+                                                  Qt.ToolTipRole)
+            self.collection_combo.setEditText(current)
+        finally:
+            self.collection_combo.blockSignals(False)
+
+    def _fill_assets(self, keys: list[str]) -> None:
+        current = settings.asset_key()
+        self.asset_combo.blockSignals(True)
+        try:
+            self.asset_combo.clear()
+            self.asset_combo.addItem(tr("Auto"), None)
+            for key in keys:
+                self.asset_combo.addItem(key, key)
+            if current and current not in keys:
+                self.asset_combo.addItem(current, current)
+            self.asset_combo.setCurrentIndex(self.asset_combo.findData(current) if current else 0)
+        finally:
+            self.asset_combo.blockSignals(False)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._reload_timer.stop()
+        super().closeEvent(event)
+
+
+def _engine_catalog_functions() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    from stac_quicklook_plugin.core.stac import collection_item_assets, list_collections
+
+    return list_collections, collection_item_assets
+
+
+def _short(error: Optional[BaseException], limit: int = 160) -> str:
+    from stac_quicklook_plugin.core.redact import redact
+
+    text = redact(str(error) if error is not None else tr("no answer")).strip().splitlines()
+    first = text[0] if text else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"

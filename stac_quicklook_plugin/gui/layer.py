@@ -1,0 +1,239 @@
+"""The engine's result as a QGIS raster layer: a GeoTIFF in /vsimem, a renderer, metadata, cleanup.
+
+Main thread only. The GeoTIFF is written with QGIS's own GDAL (``osgeo.gdal``) so the GDAL provider
+reads exactly the bytes written here; the file is unlinked when its layer leaves the project.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from osgeo import gdal
+from qgis.core import (
+    QgsAbstractMetadataBase,
+    QgsContrastEnhancement,
+    QgsLayerMetadata,
+    QgsLayerTreeGroup,
+    QgsMultiBandColorRenderer,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRasterMinMaxOrigin,
+    QgsSingleBandGrayRenderer,
+)
+from qgis.PyQt.QtCore import QObject
+
+from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+
+VSIMEM_DIR = "/vsimem/stac_quicklook"
+GROUP_NAME = "STAC Quicklooks"
+PATH_PROPERTY = "stac_quicklook/vsimem_path"
+
+
+class LayerError(Exception):
+    """The result could not be written or opened as a raster layer (a bug or a broken GDAL)."""
+
+
+def write_geotiff(result: "Quicklook") -> str:
+    """Write ``result`` to a new GeoTIFF under VSIMEM_DIR and return its path.
+
+    uint8 data gets an alpha band from the mask (so black stays black and only invalid pixels are
+    transparent); other types get a nodata value written into the invalid pixels.
+    """
+    import numpy as np
+    from osgeo import gdal_array
+
+    array = np.asarray(result.array)
+    if array.ndim != 3 or 0 in array.shape:
+        raise LayerError(f"expected a (bands, rows, cols) array, got shape {array.shape}")
+    bands, rows, cols = array.shape
+    mask = np.asarray(result.mask, dtype=bool)
+    use_alpha = array.dtype == np.uint8
+    gdal_type = gdal_array.NumericTypeCodeToGDALTypeCode(array.dtype)
+    if gdal_type is None:
+        raise LayerError(f"no GDAL type for {array.dtype}")
+
+    options = ["COMPRESS=NONE", "TILED=YES"]
+    if use_alpha:
+        options += ["ALPHA=YES", "PHOTOMETRIC=RGB" if bands == 3 else "PHOTOMETRIC=MINISBLACK"]
+    path = f"{VSIMEM_DIR}/{uuid.uuid4().hex}.tif"
+    driver = gdal.GetDriverByName("GTiff")
+    dataset = driver.Create(path, cols, rows, bands + (1 if use_alpha else 0), gdal_type, options)
+    if dataset is None:
+        raise LayerError(f"GDAL could not create {path}: {gdal.GetLastErrorMsg()}")
+    try:
+        dataset.SetGeoTransform(result.gdal_geotransform)
+        dataset.SetProjection(result.crs)
+        if use_alpha:
+            for index in range(bands):
+                dataset.GetRasterBand(index + 1).WriteArray(array[index])
+            dataset.GetRasterBand(bands + 1).WriteArray(np.where(mask, 255, 0).astype(np.uint8))
+        else:
+            nodata = _nodata_for(array.dtype, result.nodata)
+            for index in range(bands):
+                band = dataset.GetRasterBand(index + 1)
+                band.SetNoDataValue(float(nodata))
+                band.WriteArray(np.where(mask, array[index], nodata).astype(array.dtype, copy=False))
+        dataset.FlushCache()
+    except Exception:
+        dataset = None
+        gdal.Unlink(path)
+        raise
+    dataset = None  # closes the file so the GDAL provider sees it complete
+    return path
+
+
+def _nodata_for(dtype, engine_nodata: Optional[float]) -> float:
+    import numpy as np
+
+    if engine_nodata is not None:
+        return engine_nodata
+    return float("nan") if np.issubdtype(dtype, np.floating) else 0
+
+
+def create_layer(result: "Quicklook", request: "QuicklookRequest") -> QgsRasterLayer:
+    """A valid raster layer showing ``result``, named and documented; not yet added to any project."""
+    path = write_geotiff(result)
+    layer = QgsRasterLayer(path, layer_name(result, request.collection), "gdal")
+    if not layer.isValid():
+        error = layer.error().summary() if layer.error() else ""
+        gdal.Unlink(path)
+        raise LayerError(f"QGIS could not open {path}: {error}")
+    layer.setCustomProperty(PATH_PROPERTY, path)
+    apply_renderer(layer, result)
+    layer.setMetadata(layer_metadata(result, request, layer))
+    return layer
+
+
+def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
+    """RGB for 3 bands, gray for one; 8-bit data shown as is, other types stretched 2-98 %."""
+    import numpy as np
+
+    provider = layer.dataProvider()
+    is_byte = np.asarray(result.array).dtype == np.uint8
+    alpha_band = result.count + 1 if is_byte else -1
+    if result.count >= 3:
+        renderer = QgsMultiBandColorRenderer(provider, 1, 2, 3)
+    else:
+        renderer = QgsSingleBandGrayRenderer(provider, 1)
+    renderer.setAlphaBand(alpha_band)
+    layer.setRenderer(renderer)
+    if is_byte:
+        # Engine output is already composited to display values: no stretch, 0..255 as is.
+        layer.setContrastEnhancement(QgsContrastEnhancement.NoEnhancement)
+    else:
+        layer.setContrastEnhancement(QgsContrastEnhancement.StretchToMinimumMaximum,
+                                     QgsRasterMinMaxOrigin.CumulativeCut)
+
+
+def layer_name(result: "Quicklook", collection: str) -> str:
+    """Like "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst cloud cover."""
+    prefix = "S2" if collection.lower().startswith("sentinel-2") else collection
+    dates = sorted({(item.datetime or "")[:10] for item in result.items if item.datetime})
+    if not dates:
+        when = tr("undated")
+    elif len(dates) == 1:
+        when = dates[0]
+    else:
+        when = f"{dates[0]}…{dates[-1]}"
+    clouds = [item.cloud_cover for item in result.items if item.cloud_cover is not None]
+    parts = [f"{prefix} {when}", result.asset_key]
+    if clouds:
+        worst = max(clouds)
+        parts.append(tr("{cloud} % cloud").format(cloud=_percent(worst)) if len(result.items) == 1
+                     else tr("≤ {cloud} % cloud").format(cloud=_percent(worst)))
+    return " · ".join(parts)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def layer_metadata(result: "Quicklook", request: "QuicklookRequest",
+                   layer: QgsRasterLayer) -> QgsLayerMetadata:
+    """Provenance a person can read in Layer Properties > Metadata: items, asset, hrefs, API, strategy."""
+    metadata = QgsLayerMetadata()
+    metadata.setIdentifier(result.items[0].id if result.items else "")
+    metadata.setParentIdentifier(request.collection)
+    metadata.setTitle(layer.name())
+    metadata.setType("dataset")
+    metadata.setLanguage("")
+    metadata.setCrs(layer.crs())
+    metadata.setAbstract(provenance_text(result, request))
+    metadata.addKeywords("STAC", ["STAC", request.collection, result.asset_key])
+    metadata.setLinks([_link(href) for href in result.hrefs])
+    metadata.setHistory([tr("Created by STAC Quicklook at {time}").format(
+        time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))])
+    return metadata
+
+
+def _link(href: str) -> QgsAbstractMetadataBase.Link:
+    link = QgsAbstractMetadataBase.Link(href.rsplit("/", 1)[-1] or href, "WWW:LINK", redact(href))
+    link.mimeType = "image/tiff; application=geotiff; profile=cloud-optimized"
+    return link
+
+
+def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
+    """Plain-text provenance; every URL passes through ``redact``."""
+    lines = [
+        tr("Quicklook from the STAC API {api}, collection {collection}.").format(
+            api=redact(request.stac_api), collection=request.collection),
+        tr("Search: bbox {bbox}, dates {dates}, cloud cover ≤ {cloud} %, strategy “{strategy}”.").format(
+            bbox=", ".join(f"{v:.5f}" for v in request.bbox_wgs84),
+            dates=request.datetime_range or tr("last 30 days"),
+            cloud=_percent(request.cloud_cover_max), strategy=result.strategy),
+        tr("Asset: {asset}").format(asset=result.asset_key),
+        tr("Items ({count}):").format(count=len(result.items)),
+    ]
+    lines += [f"  - {item.id}  {item.datetime or '?'}  "
+              + (tr("{cloud} % cloud").format(cloud=_percent(item.cloud_cover))
+                 if item.cloud_cover is not None else tr("cloud cover unknown"))
+              for item in result.items]
+    lines.append(tr("Images:"))
+    lines += [f"  - {redact(href)}" for href in result.hrefs]
+    return "\n".join(lines)
+
+
+def add_to_project(layer: QgsRasterLayer, project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:
+    """Add ``layer`` on top of the "STAC Quicklooks" group, which is made at the top of the tree if missing."""
+    project = project or QgsProject.instance()
+    root = project.layerTreeRoot()
+    group = root.findGroup(GROUP_NAME)
+    if group is None:
+        group = root.insertGroup(0, GROUP_NAME)
+    project.addMapLayer(layer, False)
+    group.insertLayer(0, layer)
+    return group
+
+
+def vsimem_files() -> list[str]:
+    """Files this plugin currently holds in /vsimem (for tests and diagnostics)."""
+    names = gdal.ReadDirRecursive(VSIMEM_DIR) or []
+    return [f"{VSIMEM_DIR}/{name}" for name in names if not name.endswith("/")]
+
+
+class VsimemJanitor(QObject):
+    """Unlinks a quicklook's /vsimem file when its layer is removed from the project."""
+
+    def __init__(self, project: Optional[QgsProject] = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._project = project or QgsProject.instance()
+        self._project.layersWillBeRemoved["QStringList"].connect(self._on_layers_will_be_removed)
+
+    def disconnect_project(self) -> None:
+        try:
+            self._project.layersWillBeRemoved["QStringList"].disconnect(self._on_layers_will_be_removed)
+        except (TypeError, RuntimeError):  # already disconnected or project gone
+            pass
+
+    def _on_layers_will_be_removed(self, layer_ids: Iterable[str]) -> None:
+        for layer_id in layer_ids:
+            layer = self._project.mapLayer(layer_id)
+            path = layer.customProperty(PATH_PROPERTY) if layer is not None else None
+            if path and str(path).startswith(VSIMEM_DIR + "/"):
+                # The provider may still hold the file open; GDAL frees the bytes when it closes.
+                gdal.Unlink(str(path))

@@ -1,0 +1,49 @@
+"""The dock's saved settings plus the canvas bbox, checked, as the engine's QuicklookRequest."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+
+
+class SettingsError(Exception):
+    """A dock setting cannot work; ``str()`` says which and how to fix it. Nothing was sent."""
+
+
+def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: int) -> "QuicklookRequest":
+    """A request for ``bbox_wgs84`` from the saved settings; raises SettingsError for settings that cannot work."""
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+
+    api_url = settings.api_url()
+    if not api_url.lower().startswith(("http://", "https://")):
+        raise SettingsError(tr("The STAC API URL “{url}” must start with http:// or https://.").format(url=api_url))
+    collection = settings.collection()
+    if any(c.isspace() or c in "/?#" for c in collection):
+        raise SettingsError(tr("The collection “{collection}” is not a collection id "
+                               "(no spaces or slashes).").format(collection=collection))
+    start, end = settings.date_from(), settings.date_to()
+    if start > end:
+        raise SettingsError(tr("The start date {start} is after the end date {end}.").format(
+            start=start.isoformat(), end=end.isoformat()))
+    return QuicklookRequest(
+        bbox_wgs84=tuple(float(v) for v in bbox_wgs84),
+        stac_api=api_url,
+        collection=collection,
+        datetime_range=f"{start.isoformat()}T00:00:00Z/{end.isoformat()}T23:59:59Z",
+        cloud_cover_max=settings.cloud_cover_max(),
+        asset_key=settings.asset_key(),
+        width=output_width(canvas_width),
+        # dst_crs stays None: the engine keeps the scene's own UTM grid, so overview pixels are copied,
+        # not resampled, and QGIS reprojects the layer on the fly to any project CRS (EPSG:4326 too).
+        dst_crs=None,
+    )
+
+
+def output_width(canvas_width: Optional[int]) -> int:
+    """The saved width, or the canvas width for Auto, within the range the dock allows."""
+    width = settings.output_width() or int(canvas_width or 0) or 1024
+    return min(max(width, settings.MIN_WIDTH), settings.MAX_WIDTH)

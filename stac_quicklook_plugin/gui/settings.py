@@ -1,0 +1,138 @@
+"""Typed access to the plugin's QgsSettings, all under the ``stac_quicklook/`` group.
+
+The defaults live here and nowhere else. Empty strings / zero mean "automatic" so that a
+default that moves with time (the last 30 days) is not frozen into the user's profile.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Optional
+
+from qgis.core import QgsSettings
+
+# Literal copies of core.models defaults: this module must import without numpy/rasterio.
+EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
+DEFAULT_COLLECTION = "sentinel-2-l2a"
+
+PREFIX = "stac_quicklook/"
+API_PRESETS = (EARTH_SEARCH_V1, PLANETARY_COMPUTER)
+DEFAULT_DAYS_BACK = 30
+DEFAULT_CLOUD_COVER_MAX = 20.0
+MIN_WIDTH = 64
+MAX_WIDTH = 8192
+
+
+def _settings() -> QgsSettings:
+    return QgsSettings()
+
+
+def _get_str(key: str, default: str) -> str:
+    value = _settings().value(PREFIX + key, default)
+    return default if value is None else str(value)
+
+
+def _set(key: str, value: object) -> None:
+    _settings().setValue(PREFIX + key, value)
+
+
+def api_url() -> str:
+    return _get_str("api_url", EARTH_SEARCH_V1).strip() or EARTH_SEARCH_V1
+
+
+def set_api_url(url: str) -> None:
+    _set("api_url", url.strip())
+
+
+def collection() -> str:
+    return _get_str("collection", DEFAULT_COLLECTION).strip() or DEFAULT_COLLECTION
+
+
+def set_collection(collection_id: str) -> None:
+    _set("collection", collection_id.strip())
+
+
+def _get_date(key: str) -> Optional[date]:
+    text = _get_str(key, "")
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def date_from() -> date:
+    """Start of the search window; by default 30 days before today."""
+    return _get_date("date_from") or (date.today() - timedelta(days=DEFAULT_DAYS_BACK))
+
+
+def date_to() -> date:
+    """End of the search window (inclusive); by default today."""
+    return _get_date("date_to") or date.today()
+
+
+def dates_are_default() -> bool:
+    return _get_date("date_from") is None and _get_date("date_to") is None
+
+
+def set_dates(start: Optional[date], end: Optional[date]) -> None:
+    """Store a fixed window; ``None`` for both goes back to the rolling last 30 days."""
+    _set("date_from", start.isoformat() if start else "")
+    _set("date_to", end.isoformat() if end else "")
+
+
+def cloud_cover_max() -> float:
+    try:
+        value = float(_settings().value(PREFIX + "cloud_cover_max", DEFAULT_CLOUD_COVER_MAX))
+    except (TypeError, ValueError):
+        return DEFAULT_CLOUD_COVER_MAX
+    return min(max(value, 0.0), 100.0)
+
+
+def set_cloud_cover_max(percent: float) -> None:
+    _set("cloud_cover_max", float(percent))
+
+
+def asset_key() -> Optional[str]:
+    """The asset to read, or None for automatic choice."""
+    return _get_str("asset_key", "").strip() or None
+
+
+def set_asset_key(key: Optional[str]) -> None:
+    _set("asset_key", (key or "").strip())
+
+
+def output_width() -> Optional[int]:
+    """Output width in pixels, or None for automatic (the canvas width)."""
+    try:
+        value = int(_settings().value(PREFIX + "output_width", 0))
+    except (TypeError, ValueError):
+        return None
+    return min(max(value, MIN_WIDTH), MAX_WIDTH) if value > 0 else None
+
+
+def set_output_width(width: Optional[int]) -> None:
+    _set("output_width", int(width or 0))
+
+
+def dock_visible() -> bool:
+    return _settings().value(PREFIX + "dock_visible", False, type=bool)
+
+
+def set_dock_visible(visible: bool) -> None:
+    _set("dock_visible", bool(visible))
+
+
+def recent_api_urls() -> list[str]:
+    """User-typed API URLs seen before, newest first (presets not included)."""
+    value = _settings().value(PREFIX + "recent_api_urls", [])
+    if isinstance(value, str):
+        value = [value] if value else []
+    return [str(v) for v in (value or []) if str(v).strip()]
+
+
+def remember_api_url(url: str, keep: int = 8) -> None:
+    url = url.strip()
+    if not url or url in API_PRESETS:
+        return
+    urls = [url] + [u for u in recent_api_urls() if u != url]
+    _set("recent_api_urls", urls[:keep])

@@ -1,0 +1,129 @@
+"""QgsTask subclasses that run the engine off the UI thread.
+
+``run()`` does no GUI work, touches no layer and no iface: it calls the engine, keeps the result or the
+exception, and returns. ``finished()`` runs on the main thread and emits one signal carrying a plain
+Python outcome, because the task manager deletes the C++ task right after.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from qgis.core import QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
+
+from stac_quicklook_plugin.gui.i18n import tr
+
+# Running tasks, so their Python wrappers live until ``finished()`` even if every caller dropped them.
+_LIVE_TASKS: set[QgsTask] = set()
+
+
+@dataclass
+class QuicklookOutcome:
+    """What a finished quicklook task leaves behind, safe to keep after the task is deleted."""
+
+    request: Any  # QuicklookRequest
+    result: Any = None  # Quicklook, when it worked
+    exception: Optional[BaseException] = None
+    traceback: str = ""  # for unexpected exceptions only
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.exception is None and not self.cancelled
+
+
+class QuicklookTask(QgsTask):
+    """One quicklook: ``quicklook(request)`` in a worker thread, progress and stage reported by signals."""
+
+    stageChanged = pyqtSignal(float, str)  # percent, stage description (queued to the main thread)
+    outcomeReady = pyqtSignal(object)  # QuicklookOutcome, emitted once from finished() on the main thread
+
+    def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
+        super().__init__(tr("STAC Quicklook"), QgsTask.CanCancel)
+        self.request = request
+        self.result: Any = None
+        self.exception: Optional[BaseException] = None
+        self.traceback = ""
+        self.stage = tr("Waiting to start")
+        self._engine = engine
+        self.stageChanged.connect(self._show_stage)  # the task object lives on the main thread
+        _LIVE_TASKS.add(self)
+
+    def run(self) -> bool:
+        try:
+            engine = self._engine
+            if engine is None:
+                from stac_quicklook_plugin.core.quicklook import quicklook as engine
+            self.result = engine(self.request, progress=self._progress, is_cancelled=self.isCanceled)
+            return True
+        except Exception as exc:  # kept for finished(): no GUI work in the worker thread
+            self.exception = exc
+            if not _is_expected(exc):
+                self.traceback = traceback.format_exc()
+            return False
+
+    def _progress(self, percent: float, message: str) -> None:
+        self.stage = message
+        self.setProgress(max(0.0, min(100.0, float(percent))))
+        self.stageChanged.emit(float(percent), message)
+
+    def _show_stage(self, percent: float, message: str) -> None:
+        self.setDescription(tr("STAC Quicklook: {stage}").format(stage=message))
+
+    def finished(self, ok: bool) -> None:
+        _LIVE_TASKS.discard(self)
+        cancelled = self.isCanceled() or _is_cancelled_error(self.exception)
+        outcome = QuicklookOutcome(request=self.request, result=self.result if ok and not cancelled else None,
+                                   exception=self.exception, traceback=self.traceback, cancelled=cancelled)
+        self.result = None  # the layer is built from the outcome; do not keep the array twice
+        self.outcomeReady.emit(outcome)
+
+
+class CatalogTask(QgsTask):
+    """Fetch something small from a STAC API (collections, item_assets) without blocking the UI."""
+
+    loaded = pyqtSignal(object, object)  # value or None, exception or None
+
+    def __init__(self, description: str, fetch: Callable[[], Any]):
+        super().__init__(description, QgsTask.CanCancel)
+        self._fetch = fetch
+        self.value: Any = None
+        self.exception: Optional[BaseException] = None
+        _LIVE_TASKS.add(self)
+
+    def run(self) -> bool:
+        try:
+            self.value = self._fetch()
+            return True
+        except Exception as exc:
+            self.exception = exc
+            return False
+
+    def finished(self, ok: bool) -> None:
+        _LIVE_TASKS.discard(self)
+        if not self.isCanceled():
+            self.loaded.emit(self.value if ok else None, self.exception)
+
+
+def live_tasks() -> list[QgsTask]:
+    return list(_LIVE_TASKS)
+
+
+def _is_expected(exc: BaseException) -> bool:
+    try:
+        from stac_quicklook_plugin.core.errors import QuicklookError
+    except ImportError:
+        return False
+    return isinstance(exc, QuicklookError)
+
+
+def _is_cancelled_error(exc: Optional[BaseException]) -> bool:
+    if exc is None:
+        return False
+    try:
+        from stac_quicklook_plugin.core.errors import Cancelled
+    except ImportError:
+        return False
+    return isinstance(exc, Cancelled)

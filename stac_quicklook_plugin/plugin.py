@@ -1,0 +1,291 @@
+"""The plugin class: the toolbar button and Web menu entry, the dock, one quicklook task at a time, unload.
+
+Data flows one way: click -> canvas bbox -> request -> QuicklookTask -> outcome -> layer. The engine is
+imported only when a task runs, so the plugin loads (and explains what to install) without rasterio.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
+from stac_quicklook_plugin.gui.dock import QuicklookDock
+from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
+from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.request import SettingsError, build_request
+from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
+
+LOG_TAG = "STAC Quicklook"
+MENU_NAME = "STAC Quicklook"
+# Seconds a message stays in the bar, by level.
+DURATION = {Qgis.Info: 5, Qgis.Success: 5, Qgis.Warning: 10, Qgis.Critical: 15}
+
+
+def icon_path() -> Path:
+    """The packaged icon (``<package>/resources``), else the repository's (``<repo>/resources``)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "resources" / "icon.svg", package.parent / "resources" / "icon.svg"):
+        if candidate.is_file():
+            return candidate
+    return package / "resources" / "icon.svg"
+
+
+class StacQuicklookPlugin:
+    """Entry point QGIS instantiates through ``classFactory``."""
+
+    def __init__(self, iface: Any):
+        self.iface = iface
+        self.action: Optional[QAction] = None
+        self.dock: Optional[QuicklookDock] = None
+        self.janitor = None
+        self._task: Optional[QuicklookTask] = None  # the one whose result becomes a layer
+        self._tasks: dict[int, QuicklookTask] = {}  # every task not yet finished, by serial
+        self._serial = 0
+        self._current_serial = 0
+        self._superseded: set[int] = set()  # cancelled by a newer click: finish silently
+        self._started_at = 0.0
+        self._dock_shown_by_click = False
+        self._remove_icon: Optional[Callable[[QAction], None]] = None
+        self.engine = None  # None: core.quicklook.quicklook; tests may put a stand-in with its signature here
+
+    # ----- load / unload -----
+
+    def initGui(self) -> None:  # noqa: N802 (QGIS API)
+        self.action = QAction(QIcon(str(icon_path())), tr("Quicklook current extent"), self.iface.mainWindow())
+        self.action.setObjectName("StacQuicklookAction")
+        self.action.setToolTip(tr("STAC Quicklook: a low-resolution Sentinel-2 picture of the map extent"))
+        self.action.triggered.connect(self.quicklook_current_extent)
+        # The Web toolbar and menu where the real QGIS has them; the generic ones in stubs that lack them.
+        if hasattr(self.iface, "addWebToolBarIcon"):
+            self.iface.addWebToolBarIcon(self.action)
+            self._remove_icon = self.iface.removeWebToolBarIcon
+        else:
+            self.iface.addToolBarIcon(self.action)
+            self._remove_icon = self.iface.removeToolBarIcon
+        self._add_to_menu(self.action)
+
+        self.dock = QuicklookDock(self.iface.mainWindow())
+        self.dock.quicklookRequested.connect(self.quicklook_current_extent)
+        self.dock.cancelRequested.connect(self.cancel)
+        self.dock.layerActivated.connect(self._zoom_to_layer)
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.setVisible(settings.dock_visible())
+        # toggleViewAction follows explicit show/hide only (not tabbing, not QGIS closing its window).
+        self.dock.toggleViewAction().toggled.connect(settings.set_dock_visible)
+        self.dock.toggleViewAction().setIcon(QIcon(str(icon_path())))
+        self.dock.toggleViewAction().setText(tr("STAC Quicklook panel"))
+        self._add_to_menu(self.dock.toggleViewAction())
+
+        from stac_quicklook_plugin.gui.layer import VsimemJanitor  # needs only osgeo, which QGIS has
+
+        self.janitor = VsimemJanitor(QgsProject.instance())
+
+        missing = missing_modules()
+        if missing:
+            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
+
+    def _add_to_menu(self, action: QAction) -> None:
+        add = getattr(self.iface, "addPluginToWebMenu", None) or self.iface.addPluginToMenu
+        add(MENU_NAME, action)
+
+    def _remove_from_menu(self, action: QAction) -> None:
+        remove = getattr(self.iface, "removePluginWebMenu", None) or getattr(self.iface, "removePluginMenu", None)
+        if remove is not None:
+            remove(MENU_NAME, action)
+
+    def unload(self) -> None:
+        """Remove everything initGui added; running tasks are cancelled and their results dropped."""
+        for task in list(self._tasks.values()):
+            _disconnect(task.outcomeReady)
+            _disconnect(task.stageChanged)
+            try:
+                task.cancel()
+            except RuntimeError:  # C++ task already deleted
+                pass
+        self._tasks.clear()
+        self._task = None
+        if self.janitor is not None:
+            self.janitor.disconnect_project()
+            self.janitor.deleteLater()
+            self.janitor = None
+        if self.dock is not None:
+            _disconnect(self.dock.toggleViewAction().toggled, settings.set_dock_visible)
+            self._remove_from_menu(self.dock.toggleViewAction())
+            self.dock.cancel_catalog_task()
+            remove_dock = getattr(self.iface, "removeDockWidget", None)
+            if remove_dock is not None:
+                remove_dock(self.dock)
+            self.dock.hide()
+            self.dock.setParent(None)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.action is not None:
+            if self._remove_icon is not None:
+                self._remove_icon(self.action)
+                self._remove_icon = None
+            self._remove_from_menu(self.action)
+            _disconnect(self.action.triggered, self.quicklook_current_extent)
+            self.action.deleteLater()
+            self.action = None
+
+    # ----- the click -----
+
+    def quicklook_current_extent(self, *_: Any) -> None:
+        """Start a quicklook of the canvas extent; a running one is cancelled and its result dropped."""
+        if self.dock is not None and not self._dock_shown_by_click:
+            self._dock_shown_by_click = True
+            self.dock.show()
+            self.dock.raise_()
+        missing = missing_modules()
+        if missing:
+            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
+            return
+        canvas = self.iface.mapCanvas()
+        try:
+            crs = canvas.mapSettings().destinationCrs()
+            bbox = bbox_wgs84(canvas.extent(), crs, QgsProject.instance())
+            request = build_request(bbox, canvas.mapSettings().outputSize().width() or canvas.width())
+        except ExtentError as exc:
+            self._report(exc.title, str(exc), Qgis.Warning)
+            return
+        except SettingsError as exc:
+            self._report(tr("Check the STAC Quicklook settings"), str(exc), Qgis.Warning)
+            return
+        self.cancel(superseded=True)
+        self._start(request)
+
+    def _start(self, request: Any) -> None:
+        self._serial += 1
+        serial = self._serial
+        task = QuicklookTask(request, engine=self.engine)
+        task.outcomeReady.connect(lambda outcome, s=serial: self._on_outcome(s, outcome))
+        task.stageChanged.connect(lambda percent, message, s=serial: self._on_stage(s, percent, message))
+        self._tasks[serial] = task
+        self._task = task
+        self._current_serial = serial
+        self._started_at = time.monotonic()
+        settings.remember_api_url(request.stac_api)
+        if self.dock is not None:
+            self.dock.set_running(True)
+            self.dock.set_status(tr("Searching {api} …").format(api=request.stac_api))
+        QgsApplication.taskManager().addTask(task)
+
+    def cancel(self, superseded: bool = False) -> None:
+        """Cancel the running quicklook, if any: it adds no layer, and unless ``superseded`` by a new
+        click the user is told it was cancelled."""
+        if self._task is None:
+            return
+        if superseded:
+            self._superseded.add(self._current_serial)
+        try:
+            self._task.cancel()
+        except RuntimeError:  # already finished and deleted
+            pass
+        self._task = None
+        self._current_serial = 0
+        if self.dock is not None:
+            self.dock.set_running(False)
+            self.dock.set_status(tr("Cancelling …"))
+
+    def _on_stage(self, serial: int, percent: float, message: str) -> None:
+        if serial == self._current_serial and self.dock is not None:
+            self.dock.set_progress(percent, message)
+
+    # ----- the outcome -----
+
+    def _on_outcome(self, serial: int, outcome: QuicklookOutcome) -> None:
+        self._tasks.pop(serial, None)
+        if serial in self._superseded:
+            self._superseded.discard(serial)
+            return
+        was_current = serial == self._current_serial
+        if was_current:
+            self._task = None
+            self._current_serial = 0
+            if self.dock is not None:
+                self.dock.set_running(False)
+        if outcome.cancelled:
+            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.Info)
+            return
+        if not was_current:  # cancelled by the user but finished first: still no layer
+            return
+        if outcome.exception is not None:
+            self._report_exception(outcome.exception, outcome.traceback)
+            return
+        try:
+            self._add_layer(outcome)
+        except Exception as exc:  # a layer that cannot be built is a bug: say so, keep QGIS running
+            self._report_exception(exc, traceback.format_exc())
+
+    def _add_layer(self, outcome: QuicklookOutcome) -> None:
+        from stac_quicklook_plugin.gui.layer import add_to_project, create_layer
+
+        result, request = outcome.result, outcome.request
+        layer = create_layer(result, request)
+        add_to_project(layer, QgsProject.instance())
+        seconds = time.monotonic() - self._started_at
+        if self.dock is not None:
+            self.dock.add_history(layer.id(), layer.name(), list(result.items))
+            self.dock.set_status(tr("Added “{name}” ({width} x {height} px, {seconds:.1f} s).").format(
+                name=layer.name(), width=result.width, height=result.height, seconds=seconds))
+        QgsMessageLog.logMessage(
+            tr("Added {name}: {count} item(s), asset {asset}, strategy {strategy}, {seconds:.1f} s").format(
+                name=layer.name(), count=len(result.items), asset=result.asset_key, strategy=result.strategy,
+                seconds=seconds), LOG_TAG, Qgis.Info)
+
+    def _zoom_to_layer(self, layer_id: str) -> None:
+        layer = QgsProject.instance().mapLayer(layer_id)
+        if layer is None:
+            return
+        from qgis.core import QgsCoordinateTransform
+
+        canvas = self.iface.mapCanvas()
+        transform = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(), QgsProject.instance())
+        try:
+            canvas.setExtent(transform.transformBoundingBox(layer.extent()))
+        except Exception:  # a failed zoom is not worth a message
+            return
+        canvas.refresh()
+
+    # ----- messages -----
+
+    def _report_exception(self, exc: BaseException, trace: str = "") -> None:
+        from stac_quicklook_plugin.core import errors
+        from stac_quicklook_plugin.core.redact import redact
+
+        if isinstance(exc, errors.QuicklookError):
+            level = Qgis.Warning if isinstance(exc, (errors.BadInput, errors.NothingFound)) else Qgis.Critical
+            detail = str(exc)
+            if isinstance(exc, errors.APIError):
+                detail += "\n" + tr("Status: {status}\nURL: {url}\nBody: {body}").format(
+                    status=exc.status, url=exc.url, body=(exc.body or "")[:4000])
+            self._report(tr(exc.title), redact(str(exc)), level, redact(detail))
+        else:
+            self._report(tr("Unexpected error"),
+                         tr("STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the "
+                            "log (View > Panels > Log Messages, tab “STAC Quicklook”).").format(
+                             kind=type(exc).__name__, error=redact(str(exc))[:200]),
+                         Qgis.Critical, redact(trace or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
+
+    def _report(self, title: str, text: str, level: int, detail: Optional[str] = None) -> None:
+        """A short message in the bar (and the dock's status line); the full detail in the log."""
+        short = text if len(text) <= 400 else text[:399] + "…"
+        self.iface.messageBar().pushMessage(title, short, level, DURATION.get(level, 10))
+        QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
+        if self.dock is not None:
+            self.dock.set_status(f"{title}: {short}")
+
+
+def _disconnect(signal: Any, slot: Any = None) -> None:
+    try:
+        signal.disconnect(slot) if slot is not None else signal.disconnect()
+    except (TypeError, RuntimeError):  # not connected, or the C++ object is gone
+        pass

@@ -1,0 +1,287 @@
+"""The plugin in a real QGIS (stub iface): load/unload, the click with a stand-in engine, cancel, messages."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import Qt
+
+from stac_quicklook_plugin.core import errors
+from stac_quicklook_plugin.gui import layer as layer_mod
+from stac_quicklook_plugin.gui import settings
+from tests.qgis.conftest import make_quicklook, set_canvas
+
+
+def quicklook_layers() -> list[QgsRasterLayer]:
+    return [lyr for lyr in QgsProject.instance().mapLayers().values()
+            if lyr.customProperty(layer_mod.PATH_PROPERTY)]
+
+
+def wait_idle(qtbot, plugin, timeout=10000):
+    qtbot.waitUntil(lambda: not plugin._tasks, timeout=timeout)
+
+
+class BlockingEngine:
+    """Reports progress, then waits until cancelled (or released), polling like the real engine."""
+
+    def __init__(self, result=None):
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.requests = []
+        self.result = result or make_quicklook()
+
+    def __call__(self, request, progress=None, is_cancelled=None):
+        self.requests.append(request)
+        progress(10, "Reading 1 of 2 image(s)")
+        self.started.set()
+        while not self.release.wait(0.01):
+            if is_cancelled():
+                raise errors.Cancelled("The quicklook was cancelled.")
+        return self.result
+
+
+def test_load_adds_action_menu_dock_and_unload_removes_them(web_iface, clean_settings, qgis_new_project):
+    from stac_quicklook_plugin import classFactory
+
+    rec = web_iface.recorder
+    plugin = classFactory(web_iface)
+    plugin.initGui()
+    assert rec.toolbar == [plugin.action]
+    assert plugin.action.text() == "Quicklook current extent"
+    assert not plugin.action.icon().isNull()
+    assert ("STAC Quicklook", plugin.action) in rec.menu
+    assert len(rec.menu) == 2  # the action and the panel toggle
+    assert rec.docks == [plugin.dock]
+    assert web_iface.mainWindow().dockWidgetArea(plugin.dock) == Qt.RightDockWidgetArea
+    assert plugin.dock.isHidden()  # not visible unless remembered visible
+    project = QgsProject.instance()
+    assert project.receivers(project.layersWillBeRemoved) >= 1
+
+    before = project.receivers(project.layersWillBeRemoved)
+    plugin.unload()
+    assert rec.toolbar == [] and rec.menu == [] and rec.docks == []
+    assert plugin.action is None and plugin.dock is None
+    assert project.receivers(project.layersWillBeRemoved) == before - 1
+
+
+def test_loads_on_the_bare_stub_iface(qgis_iface, clean_settings, qgis_new_project):
+    """pytest-qgis' stub lacks the Web toolbar/menu calls: the plugin falls back and still unloads."""
+    from stac_quicklook_plugin import classFactory
+
+    plugin = classFactory(qgis_iface)
+    plugin.initGui()
+    assert plugin.action is not None and plugin.dock is not None
+    plugin.unload()
+    assert plugin.action is None and plugin.dock is None
+
+
+def test_click_adds_one_layer_from_the_engine_result(plugin, qgis_canvas, qtbot, messages):
+    result = make_quicklook()
+    seen = []
+    plugin.engine = lambda request, progress=None, is_cancelled=None: seen.append(request) or result
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    assert not plugin.dock.isHidden()  # the first click opens the dock
+    wait_idle(qtbot, plugin)
+
+    (layer,) = quicklook_layers()
+    assert layer.isValid() and layer.crs().authid() == "EPSG:32613"
+    request = seen[0]
+    west, south, east, north = request.bbox_wgs84  # the canvas keeps its aspect ratio: wider than asked
+    assert west <= -105.7 + 1e-9 and south <= 40.25 + 1e-9 and east >= -105.5 - 1e-9 and north >= 40.45 - 1e-9
+    assert request.bbox_wgs84 == pytest.approx(canvas_bbox_wgs84(qgis_canvas), abs=1e-9)
+    assert request.width == qgis_canvas.mapSettings().outputSize().width()
+    assert request.collection == "sentinel-2-l2a" and request.cloud_cover_max == 20.0
+    assert request.dst_crs is None and request.asset_key is None
+    start, end = request.datetime_range.split("/")
+    assert start.endswith("T00:00:00Z") and end.endswith("T23:59:59Z")
+    assert plugin.dock.history.topLevelItemCount() == 1
+    assert plugin.dock.history.topLevelItem(0).child(0).text(0) == "S2B_13TDE_20240803_0_L2A"
+    assert messages.get_messages(Qgis.Critical) == [] and messages.get_messages(Qgis.Warning) == []
+
+
+def test_cancel_from_the_dock_adds_no_layer_and_no_file(plugin, qgis_canvas, qtbot, messages):
+    engine = BlockingEngine()
+    plugin.engine = engine
+    set_canvas(qgis_canvas)
+    files_before = set(layer_mod.vsimem_files())
+    plugin.action.trigger()
+    qtbot.waitUntil(engine.started.is_set, timeout=5000)
+    qtbot.waitUntil(lambda: "Reading 1 of 2" in plugin.dock.status_label.text(), timeout=5000)
+    assert plugin.dock.cancel_button.isEnabled()
+    plugin.dock.cancel_button.click()
+    wait_idle(qtbot, plugin, timeout=2000)  # the engine polls is_cancelled: well under a second
+
+    assert quicklook_layers() == []
+    assert set(layer_mod.vsimem_files()) == files_before
+    assert messages.get_messages(Qgis.Info) == ["Quicklook cancelled:No layer was added."]
+    assert messages.get_messages(Qgis.Critical) == []
+
+
+def test_cancel_from_the_task_manager(plugin, qgis_canvas, qtbot, messages):
+    engine = BlockingEngine()
+    plugin.engine = engine
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    qtbot.waitUntil(engine.started.is_set, timeout=5000)
+    QgsApplication.taskManager().cancelAll()
+    wait_idle(qtbot, plugin, timeout=2000)
+    assert quicklook_layers() == []
+    assert len(messages.get_messages(Qgis.Info)) == 1
+
+
+def test_second_click_replaces_the_running_quicklook(plugin, qgis_canvas, qtbot, messages):
+    first = BlockingEngine()
+    plugin.engine = first
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    qtbot.waitUntil(first.started.is_set, timeout=5000)
+
+    second_result = make_quicklook(rows=30)
+    plugin.engine = lambda request, progress=None, is_cancelled=None: second_result
+    plugin.action.trigger()
+    wait_idle(qtbot, plugin)
+
+    (layer,) = quicklook_layers()
+    assert layer.height() == 30
+    assert messages.get_messages(Qgis.Info) == []  # replaced, not "cancelled"
+
+
+@pytest.mark.parametrize("error, level, title", [
+    (errors.APIError("The STAC API answered HTTP 500.", status=500, url="http://x/search?token=T0KEN",
+                     body="boom"), Qgis.Critical, "STAC API error"),
+    (errors.NetworkError("Could not connect to 127.0.0.1:1."), Qgis.Critical, "Network error"),
+    (errors.NothingFound("No item within 20 % cloud."), Qgis.Warning, "No imagery found"),
+    (errors.BadInput("cloud_cover_max must be 0..100"), Qgis.Warning, "Invalid input"),
+    (errors.ReadError("HTTP 404 on visual.tif"), Qgis.Critical, "Could not read the image"),
+])
+def test_engine_errors_become_messages(plugin, qgis_canvas, qtbot, messages, error, level, title):
+    def engine(request, progress=None, is_cancelled=None):
+        raise error
+
+    plugin.engine = engine
+    set_canvas(qgis_canvas)
+    logged = []
+    QgsApplication.messageLog().messageReceived.connect(lambda msg, tag, lvl: logged.append((msg, tag, lvl)))
+    plugin.action.trigger()
+    wait_idle(qtbot, plugin)
+
+    assert messages.get_messages(level) == [f"{title}:{error}"]
+    assert quicklook_layers() == []
+    ours = [m for m, tag, _ in logged if tag == "STAC Quicklook"]
+    assert any(str(error) in m for m in ours)
+    if isinstance(error, errors.APIError) and error.status:
+        assert any("Body: boom" in m and "token=REDACTED" in m for m in ours)
+        assert not any("T0KEN" in m for m in ours)
+
+
+def test_unexpected_error_is_reported_with_the_traceback_in_the_log(plugin, qgis_canvas, qtbot, messages):
+    def engine(request, progress=None, is_cancelled=None):
+        raise ZeroDivisionError("division by zero")
+
+    plugin.engine = engine
+    set_canvas(qgis_canvas)
+    logged = []
+    QgsApplication.messageLog().messageReceived.connect(lambda msg, tag, lvl: logged.append(msg))
+    plugin.action.trigger()
+    wait_idle(qtbot, plugin)
+    (message,) = messages.get_messages(Qgis.Critical)
+    assert message.startswith("Unexpected error:") and "ZeroDivisionError" in message
+    assert "Traceback" not in message
+    assert any("Traceback (most recent call last)" in m and "engine" in m for m in logged)
+
+
+def test_too_large_extent_is_refused_without_a_request(plugin, qgis_canvas, qtbot, messages):
+    plugin.engine = lambda *a, **k: pytest.fail("no request should be made")
+    set_canvas(qgis_canvas, bbox_wgs84=(-110.0, 36.0, -100.0, 44.0))
+    plugin.action.trigger()
+    assert not plugin._tasks
+    (message,) = messages.get_messages(Qgis.Warning)
+    assert message.startswith("Map extent too large:")
+
+
+@pytest.mark.parametrize("setting, value, fragment", [
+    ("api_url", "ftp://example.com/stac", "must start with http:// or https://"),
+    ("collection", "sentinel 2", "is not a collection id"),
+])
+def test_bad_settings_are_refused_without_a_request(plugin, qgis_canvas, messages, setting, value, fragment):
+    plugin.engine = lambda *a, **k: pytest.fail("no request should be made")
+    getattr(settings, f"set_{setting}")(value)
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    assert not plugin._tasks
+    (message,) = messages.get_messages(Qgis.Warning)
+    assert message.startswith("Check the STAC Quicklook settings:") and fragment in message
+
+
+def test_dates_in_the_wrong_order_are_refused(plugin, qgis_canvas, messages):
+    from datetime import date
+
+    plugin.engine = lambda *a, **k: pytest.fail("no request should be made")
+    settings.set_dates(date(2024, 8, 31), date(2024, 8, 1))
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    (message,) = messages.get_messages(Qgis.Warning)
+    assert "after the end date" in message
+
+
+def test_missing_rasterio_still_loads_and_says_how_to_install(web_iface, clean_settings, qgis_new_project,
+                                                               qgis_canvas, messages, monkeypatch):
+    import sys
+
+    from stac_quicklook_plugin import classFactory
+
+    monkeypatch.setitem(sys.modules, "rasterio", None)  # "import rasterio" now raises ImportError
+    monkeypatch.setattr(sys, "platform", "linux")
+    plugin = classFactory(web_iface)
+    plugin.initGui()
+    try:
+        assert plugin.action is not None
+        (message,) = messages.get_messages(Qgis.Critical)
+        assert "rasterio" in message and "sudo apt install python3-rasterio" in message
+        set_canvas(qgis_canvas)
+        plugin.action.trigger()
+        assert not plugin._tasks
+        assert len(messages.get_messages(Qgis.Critical)) == 2
+    finally:
+        plugin.unload()
+
+
+@pytest.mark.parametrize("platform, command", [
+    ("win32", "python -m pip install rasterio"),
+    ("darwin", "/Applications/QGIS.app/Contents/MacOS/bin/pip3 install rasterio"),
+    ("linux", "sudo apt install python3-rasterio"),
+])
+def test_install_hint_per_platform(platform, command):
+    from stac_quicklook_plugin.gui.deps import install_hint
+
+    assert command in install_hint(["rasterio"], platform=platform)
+
+
+def test_removing_the_layer_unlinks_its_file(plugin, qgis_canvas, qtbot):
+    plugin.engine = lambda request, progress=None, is_cancelled=None: make_quicklook()
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    wait_idle(qtbot, plugin)
+    (layer,) = quicklook_layers()
+    path = layer.customProperty(layer_mod.PATH_PROPERTY)
+    assert gdal_exists(path)
+    QgsProject.instance().removeMapLayer(layer.id())
+    assert not gdal_exists(path)
+
+
+def canvas_bbox_wgs84(canvas) -> tuple[float, float, float, float]:
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+    transform = QgsCoordinateTransform(canvas.mapSettings().destinationCrs(),
+                                       QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance())
+    box = transform.transformBoundingBox(canvas.extent())
+    return (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum())
+
+
+def gdal_exists(path: str) -> bool:
+    from osgeo import gdal
+
+    return gdal.VSIStatL(path) is not None
