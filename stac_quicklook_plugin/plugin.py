@@ -77,7 +77,10 @@ class StacQuicklookPlugin:
         self.dock.cancelRequested.connect(self.cancel)
         self.dock.layerActivated.connect(self._zoom_to_layer)
         self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
-        self.dock.setVisible(settings.dock_visible())
+        visible = settings.dock_visible()
+        self.dock.setVisible(visible)
+        # Before QGIS shows its main window no Show event reaches the dock: keep the menu check right.
+        self.dock.toggleViewAction().setChecked(visible)
         # toggleViewAction follows explicit show/hide only (not tabbing, not QGIS closing its window).
         self.dock.toggleViewAction().toggled.connect(settings.set_dock_visible)
         self.dock.toggleViewAction().setIcon(QIcon(str(icon_path())))
