@@ -97,12 +97,12 @@ class StacQuicklookPlugin:
 
     def _add_to_menu(self, action: QAction) -> None:
         add = getattr(self.iface, "addPluginToWebMenu", None) or self.iface.addPluginToMenu
-        add(MENU_NAME, action)
+        add(tr(MENU_NAME), action)
 
     def _remove_from_menu(self, action: QAction) -> None:
         remove = getattr(self.iface, "removePluginWebMenu", None) or getattr(self.iface, "removePluginMenu", None)
         if remove is not None:
-            remove(MENU_NAME, action)
+            remove(tr(MENU_NAME), action)
 
     def unload(self) -> None:
         """Remove everything initGui added; running tasks are cancelled and their results dropped."""

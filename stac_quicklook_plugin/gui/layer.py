@@ -202,9 +202,9 @@ def add_to_project(layer: QgsRasterLayer, project: Optional[QgsProject] = None) 
     """Add ``layer`` on top of the "STAC Quicklooks" group, which is made at the top of the tree if missing."""
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
-    group = root.findGroup(GROUP_NAME)
+    group = root.findGroup(tr(GROUP_NAME))
     if group is None:
-        group = root.insertGroup(0, GROUP_NAME)
+        group = root.insertGroup(0, tr(GROUP_NAME))
     project.addMapLayer(layer, False)
     group.insertLayer(0, layer)
     return group

@@ -41,7 +41,8 @@ class QuicklookTask(QgsTask):
     outcomeReady = pyqtSignal(object)  # QuicklookOutcome, emitted once from finished() on the main thread
 
     def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
-        super().__init__(tr("STAC Quicklook"), QgsTask.CanCancel)
+        super().__init__(tr("STAC Quicklook: {collection}").format(collection=getattr(request, "collection", "")),
+                         QgsTask.CanCancel)
         self.request = request
         self.result: Any = None
         self.exception: Optional[BaseException] = None
