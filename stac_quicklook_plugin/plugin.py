@@ -155,7 +155,7 @@ class StacQuicklookPlugin:
         try:
             crs = canvas.mapSettings().destinationCrs()
             bbox = bbox_wgs84(canvas.extent(), crs, QgsProject.instance())
-            request = build_request(bbox, canvas.mapSettings().outputSize().width() or canvas.width())
+            request = build_request(bbox, canvas.width())  # Auto width: the canvas in logical pixels
         except ExtentError as exc:
             self._report(exc.title, str(exc), Qgis.Warning)
             return

@@ -91,12 +91,24 @@ def set_canvas(canvas, bbox_wgs84=TEST_BBOX, crs: str = "EPSG:3857") -> QgsRecta
     """Point the canvas at ``bbox_wgs84`` (given in EPSG:4326) with ``crs`` as the map CRS."""
     from qgis.core import QgsCoordinateTransform
 
+    _lay_out(canvas)
     dest = QgsCoordinateReferenceSystem(crs)
     canvas.setDestinationCrs(dest)
     QgsProject.instance().setCrs(dest)
     transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), dest, QgsProject.instance())
     canvas.setExtent(transform.transformBoundingBox(QgsRectangle(*bbox_wgs84)))
     return canvas.extent()
+
+
+def _lay_out(canvas) -> None:
+    """pytest-qgis never shows its canvas, so its viewport (and map output size) stay at Qt's tiny
+    default; deliver the resize events a shown window would get, so the extent has the canvas' aspect."""
+    from qgis.PyQt.QtGui import QResizeEvent
+    from qgis.PyQt.QtWidgets import QApplication
+
+    QApplication.sendEvent(canvas, QResizeEvent(canvas.size(), canvas.size()))
+    viewport = canvas.viewport()
+    QApplication.sendEvent(viewport, QResizeEvent(viewport.size(), viewport.size()))
 
 
 def make_quicklook(bands: int = 3, rows: int = 40, cols: int = 50, dtype=np.uint8, epsg: int = 32613,

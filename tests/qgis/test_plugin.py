@@ -92,7 +92,7 @@ def test_click_adds_one_layer_from_the_engine_result(plugin, qgis_canvas, qtbot,
     west, south, east, north = request.bbox_wgs84  # the canvas keeps its aspect ratio: wider than asked
     assert west <= -105.7 + 1e-9 and south <= 40.25 + 1e-9 and east >= -105.5 - 1e-9 and north >= 40.45 - 1e-9
     assert request.bbox_wgs84 == pytest.approx(canvas_bbox_wgs84(qgis_canvas), abs=1e-9)
-    assert request.width == qgis_canvas.mapSettings().outputSize().width()
+    assert request.width == qgis_canvas.width() == 1000
     assert request.collection == "sentinel-2-l2a" and request.cloud_cover_max == 20.0
     assert request.dst_crs is None and request.asset_key is None
     start, end = request.datetime_range.split("/")
