@@ -18,6 +18,7 @@ from qgis.PyQt.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -145,6 +146,11 @@ class QuicklookDock(QDockWidget):
         self.history.setColumnCount(3)
         self.history.setHeaderLabels([tr("Quicklook / item"), tr("Date"), tr("Cloud")])
         self.history.setRootIsDecorated(True)
+        header = self.history.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.history.setToolTip(tr("Quicklooks made this session; double-click to zoom to one"))
         outer.addWidget(self.history, 1)
         self.setWidget(body)
