@@ -270,7 +270,7 @@ class StacQuicklookPlugin:
             if isinstance(exc, errors.APIError):
                 detail += "\n" + tr("Status: {status}\nURL: {url}\nBody: {body}").format(
                     status=exc.status, url=exc.url, body=(exc.body or "")[:4000])
-            self._report(tr(exc.title), redact(str(exc)), level, redact(detail))
+            self._report(tr(exc.title), bar_text(redact(str(exc))), level, redact(detail))
         else:
             self._report(tr("Unexpected error"),
                          tr("STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the "
@@ -285,6 +285,17 @@ class StacQuicklookPlugin:
         QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
         if self.dock is not None:
             self.dock.set_status(f"{title}: {short}")
+
+
+def bar_text(message: str) -> str:
+    """The part of an engine message for the message bar: what failed and what to try, without the
+    server's (possibly long, HTML) answer, which stays in the log."""
+    lines = [line.strip() for line in message.strip().splitlines()]
+    for index, line in enumerate(lines):
+        if line.lower().startswith("server says"):
+            kept = " ".join(part for part in lines[:index] if part)
+            return kept + " " + tr("(The server's answer is in the log.)") if kept else message.strip()
+    return " ".join(part for part in lines if part)
 
 
 def _disconnect(signal: Any, slot: Any = None) -> None:

@@ -285,3 +285,13 @@ def gdal_exists(path: str) -> bool:
     from osgeo import gdal
 
     return gdal.VSIStatL(path) is not None
+
+
+def test_server_answers_stay_out_of_the_message_bar():
+    from stac_quicklook_plugin.plugin import bar_text
+
+    message = ("POST http://h/search failed with HTTP 502. The server had a problem: try again later.\n"
+               "Server says: <html>\r\n<head><title>502 Bad Gateway</title></head>\r\n</html>")
+    assert bar_text(message) == ("POST http://h/search failed with HTTP 502. The server had a problem: "
+                                 "try again later. (The server's answer is in the log.)")
+    assert bar_text("One line.\nSecond line.") == "One line. Second line."
