@@ -1,0 +1,123 @@
+"""Session fixtures: generated Sentinel-2-like data, a COG server, rustac and the fault STAC API.
+
+Every server is a real process on 127.0.0.1 with a free port (tests.harness.servers).
+The COG servers serve the whole test-data cache folder, so one server covers both datasets:
+an item's asset href is `<cog_server.url>/<dataset folder name>/cogs/<relpath>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.harness import datagen
+from tests.harness.servers import CogServer, FaultStac, RustacServer, free_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class StacApi:
+    """A running STAC API and what it serves."""
+
+    url: str  # API root, e.g. http://127.0.0.1:PORT/
+    items: list[dict]
+    dataset: Path
+    server: RustacServer
+
+
+def cog_base_url(cog_server: CogServer, dataset: Path) -> str:
+    """Where a dataset's cogs/ folder is served."""
+    return f"{cog_server.url}/{dataset.relative_to(cog_server.root).as_posix()}/cogs"
+
+
+@pytest.fixture(scope="session")
+def testdata_cache() -> Path:
+    return Path(os.environ.get("STAC_QL_TESTDATA") or REPO / ".cache" / "testdata").resolve()
+
+
+@pytest.fixture(scope="session")
+def testdata_small(testdata_cache: Path) -> Path:
+    """The small dataset folder (built once, cached): cogs/ and scenes.json."""
+    return datagen.build_dataset(testdata_cache, "small").resolve()
+
+
+@pytest.fixture(scope="session")
+def testdata_full(testdata_cache: Path) -> Path:
+    """The full-size dataset folder (10980 px visual COGs; slow to build the first time)."""
+    return datagen.build_dataset(testdata_cache, "full").resolve()
+
+
+@pytest.fixture(scope="session")
+def cog_server(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+    """COG server over the test-data cache, no delay; `requests()` reads its JSONL log."""
+    testdata_cache.mkdir(parents=True, exist_ok=True)
+    server = CogServer(testdata_cache, tmp_path_factory.mktemp("cog_server") / "requests.jsonl")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cog_server_50ms(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+    """COG server over the test-data cache that answers every request 50 ms late."""
+    testdata_cache.mkdir(parents=True, exist_ok=True)
+    server = CogServer(testdata_cache, tmp_path_factory.mktemp("cog_server_50ms") / "requests.jsonl", delay_ms=50)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cog_log(cog_server: CogServer) -> CogServer:
+    """The cog_server with an empty log: what the test fetches is all that `requests()` returns."""
+    cog_server.clear_log()
+    return cog_server
+
+
+def _start_rustac(dataset: Path, cog_server: CogServer, workdir: Path) -> StacApi:
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    items = datagen.make_items(dataset, cog_base_url(cog_server, dataset), api_url)
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(datagen.make_collection(api_url, items=items)))
+    server = RustacServer(items_path, collection_path, port=port)
+    return StacApi(url=server.url, items=items, dataset=dataset, server=server)
+
+
+@pytest.fixture(scope="session")
+def stac_server(testdata_small: Path, cog_server: CogServer, tmp_path_factory: pytest.TempPathFactory):
+    """rustac serving the small dataset's items (assets on cog_server). Yields a StacApi (.url, .items)."""
+    api = _start_rustac(testdata_small, cog_server, tmp_path_factory.mktemp("stac_small"))
+    yield api
+    api.server.stop()
+
+
+@pytest.fixture(scope="session")
+def stac_server_full(testdata_full: Path, cog_server: CogServer, tmp_path_factory: pytest.TempPathFactory):
+    """rustac serving the full-size dataset's items (assets on cog_server). Yields a StacApi."""
+    api = _start_rustac(testdata_full, cog_server, tmp_path_factory.mktemp("stac_full"))
+    yield api
+    api.server.stop()
+
+
+@pytest.fixture(scope="session")
+def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: pytest.TempPathFactory):
+    """The fault STAC API over the small items (assets on cog_server); `url_for(flags)` gives an API root.
+
+    Its `items` attribute holds the items as written (their API links are rewritten by the server).
+    """
+    workdir = tmp_path_factory.mktemp("fault_stac")
+    # The server rewrites self/root/parent/collection links into each flag prefix, so the
+    # API base given to make_items is only a placeholder.
+    items = datagen.make_items(testdata_small, cog_base_url(cog_server, testdata_small), "http://127.0.0.1/ok")
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(datagen.make_collection("http://127.0.0.1/ok", items=items)))
+    server = FaultStac(items_path, workdir / "requests.jsonl", collection_path)
+    server.items = items
+    yield server
+    server.stop()
