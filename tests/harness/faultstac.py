@@ -359,8 +359,10 @@ class FaultStacHandler(KeepAliveHandler):
         out = json.loads(json.dumps(item))
         col = out.get("collection", "")
         keep = [ln for ln in out.get("links", []) if ln.get("rel") not in ("self", "root", "parent", "collection")]
+        # self-404: a self link that goes nowhere; the /collections/{c}/items/{id} route still works.
+        self_href = f"{root}/{'gone/' if 'self-404' in flags else ''}collections/{col}/items/{out['id']}"
         out["links"] = keep + [
-            {"rel": "self", "type": "application/geo+json", "href": f"{root}/collections/{col}/items/{out['id']}"},
+            {"rel": "self", "type": "application/geo+json", "href": self_href},
             {"rel": "parent", "type": "application/json", "href": f"{root}/collections/{col}"},
             {"rel": "collection", "type": "application/json", "href": f"{root}/collections/{col}"},
             {"rel": "root", "type": "application/json", "href": root + "/"},
@@ -378,8 +380,6 @@ class FaultStacHandler(KeepAliveHandler):
         return out
 
     def _item(self, root: str, collection: str, item_id: str, flags: set[str]) -> int:
-        if "self-404" in flags:
-            return self._not_found()
         for item in self.server.catalog.items:
             if item["id"] == item_id and item.get("collection") == collection:
                 return self.send_json(200, self._present(item, root, flags, in_search=False), GEOJSON)

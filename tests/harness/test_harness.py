@@ -359,6 +359,8 @@ def _self_link(feature: dict) -> str:
 def check_self_404(root, stac):
     feature = search(root).json()["features"][0]
     assert requests.get(_self_link(feature), timeout=TIMEOUT).status_code == 404
+    item_path = f"{root}collections/{feature['collection']}/items/{feature['id']}"
+    assert requests.get(item_path, timeout=TIMEOUT).json()["id"] == feature["id"]
 
 
 def check_no_assets(root, stac):
