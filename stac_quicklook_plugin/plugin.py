@@ -50,7 +50,9 @@ class StacQuicklookPlugin:
         self._tasks: dict[int, QuicklookTask] = {}  # every task not yet finished, by serial
         self._serial = 0
         self._current_serial = 0
-        self._superseded: set[int] = set()  # cancelled by a newer click: finish silently
+        # Tasks already cancelled and reported (or replaced by a newer click): their outcome is dropped
+        # silently whenever the worker thread gets to return it.
+        self._detached: set[int] = set()
         self._started_at = 0.0
         self._dock_shown_by_click = False
         self._remove_icon: Optional[Callable[[QAction], None]] = None
@@ -182,12 +184,11 @@ class StacQuicklookPlugin:
         QgsApplication.taskManager().addTask(task)
 
     def cancel(self, superseded: bool = False) -> None:
-        """Cancel the running quicklook, if any: it adds no layer, and unless ``superseded`` by a new
-        click the user is told it was cancelled."""
+        """Cancel the running quicklook, if any. It adds no layer; unless ``superseded`` by a new click
+        the user is told at once, even if the worker thread needs a moment to stop."""
         if self._task is None:
             return
-        if superseded:
-            self._superseded.add(self._current_serial)
+        self._detached.add(self._current_serial)
         try:
             self._task.cancel()
         except RuntimeError:  # already finished and deleted
@@ -196,7 +197,8 @@ class StacQuicklookPlugin:
         self._current_serial = 0
         if self.dock is not None:
             self.dock.set_running(False)
-            self.dock.set_status(tr("Cancelling …"))
+        if not superseded:
+            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.Info)
 
     def _on_stage(self, serial: int, percent: float, message: str) -> None:
         if serial == self._current_serial and self.dock is not None:
@@ -206,8 +208,8 @@ class StacQuicklookPlugin:
 
     def _on_outcome(self, serial: int, outcome: QuicklookOutcome) -> None:
         self._tasks.pop(serial, None)
-        if serial in self._superseded:
-            self._superseded.discard(serial)
+        if serial in self._detached:
+            self._detached.discard(serial)
             return
         was_current = serial == self._current_serial
         if was_current:
@@ -215,10 +217,10 @@ class StacQuicklookPlugin:
             self._current_serial = 0
             if self.dock is not None:
                 self.dock.set_running(False)
-        if outcome.cancelled:
+        if outcome.cancelled:  # from the task manager's cancel button
             self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.Info)
             return
-        if not was_current:  # cancelled by the user but finished first: still no layer
+        if not was_current:
             return
         if outcome.exception is not None:
             self._report_exception(outcome.exception, outcome.traceback)

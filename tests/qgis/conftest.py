@@ -139,3 +139,41 @@ def make_quicklook(bands: int = 3, rows: int = 40, cols: int = 50, dtype=np.uint
 @pytest.fixture()
 def quicklook_factory() -> Callable[..., Quicklook]:
     return make_quicklook
+
+
+def _rustac_over(dataset, cog_base: str, workdir):
+    """rustac serving ``dataset``'s items with their assets under ``cog_base``."""
+    import json
+
+    from tests.harness import datagen
+    from tests.harness.servers import RustacServer, free_port
+
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    items = datagen.make_items(dataset, cog_base, api_url)
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(datagen.make_collection(api_url, items=items)))
+    return RustacServer(items_path, collection_path, port=port)
+
+
+def _cogs_relpath(server, dataset) -> str:
+    return f"{dataset.relative_to(server.root).as_posix()}/cogs"
+
+
+@pytest.fixture(scope="session")
+def stac_server_50ms(testdata_small, cog_server_50ms, tmp_path_factory):
+    """rustac over the small items whose images answer every request 50 ms late."""
+    base = f"{cog_server_50ms.url}/{_cogs_relpath(cog_server_50ms, testdata_small)}"
+    server = _rustac_over(testdata_small, base, tmp_path_factory.mktemp("stac_50ms"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stac_server_slow_cogs(testdata_small, cog_server, tmp_path_factory):
+    """rustac over the small items whose image server waits 2 s before every answer: reads take seconds."""
+    base = cog_server.fault_url("slow", _cogs_relpath(cog_server, testdata_small))
+    server = _rustac_over(testdata_small, base, tmp_path_factory.mktemp("stac_slow_cogs"))
+    yield server
+    server.stop()
