@@ -71,6 +71,13 @@ def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> Asse
     """An explicit key wins; else ``visual``; else red/green/blue COGs as RGB; else the seed's heuristic."""
     assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
     item_id = item.get("id")
+    if asset_key and "," in asset_key:  # "red,green,blue": three single-band assets as RGB
+        keys = tuple(k.strip() for k in asset_key.split(",") if k.strip())
+        if len(keys) != 3:
+            raise AssetError(f"Give one asset key, or three separated by commas for RGB, got {asset_key!r}.")
+        for key in keys:
+            choose_assets(item, key)
+        return AssetChoice(keys, "rgb")
     if asset_key:
         if asset_key not in assets:
             raise AssetError(f"Item {item_id} has no asset '{asset_key}'. Its assets are: "

@@ -42,12 +42,15 @@ class HttpClient:
 
     def __init__(self, headers: Optional[dict[str, str]] = None, timeout: float = 20.0,
                  is_cancelled: Optional[Callable[[], bool]] = None,
-                 session: Optional[requests.Session] = None, proxies: Optional[dict[str, str]] = None):
+                 session: Optional[requests.Session] = None, proxies: Optional[dict[str, str]] = None,
+                 api_url: Optional[str] = None):
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         if proxies:
             self.session.proxies.update(proxies)
         self.headers = dict(headers or {})
+        # The only origin that gets ``headers``; None: the origin of each call's first URL.
+        self.api_origin = _origin(api_url) if api_url else None
         self.timeout = timeout
         self.is_cancelled = is_cancelled or (lambda: False)
         self.requests_made = 0
@@ -113,7 +116,7 @@ class HttpClient:
             time.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
     def _send_following_redirects(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
-        origin = _origin(url)
+        origin = self.api_origin or _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
             headers = {"Accept": "application/geo+json, application/json;q=0.9, */*;q=0.1"}
             if _origin(url) == origin:
@@ -180,6 +183,11 @@ class HttpClient:
                                f"({_connection_reason(exc)}). Try again.", url=redact(url)) from None
         finally:
             response.close()
+        encoding = response.headers.get("Content-Encoding", "identity").lower()
+        if declared and declared.isdigit() and encoding == "identity" and total < int(declared):
+            # urllib3 1.26 (Debian 12) does not raise on a body cut short: check it here.
+            raise NetworkError(f"The connection to {host} broke while reading the answer ({total} of "
+                               f"{declared} bytes arrived). Try again.", url=redact(url))
         return b"".join(chunks)
 
     @staticmethod

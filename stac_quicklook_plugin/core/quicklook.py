@@ -37,7 +37,7 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
 
     req = validate_request(request)
     checkpoint(2, "Connecting to the STAC API")
-    client = HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=cancelled)
+    client = HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=cancelled, api_url=req.stac_api)
     try:
         outcome = stac.search_items(client, req, cancelled, lambda msg: checkpoint(5, msg))
         checkpoint(30, f"Found {len(outcome.items)} scene(s) within {req.cloud_cover_max:g} % cloud")
@@ -185,7 +185,7 @@ def whole_scene_bbox(request: QuicklookRequest) -> QuicklookRequest:
     from dataclasses import replace
 
     req = validate_request(request)
-    client = HttpClient(headers=req.headers, timeout=req.timeout)
+    client = HttpClient(headers=req.headers, timeout=req.timeout, api_url=req.stac_api)
     try:
         best = stac.ensure_assets(client, req.stac_api, stac.search_items(client, req).items[0])
     finally:

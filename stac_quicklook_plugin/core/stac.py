@@ -326,7 +326,7 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
 def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict[str, str]] = None
                      ) -> list[tuple[str, str]]:
     """(id, title) of the API's collections, following up to a few ``next`` pages."""
-    client = HttpClient(headers=headers, timeout=timeout)
+    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url)
     try:
         out: list[tuple[str, str]] = []
         url: Optional[str] = api_root(api_url) + "/collections"
@@ -347,7 +347,7 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
 def collection_item_assets(api_url: str, collection: str, timeout: float = 10.0,
                            headers: Optional[dict[str, str]] = None) -> list[str]:
     """Asset keys the collection declares in ``item_assets`` (empty when it declares none)."""
-    client = HttpClient(headers=headers, timeout=timeout)
+    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url)
     try:
         data = client.get_json(f"{api_root(api_url)}/collections/{quote(collection)}")
     finally:
