@@ -43,7 +43,11 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
     )
 
 
+# Auto never goes below this: a canvas hidden behind QGIS's welcome page reports about 100 px.
+AUTO_MIN_WIDTH = 256
+
+
 def output_width(canvas_width: Optional[int]) -> int:
     """The saved width, or the canvas width for Auto, within the range the dock allows."""
-    width = settings.output_width() or int(canvas_width or 0) or 1024
+    width = settings.output_width() or max(int(canvas_width or 0), AUTO_MIN_WIDTH)
     return min(max(width, settings.MIN_WIDTH), settings.MAX_WIDTH)

@@ -174,3 +174,14 @@ def _no_engine():
 def _no_network_lists(monkeypatch):
     """Plugin-made docks must not reach Earth Search from the test suite."""
     monkeypatch.setattr("stac_quicklook_plugin.gui.dock._engine_catalog_functions", _no_engine)
+
+
+def test_output_width(clean_settings):
+    from stac_quicklook_plugin.gui.request import output_width
+
+    assert output_width(1000) == 1000
+    assert output_width(100) == 256  # a hidden canvas is tiny: Auto keeps a useful size
+    settings.set_output_width(640)
+    assert output_width(1000) == 640
+    settings.set_output_width(100000)
+    assert output_width(1000) == settings.MAX_WIDTH
