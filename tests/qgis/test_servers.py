@@ -206,3 +206,35 @@ def test_ui_stays_responsive_against_a_slow_server(plugin, qgis_canvas, qtbot, s
           f"longest gap between ticks {gaps.max() * 1000:.0f} ms; median {np.median(gaps) * 1000:.0f} ms")
     assert len(during) >= 5  # the event loop ran while the task worked
     assert len(quicklook_layers()) == 1
+
+
+@pytest.mark.parametrize("mode", ["404", "html"])
+def test_image_errors_are_critical_messages(plugin, qgis_canvas, qtbot, messages, testdata_small, cog_server,
+                                            tmp_path, mode):
+    from tests.qgis.conftest import _cogs_relpath, _rustac_over
+
+    server = _rustac_over(testdata_small, cog_server.fault_url(mode, _cogs_relpath(cog_server, testdata_small)),
+                          tmp_path)
+    try:
+        use_api(server.url)
+        set_canvas(qgis_canvas)
+        click_and_wait(plugin, qtbot)
+    finally:
+        server.stop()
+    (message,) = messages.get_messages(Qgis.Critical)
+    assert message.startswith("Could not read the image:")
+    assert quicklook_layers() == []
+
+
+def test_dock_lists_collections_and_assets_from_the_api(clean_settings, qtbot, stac_server):
+    from stac_quicklook_plugin.gui.dock import QuicklookDock
+
+    settings.set_api_url(stac_server.url)
+    dock = QuicklookDock()  # the engine's list_collections / collection_item_assets
+    qtbot.addWidget(dock)
+    dock.show()
+    qtbot.waitUntil(lambda: dock.asset_combo.count() > 1 and dock.collection_combo.count() > 0, timeout=10000)
+    assert "sentinel-2-l2a" in [dock.collection_combo.itemText(i) for i in range(dock.collection_combo.count())]
+    assets = [dock.asset_combo.itemText(i) for i in range(dock.asset_combo.count())]
+    assert assets[0] == "Auto" and "visual" in assets
+    assert dock.asset_combo.currentText() == "Auto" and settings.asset_key() is None
