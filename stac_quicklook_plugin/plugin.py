@@ -278,7 +278,8 @@ class StacQuicklookPlugin:
                          tr("STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the "
                             "log (View > Panels > Log Messages, tab “STAC Quicklook”).").format(
                              kind=type(exc).__name__, error=redact(str(exc))[:200]),
-                         Qgis.Critical, redact(trace or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
+                         Qgis.Critical,
+                         redact(trace or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
 
     def _report(self, title: str, text: str, level: int, detail: Optional[str] = None) -> None:
         """A short message in the bar (and the dock's status line); the full detail in the log."""

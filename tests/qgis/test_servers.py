@@ -10,7 +10,6 @@ import pytest
 from osgeo import gdal
 from qgis.core import (
     Qgis,
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsPointXY,
     QgsProject,
