@@ -93,7 +93,7 @@ class StacQuicklookPlugin:
 
         self.janitor = VsimemJanitor(QgsProject.instance())
 
-        missing = missing_modules()
+        missing = missing_modules(load=False)
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
 

@@ -6,6 +6,7 @@ what to install for *this* QGIS instead of failing with a traceback.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 from stac_quicklook_plugin.gui.i18n import tr
@@ -16,15 +17,23 @@ REQUIRED_MODULES = ("numpy", "requests", "rasterio")
 _DEBIAN_PACKAGES = {"numpy": "python3-numpy", "requests": "python3-requests", "rasterio": "python3-rasterio"}
 
 
-def missing_modules() -> list[str]:
-    """Names of the required modules that cannot be imported in this Python."""
+def missing_modules(load: bool = True) -> list[str]:
+    """Names of the required modules that cannot be imported in this Python.
+
+    ``load=False`` only looks for them (cheap enough for QGIS start-up: importing rasterio takes a
+    noticeable fraction of a second); the click imports them, which also catches broken installs.
+    """
     missing = []
     for name in REQUIRED_MODULES:
         try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-        except Exception:  # a broken install (e.g. a GDAL ABI mismatch) is missing in practice
+            if load:
+                importlib.import_module(name)
+            elif name in sys.modules:
+                if sys.modules[name] is None:  # an import that is known to fail
+                    missing.append(name)
+            elif importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except Exception:  # ImportError, or a broken install (e.g. a GDAL ABI mismatch): missing in practice
             missing.append(name)
     return missing
 

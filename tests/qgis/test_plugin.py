@@ -294,3 +294,30 @@ def test_server_answers_stay_out_of_the_message_bar():
     assert bar_text(message) == ("POST http://h/search failed with HTTP 502. The server had a problem: "
                                  "try again later. (The server's answer is in the log.)")
     assert bar_text("One line.\nSecond line.") == "One line. Second line."
+
+
+def test_missing_module_found_without_importing_it(monkeypatch):
+    import importlib.util
+    import sys
+
+    from stac_quicklook_plugin.gui.deps import missing_modules
+
+    assert missing_modules(load=False) == [] and missing_modules() == []
+    monkeypatch.delitem(sys.modules, "rasterio", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "rasterio" else object())
+    assert missing_modules(load=False) == ["rasterio"]
+
+
+def test_double_click_in_the_history_zooms_to_the_layer(plugin, qgis_canvas, qtbot):
+    plugin.engine = lambda request, progress=None, is_cancelled=None: make_quicklook()
+    set_canvas(qgis_canvas)
+    plugin.action.trigger()
+    wait_idle(qtbot, plugin)
+    (layer,) = quicklook_layers()
+    set_canvas(qgis_canvas, bbox_wgs84=(10.0, 50.0, 10.1, 50.1))  # somewhere else
+    plugin.dock.layerActivated.emit(layer.id())
+    center = qgis_canvas.extent().center()
+    from qgis.core import QgsCoordinateTransform
+
+    to_layer = QgsCoordinateTransform(qgis_canvas.mapSettings().destinationCrs(), layer.crs(), QgsProject.instance())
+    assert layer.extent().contains(to_layer.transform(center))
