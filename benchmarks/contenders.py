@@ -1,0 +1,205 @@
+"""One benchmark run of one contender, in its own process (cold GDAL caches), printing one JSON line.
+
+    python -m benchmarks.contenders '{"contender": "ours", "scenario": {...}, "stac_api": "...", ...}'
+
+Timing starts after the imports (the plugin runs with everything imported) and ends when the image is in
+memory (for the seed: when its matplotlib figure is drawn, its end). ``t0``/``t1`` are wall-clock times so
+the parent can pick this run's requests out of the servers' logs.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from typing import Any, Callable
+
+import numpy as np
+import rasterio
+import requests
+from rasterio.crs import CRS
+
+# The seed's only GDAL options.
+SEED_GDAL = {"AWS_NO_SIGN_REQUEST": "YES", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff"}
+SEED_DECIMATION = 2 ** 4  # the seed's overview_level 4
+# rio-tiler leaves GDAL options to its user; these are titiler's recommended settings for COGs over HTTP.
+RIO_TILER_GDAL = {
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.TIF,.tiff",
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_VERSION": "2",
+    "VSI_CACHE": "TRUE",
+    "VSI_CACHE_SIZE": "5000000",
+    "GDAL_CACHEMAX": 200 * 1024 * 1024,  # rasterio takes bytes (titiler: 200 MB)
+    "CPL_VSIL_CURL_CACHE_SIZE": "200000000",
+    "GDAL_BAND_BLOCK_CACHE": "HASHSET",
+}
+
+
+def search_features(spec: dict[str, Any], extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One POST /search over the scenario's bbox and dates."""
+    body = {"collections": [spec["collection"]], "bbox": list(spec["scenario"]["bbox"]),
+            "datetime": spec["datetime_rfc3339"], "limit": 100, **(extra or {})}
+    answer = requests.post(spec["stac_api"].rstrip("/") + "/search", json=body, timeout=60)
+    answer.raise_for_status()
+    return answer.json()["features"]
+
+
+def best_first(features: list[dict[str, Any]], cloud_max: float) -> list[dict[str, Any]]:
+    """Items within the cloud limit, least cloudy first, newest first on ties (what ours does)."""
+    passing = [f for f in features if f["properties"].get("eo:cloud_cover", 101) <= cloud_max]
+    newest = sorted(passing, key=lambda f: f["properties"]["datetime"], reverse=True)
+    return sorted(newest, key=lambda f: f["properties"]["eo:cloud_cover"])
+
+
+# ----------------------------------------------------------------------------- seed
+
+def run_seed(spec: dict[str, Any]) -> dict[str, Any]:
+    """The seed's algorithm: search (query, fallback without), FIRST item, GET it by its self link,
+    whole scene at overview level 4 with the seed's two GDAL options, then a matplotlib figure."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sc = spec["scenario"]
+    url = spec["stac_api"].rstrip("/") + "/search"
+    body = {"collections": [spec["collection"]], "bbox": list(sc["bbox"]), "datetime": spec["datetime_rfc3339"],
+            "query": {"eo:cloud_cover": {"lt": spec["cloud_cover_max"]}}}
+    notes = []
+    try:
+        answer = requests.post(url, json=body, timeout=60)
+        answer.raise_for_status()
+        features = answer.json()["features"]
+    except (requests.RequestException, ValueError, KeyError):
+        features = None
+    if not features:
+        # The seed retried only on an error. rustac answers an unsupported `query` with 200 and no
+        # features, where the seed would stop with an IndexError; we retry so it has a number at all.
+        notes.append("query answered 0 features: retried without it (the seed would have failed)")
+        body.pop("query")
+        answer = requests.post(url, json=body, timeout=60)
+        answer.raise_for_status()
+        features = answer.json()["features"]
+    first = features[0]
+    self_href = next(l["href"] for l in first["links"] if l.get("rel") == "self")
+    item = requests.get(self_href, timeout=60).json()
+    href = item["assets"][sc["asset"]]["href"]
+    with rasterio.Env(**SEED_GDAL):
+        with rasterio.open("/vsicurl/" + href) as src:
+            shape = (src.height // SEED_DECIMATION, src.width // SEED_DECIMATION)
+            array = src.read(1, out_shape=shape)
+    t_read = time.perf_counter()
+    fig = plt.figure(figsize=(8, 8))
+    plt.imshow(array, cmap="gray")
+    plt.title(item["id"])
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    return {"shape": [1, *shape], "hrefs": [href], "items": [item["id"]], "notes": notes,
+            "_t_read": t_read}
+
+
+# ----------------------------------------------------------------------------- rio-tiler
+
+def run_rio_tiler(spec: dict[str, Any], preview: bool = False) -> dict[str, Any]:
+    """rio-tiler's Reader.part (or STACReader for bands, mosaic_reader for two tiles) on the same search."""
+    from rio_tiler.io import Reader, STACReader
+    from rio_tiler.mosaic import mosaic_reader
+
+    sc = spec["scenario"]
+    items = best_first(search_features(spec), spec["cloud_cover_max"])
+    best = items[0]
+    dst_crs = CRS.from_epsg(best["properties"]["proj:epsg"])
+    kwargs = dict(dst_crs=dst_crs, bounds_crs=CRS.from_epsg(4326), max_size=sc["width"])
+    with rasterio.Env(**RIO_TILER_GDAL):
+        if preview:
+            with Reader(best["assets"][sc["asset"]]["href"]) as reader:
+                img = reader.preview(max_size=sc["width"])
+            hrefs, used = [best["assets"][sc["asset"]]["href"]], [best["id"]]
+        elif sc["kind"] == "rgb":
+            with STACReader(None, item=best) as reader:
+                img = reader.part(sc["bbox"], assets=list(sc["assets"]), **kwargs)
+            hrefs, used = [best["assets"][k]["href"] for k in sc["assets"]], [best["id"]]
+        elif sc["kind"] == "mosaic":
+            by_href = {f["assets"][sc["asset"]]["href"]: f["id"] for f in items}
+
+            def part(href: str, bbox: Any, **kw: Any) -> Any:
+                with Reader(href) as reader:
+                    return reader.part(bbox, **kw)
+
+            # threads=2: read two scenes at a time and stop once the canvas is full, as ours does.
+            img, hrefs = mosaic_reader(list(by_href), part, sc["bbox"], threads=2, **kwargs)
+            used = [by_href[h] for h in hrefs]
+        else:
+            with Reader(best["assets"][sc["asset"]]["href"]) as reader:
+                img = reader.part(sc["bbox"], **kwargs)
+            hrefs, used = [best["assets"][sc["asset"]]["href"]], [best["id"]]
+    return {"shape": list(img.data.shape), "hrefs": hrefs, "items": used, "notes": []}
+
+
+# ----------------------------------------------------------------------------- ours
+
+def run_ours(spec: dict[str, Any], cached: bool = False) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.quicklook import quicklook
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+
+    sc = spec["scenario"]
+    request = QuicklookRequest(bbox_wgs84=tuple(sc["bbox"]), stac_api=spec["stac_api"],
+                               collection=spec["collection"], datetime_range=spec["datetime_range"],
+                               cloud_cover_max=spec["cloud_cover_max"], asset_key=sc.get("asset_key"),
+                               width=sc["width"])
+    result = quicklook(request)
+    grid = {"crs": result.crs, "transform": list(result.transform), "width": result.width,
+            "height": result.height}
+    return {"shape": list(result.array.shape), "hrefs": list(result.hrefs),
+            "items": [i.id for i in result.items], "overview_factor": result.meta.get("overview_factor"),
+            "grid": grid, "strategy": result.strategy, "notes": list(result.meta.get("search_notes") or [])}
+
+
+def warm_api_cache(spec: dict[str, Any]) -> None:
+    """What a second click in the same QGIS session has: the landing page already read."""
+    from stac_quicklook_plugin.core import stac
+    from stac_quicklook_plugin.core.http import HttpClient
+
+    client = HttpClient()
+    try:
+        stac.get_api_info(client, spec["stac_api"])
+    finally:
+        client.close()
+
+
+CONTENDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "seed": run_seed,
+    "rio-tiler": run_rio_tiler,
+    "rio-tiler preview": lambda spec: run_rio_tiler(spec, preview=True),
+    "ours": run_ours,
+    "ours, conformance cached": lambda spec: run_ours(spec, cached=True),
+}
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    name = spec["contender"]
+    if name == "ours, conformance cached":
+        warm_api_cache(spec)
+    t0_wall, t0 = time.time(), time.perf_counter()
+    out = CONTENDERS[name](spec)
+    t1 = time.perf_counter()
+    t_read = out.pop("_t_read", t1)
+    out.update(contender=name, t0=t0_wall, t1=t0_wall + (t1 - t0), wall_s=t1 - t0, read_s=t_read - t0,
+               peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+               gdal_version=rasterio.__gdal_version__, rasterio_version=rasterio.__version__,
+               numpy_version=np.__version__)
+    try:
+        import rio_tiler
+        out["rio_tiler_version"] = rio_tiler.__version__
+    except ImportError:
+        pass
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,128 @@
+"""The benchmark's table (Markdown, ready for the README) and its targets, from the results document."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+FLOOR = "floor"
+
+
+def _find(doc: dict[str, Any], profile: str, scenario: str, contender: str) -> Optional[dict[str, Any]]:
+    for r in doc["results"]:
+        if (r["profile"], r["scenario"], r["contender"]) == (profile, scenario, contender):
+            return r["summary"] if r["summary"].get("ok_runs") else None
+    return None
+
+
+def table_rows(doc: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    profiles = []
+    for r in doc["results"]:
+        if r["profile"] not in profiles:
+            profiles.append(r["profile"])
+    for profile in profiles:
+        label = doc["profiles"][profile]["label"]
+        for key in doc["scenarios"]:
+            entries = [r for r in doc["results"] if r["profile"] == profile and r["scenario"] == key]
+            if not entries:
+                continue
+            fl = doc["floor"].get(key)
+            for r in entries:
+                s = r["summary"]
+                if not s.get("ok_runs"):
+                    rows.append([label, key, r["contender"], "failed: " + str(s.get("error"))[:60]] + [""] * 5)
+                    continue
+                over = ""
+                own = doc["floor"].get(f"{key}:seed") if r["contender"] == "seed" else fl
+                if r["contender"] == "rio-tiler preview":
+                    over = "n/a (whole scene)"
+                elif own:
+                    extra = s["cog_bytes"] - own["bytes"]
+                    over = f"{s['cog_bytes'] / own['bytes']:.2f}x ({extra / 1e3:+,.0f} kB)"
+                    if own is not fl:
+                        over += " of its own floor (whole scene at 1/16)"
+                rows.append([
+                    label, key, r["contender"],
+                    f"{s['wall_s'] * 1000:,.0f} ({s['wall_min_s'] * 1000:,.0f}–{s['wall_max_s'] * 1000:,.0f})",
+                    f"{s['cog_requests']:.0f} + {s['stac_requests']:.0f}",
+                    f"{s['chain']:.0f}",
+                    f"{s['cog_bytes'] / 1e6:.2f}",
+                    over,
+                    f"{s['peak_rss_mb']:.0f}",
+                ])
+            if fl:
+                rows.append([label, key, FLOOR, "", f"{fl['files']} file(s), {fl['tiles']} tiles",
+                             f"{fl['round_trips_cold']} ({fl['round_trips_cached']} cached)",
+                             f"{fl['bytes'] / 1e6:.2f}", "1.00x", ""])
+    return rows
+
+
+HEADER = ["latency", "case", "contender", "wall ms, median (min–max)", "requests COG + STAC",
+          "sequential chain", "COG MB", "vs floor", "peak RSS MB"]
+
+
+def markdown_table(doc: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(doc)]
+    return "\n".join(lines)
+
+
+def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured figure and met / missed / not measured."""
+    out = []
+
+    def add(name: str, measured: Optional[float], limit: float, fmt: str, ok: Optional[bool]) -> None:
+        out.append({"target": name, "measured": measured, "limit": limit,
+                    "text": fmt.format(m=measured) if measured is not None else "not measured",
+                    "status": "not measured" if ok is None else ("met" if ok else "MISSED")})
+
+    for key in doc["scenarios"]:
+        s, fl = _find(doc, "50ms", key, "ours"), doc["floor"].get(key)
+        ratio = s["cog_bytes"] / fl["bytes"] if s and fl else None
+        add(f"({key}) bytes ours <= 1.10x floor", ratio, 1.10, "{m:.3f}x", None if ratio is None else ratio <= 1.10)
+    s = _find(doc, "50ms", "a", "ours, conformance cached")
+    chain = s["chain"] if s else None
+    add("(a) sequential round trips at 50 ms, conformance cached <= 3", chain, 3, "{m:.0f}",
+        None if chain is None else chain <= 3)
+    seed, ours = _find(doc, "50ms", "a", "seed"), _find(doc, "50ms", "a", "ours")
+    speedup = seed["wall_s"] / ours["wall_s"] if seed and ours else None
+    add("(a) at 50 ms ours >= 2x faster than the seed", speedup, 2.0, "{m:.2f}x",
+        None if speedup is None else speedup >= 2.0)
+    for key in ("b", "d"):
+        rt, ours = _find(doc, "50ms", key, "rio-tiler"), _find(doc, "50ms", key, "ours")
+        ratio = rt["wall_s"] / ours["wall_s"] if rt and ours else None
+        add(f"({key}) at 50 ms ours faster than rio-tiler", ratio, 1.0, "rio-tiler / ours = {m:.2f}",
+            None if ratio is None else ratio > 1.0)
+    a, c = _find(doc, "50ms", "a", "ours"), _find(doc, "50ms", "c", "ours")
+    ratio = c["wall_s"] / a["wall_s"] if a and c else None
+    add("(c) at 50 ms <= 1.3x (a)", ratio, 1.3, "{m:.2f}x", None if ratio is None else ratio <= 1.3)
+    for mode in ("first_click", "later_click"):
+        q = (doc.get("qgis") or {}).get(mode) or {}
+        stall = q.get("max_stall_ms")
+        add(f"main-thread stall <= 50 ms ({mode.replace('_', ' ')})", stall, 50, "{m:.0f} ms",
+            None if stall is None else stall <= 50)
+    return out
+
+
+def qgis_text(doc: dict[str, Any]) -> str:
+    lines = []
+    for mode, words in (("first_click", "first click of a session (engine imported in the worker)"),
+                        ("later_click", "later click (engine already imported)")):
+        q = (doc.get("qgis") or {}).get(mode) or {}
+        if q.get("ok_runs"):
+            lines.append(f"QGIS {q['qgis_version']} (GDAL {q['gdal_version']}), 50 ms, case (a), {words}: click -> layer "
+                         f"{q['click_to_layer_s'] * 1000:,.0f} ms (median; {q['click_to_layer_min_s'] * 1000:,.0f}–"
+                         f"{q['click_to_layer_max_s'] * 1000:,.0f}), longest main-thread stall {q['max_stall_ms']:.0f} ms "
+                         f"(worst run {q['max_stall_worst_ms']:.0f} ms)")
+    return "\n" + "\n".join(lines) if lines else ""
+
+
+def print_table(doc: dict[str, Any]) -> None:
+    v = doc["versions"]
+    print()
+    print(f"GDAL {v['gdal']} (rasterio {v['rasterio']}), rio-tiler {v['rio_tiler']}, "
+          f"{doc['runs_per_contender']} fresh-process runs per row")
+    print(markdown_table(doc))
+    print(qgis_text(doc))
+    print("\nTargets:")
+    for t in doc["targets"]:
+        print(f"  [{t['status']:>12}] {t['target']}: {t['text']}")
