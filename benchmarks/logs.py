@@ -23,7 +23,7 @@ def longest_chain(records: list[dict[str, Any]]) -> int:
 def run_metrics(cog: list[dict[str, Any]], stac: list[dict[str, Any]], t0: float, t1: float) -> dict[str, Any]:
     """Requests between t0 and t1 (the contender's timed part): counts, bytes, chains."""
     def inside(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in records if r.get("t_end") and t0 - 0.002 <= r["t_start"] <= t1 + 0.002]
+        return [r for r in records if r.get("t_end") and t0 <= r["t_start"] <= t1]
 
     cog, stac = inside(cog), inside(stac)
     return {
