@@ -1,7 +1,7 @@
 """The engine's front door: from a request to a georeferenced quicklook, search included."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -113,20 +113,25 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
     def read_one(href: str) -> ReadResult:
         return read_to_grid(to_gdal_path(href), href, grid, resampling, req.overview_level, gdal_config, cancelled)
 
-    with ThreadPoolExecutor(max_workers=min(READ_THREADS, max(1, len(tasks)))) as pool:
-        futures = {pool.submit(read_one, href): (i, j) for i, j, href in tasks}
-        try:
-            for future, key in futures.items():
+    pool = ThreadPoolExecutor(max_workers=min(READ_THREADS, max(1, len(tasks))))
+    futures = {pool.submit(read_one, href): (i, j) for i, j, href in tasks}
+    pending = set(futures)
+    try:
+        while pending:
+            # Poll, so that a cancel is answered at once even while GDAL is still inside a read.
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in finished:
                 try:
-                    results[key] = future.result()
+                    results[futures[future]] = future.result()
                 except QuicklookError as exc:
-                    results[key] = exc
+                    results[futures[future]] = exc
                 done += 1
                 checkpoint(40 + 40 * done / len(tasks), f"Read {done} of {len(tasks)} image(s)")
-        except Cancelled:
-            for f in futures:
-                f.cancel()
-            raise
+            if pending and cancelled():
+                raise Cancelled("The quicklook was cancelled.")
+    finally:
+        # Reads still running finish in the background (GDAL cannot be interrupted); nobody waits.
+        pool.shutdown(wait=not pending, cancel_futures=True)
     out = []
     for i, (item, hrefs) in enumerate(jobs):
         parts = [results[(i, j)] for j in range(len(hrefs))]

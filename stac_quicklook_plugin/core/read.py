@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import threading
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -12,9 +14,10 @@ import numpy as np
 import rasterio
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioError
+from rasterio.errors import RasterioError, RasterioIOError
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
 from rasterio.warp import transform_bounds
 
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
@@ -32,7 +35,6 @@ GDAL_DEFAULTS: dict[str, str] = {
     "GDAL_INGESTED_BYTES_AT_OPEN": "32768",
     "VSI_CACHE": "TRUE",
     "VSI_CACHE_SIZE": str(64 * 1024 * 1024),
-    "CPL_VSIL_CURL_CHUNK_SIZE": str(256 * 1024),
     "GDAL_HTTP_TIMEOUT": "30",
     "GDAL_HTTP_CONNECTTIMEOUT": "10",
     "GDAL_HTTP_MAX_RETRY": "2",
@@ -40,7 +42,6 @@ GDAL_DEFAULTS: dict[str, str] = {
     # A trickling server is given up on instead of hanging a quicklook.
     "GDAL_HTTP_LOW_SPEED_TIME": "15",
     "GDAL_HTTP_LOW_SPEED_LIMIT": "1024",
-    "CPL_VSIL_CURL_USE_HEAD": "NO",
     "GDAL_HTTP_USERAGENT": "stac-quicklook-qgis/0.1",
 }
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
@@ -105,7 +106,7 @@ def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = No
                 if src.crs is None:
                     raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
                 return src.crs
-        except RasterioError as exc:
+        except (RasterioError, RasterioIOError) as exc:
             raise read_error(href, exc) from None
 
 
@@ -127,6 +128,49 @@ def choose_overview(src_res: float, factors: list[int], target_res: float,
     return best
 
 
+TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_range_ok_lock = threading.Lock()
+_range_ok_hosts: set[tuple[str, str, int | None]] = set()
+
+
+def check_range_support(href: str, timeout: float = 10.0) -> None:
+    """Refuse a host that ignores HTTP Range (GDAL would download whole files from it).
+
+    One tiny ranged GET per host and session; only the answer's headers are read.
+    """
+    parts = urlsplit(href)
+    if parts.scheme.lower() not in ("http", "https"):
+        return
+    host = (parts.scheme.lower(), parts.hostname or "", parts.port)
+    with _range_ok_lock:
+        if host in _range_ok_hosts:
+            return
+    import requests
+
+    try:
+        with requests.get(href, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout) as response:
+            status = response.status_code
+            content_type = response.headers.get("Content-Type", "")
+            head = response.raw.read(4) if status == 200 else b""
+    except requests.RequestException:
+        return  # GDAL will meet the same problem and say so in its own words
+    if status == 200 and head[:4] not in TIFF_MAGIC:
+        raise ReadError(f"{redact(href)} is not a readable GeoTIFF: the server sent {content_type or 'something else'}"
+                        " (an error page or a login page?) instead of the image.")
+    if status == 200:
+        raise ReadError(f"The server of {redact(href)} ignores HTTP range requests, so the file cannot be "
+                        "streamed; a quicklook will not download whole files. Use a server that supports "
+                        "range requests (any object store does).")
+    if status == 206:
+        with _range_ok_lock:
+            _range_ok_hosts.add(host)
+
+
+def clear_range_cache() -> None:
+    with _range_ok_lock:
+        _range_ok_hosts.clear()
+
+
 def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling = Resampling.average,
                  overview_level: Optional[int] = None, options: Optional[dict[str, str]] = None,
                  is_cancelled: Callable[[], bool] = lambda: False, band_indexes: Optional[list[int]] = None
@@ -134,6 +178,7 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling =
     """All bands of one raster, resampled onto ``grid`` from the right overview; out-of-file pixels invalid."""
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
+    check_range_support(href)
     with rasterio.Env(**gdal_options(options)):
         try:
             with rasterio.open(gdal_path) as src:
@@ -152,21 +197,53 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling =
             open_kwargs = {"overview_level": level} if level is not None else {}
             with rasterio.open(gdal_path, **open_kwargs) as src:
                 indexes = band_indexes or list(src.indexes)
-                vrt_kwargs: dict[str, Any] = dict(crs=grid.crs, transform=grid.transform, width=grid.width,
-                                                  height=grid.height, resampling=resampling)
-                if nodata is not None:
-                    vrt_kwargs.update(src_nodata=nodata, nodata=nodata)
+                if src.crs == grid.crs:
+                    array, valid = _read_window(src, indexes, grid, resampling, nodata)
                 else:
-                    vrt_kwargs.update(add_alpha=True)
-                with WarpedVRT(src, **vrt_kwargs) as vrt:
-                    array = vrt.read(indexes)
-                    if nodata is not None:
-                        valid = (array != nodata).any(axis=0)
-                    else:
-                        valid = vrt.read(vrt.count) > 0
-        except RasterioError as exc:
+                    array, valid = _read_warped(src, indexes, grid, resampling, nodata)
+        except (RasterioError, RasterioIOError) as exc:
             raise read_error(href, exc) from None
     return ReadResult(array, valid, nodata, str(array.dtype), int(factor), profile)
+
+
+def _read_window(src: Any, indexes: list[int], grid: Grid, resampling: Resampling,
+                 nodata: Optional[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Same CRS: one decimated windowed read of the output pixels that lie inside the file. GDAL fetches
+    exactly the tiles of that window, in parallel, and decodes far less than a warp would."""
+    fill = 0 if nodata is None else nodata
+    array = np.full((len(indexes), grid.height, grid.width), fill, dtype=src.dtypes[0])
+    valid = np.zeros((grid.height, grid.width), dtype=bool)
+    inv = ~src.transform  # output pixel edges -> source pixel coordinates (of this overview level)
+    col_edges = [(inv * (grid.transform * (c, 0)))[0] for c in range(grid.width + 1)]
+    row_edges = [(inv * (grid.transform * (0, r)))[1] for r in range(grid.height + 1)]
+    cols = [c for c in range(grid.width) if col_edges[c] >= -1e-6 and col_edges[c + 1] <= src.width + 1e-6]
+    rows = [r for r in range(grid.height) if row_edges[r] >= -1e-6 and row_edges[r + 1] <= src.height + 1e-6]
+    if not cols or not rows:
+        return array, valid
+    c0, c1, r0, r1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
+    window = Window(col_edges[c0], row_edges[r0], col_edges[c1] - col_edges[c0], row_edges[r1] - row_edges[r0])
+    data = src.read(indexes, window=window, out_shape=(len(indexes), r1 - r0, c1 - c0), resampling=resampling)
+    array[:, r0:r1, c0:c1] = data
+    if nodata is not None:
+        valid[r0:r1, c0:c1] = (data != nodata).any(axis=0)
+    else:
+        valid[r0:r1, c0:c1] = True
+    return array, valid
+
+
+def _read_warped(src: Any, indexes: list[int], grid: Grid, resampling: Resampling,
+                 nodata: Optional[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Another CRS: warp onto the output grid."""
+    vrt_kwargs: dict[str, Any] = dict(crs=grid.crs, transform=grid.transform, width=grid.width,
+                                      height=grid.height, resampling=resampling)
+    if nodata is not None:
+        vrt_kwargs.update(src_nodata=nodata, nodata=nodata)
+    else:
+        vrt_kwargs.update(add_alpha=True)
+    with WarpedVRT(src, **vrt_kwargs) as vrt:
+        array = vrt.read(indexes)
+        valid = (array != nodata).any(axis=0) if nodata is not None else vrt.read(vrt.count) > 0
+    return array, valid
 
 
 def _check_source(src: Any, href: str) -> None:

@@ -1,0 +1,116 @@
+"""Broken image servers and broken images: each ends in one clear ReadError, bounded in time and bytes."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import Affine
+
+from stac_quicklook_plugin.core.errors import ReadError
+from tests.harness.servers import CogServer
+from stac_quicklook_plugin.core.read import clear_range_cache, plan_grid, read_to_grid
+
+SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)
+
+
+@pytest.fixture(scope="module")
+def tci_relpath(testdata_small, cog_server):
+    tci = next((testdata_small / "cogs").rglob("TCI.tif"))
+    return tci.relative_to(cog_server.root).as_posix(), tci
+
+
+def grid(width=64):
+    return plan_grid(SMALL_BBOX, "EPSG:32613", width)
+
+
+def read(url):
+    return read_to_grid("/vsicurl/" + url, url, grid())
+
+
+@pytest.mark.parametrize("mode,words", [
+    ("403", "HTTP 403, access denied"),
+    ("404", "HTTP 404, the file does not exist"),
+    ("500", "HTTP 500"),
+    ("html", "not a readable GeoTIFF"),
+])
+def test_http_faults_are_read_errors_that_say_what_happened(cog_server, tci_relpath, mode, words):
+    url = cog_server.fault_url(mode, tci_relpath[0])
+    with pytest.raises(ReadError) as err:
+        read(url)
+    assert words in str(err.value) and "127.0.0.1" in str(err.value)
+
+
+def test_truncated_file_is_a_read_error(cog_server, tci_relpath):
+    # Full-resolution tiles near the bottom of the tile lie in the missing second half of the file.
+    url = cog_server.fault_url("truncated", tci_relpath[0])
+    with pytest.raises(ReadError):
+        read_to_grid("/vsicurl/" + url, url, plan_grid((-105.9, 39.7, -105.85, 39.75), "EPSG:32613", 512))
+
+
+def test_server_ignoring_range_is_not_downloaded_whole(cog_server, tci_relpath):
+    clear_range_cache()  # the fault is per path on a host that otherwise honours Range
+    cog_server.clear_log()
+    size = tci_relpath[1].stat().st_size
+    with pytest.raises(ReadError, match="ignores HTTP range requests"):
+        read(cog_server.fault_url("ignore-range", tci_relpath[0]))
+    deadline = time.monotonic() + 5  # the server logs once its send fails on the closed connection
+    while not (log := [r for r in cog_server.requests() if "ignore-range" in r["path"]]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(log) == 1 and log[0]["range"] == "bytes=0-0"
+    # Only what was in flight before the probe hung up, never the file.
+    assert log[0]["bytes"] < size / 2, (log[0]["bytes"], size)
+    clear_range_cache()
+
+
+def test_slow_trickle_is_bounded_by_the_read_timeouts(cog_server, testdata_small, tmp_path):
+    # A server of its own: GDAL keeps HTTP connections (and their settings) per host across reads.
+    other = sorted(p for p in (testdata_small / "cogs").rglob("B08.tif") if "/T/DE/" in p.as_posix())[-1]
+    with CogServer(cog_server.root, tmp_path / "log.jsonl") as server:
+        url = server.fault_url("trickle", other.relative_to(cog_server.root).as_posix())
+        start = time.monotonic()
+        with pytest.raises(ReadError):
+            read_to_grid("/vsicurl/" + url, url, grid(),
+                         options={"GDAL_HTTP_TIMEOUT": "2", "GDAL_HTTP_MAX_RETRY": "0"})
+        assert time.monotonic() - start < 60  # a guard against a hang, not a timing measurement
+
+
+def _write(path, width, height, crs="EPSG:32613", overviews=True, sparse=False):
+    profile = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", nodata=0, tiled=True,
+                   blockxsize=256, blockysize=256, compress="deflate",
+                   transform=Affine(10, 0, 399960, 0, -10, 4500000))
+    if crs:
+        profile["crs"] = crs
+    if sparse:
+        profile.update(sparse_ok=True, bigtiff="YES")
+    with rasterio.open(path, "w", **profile) as ds:
+        if not sparse:
+            ds.write(np.full((1, height, width), 7, np.uint8))
+        if overviews:
+            ds.build_overviews([2, 4])
+
+
+def test_tiff_without_crs_is_refused(tmp_path):
+    path = tmp_path / "nocrs.tif"
+    _write(path, 512, 512, crs=None)
+    with pytest.raises(ReadError, match="no CRS"):
+        read_to_grid(str(path), str(path), grid())
+
+
+def test_absurd_dimensions_without_usable_overviews_are_refused_not_read(tmp_path):
+    path = tmp_path / "huge.tif"
+    _write(path, 1_000_000, 1_000_000, overviews=False, sparse=True)
+    start = time.monotonic()
+    with pytest.raises(ReadError, match="million pixels"):
+        read_to_grid(str(path), str(path), plan_grid((-105.9, 36.0, -100.0, 40.6), "EPSG:32613", 256))
+    assert time.monotonic() - start < 30
+
+
+def test_tiff_without_overviews_is_read_by_decimation_when_small_enough(tmp_path):
+    path = tmp_path / "noovr.tif"
+    _write(path, 2048, 2048, overviews=False)  # covers x 399960..420440, y 4479520..4500000
+    g = plan_grid((-106.15, 40.5, -106.0, 40.6), "EPSG:32613", 64)
+    result = read_to_grid(str(path), str(path), g)
+    assert result.overview_factor == 1 and result.valid.any() and set(np.unique(result.array[:, result.valid])) == {7}
