@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -96,6 +96,10 @@ class StacQuicklookPlugin:
         missing = missing_modules(load=False)
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
+        else:
+            # Import the engine (numpy, rasterio) on the main thread while QGIS starts: imported by the
+            # first quicklook's worker instead, it holds the GIL ~200 ms and stalls the UI mid-task.
+            QTimer.singleShot(2000, _preload_engine)
 
     def _add_to_menu(self, action: QAction) -> None:
         add = getattr(self.iface, "addPluginToWebMenu", None) or self.iface.addPluginToMenu
@@ -288,6 +292,13 @@ class StacQuicklookPlugin:
         QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
         if self.dock is not None:
             self.dock.set_status(f"{title}: {short}")
+
+
+def _preload_engine() -> None:
+    try:
+        import stac_quicklook_plugin.core.quicklook  # noqa: F401
+    except Exception:  # reported properly on the first click
+        pass
 
 
 def bar_text(message: str) -> str:
