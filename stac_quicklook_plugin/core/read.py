@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import threading
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -128,49 +126,6 @@ def choose_overview(src_res: float, factors: list[int], target_res: float,
     return best
 
 
-TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-_range_ok_lock = threading.Lock()
-_range_ok_hosts: set[tuple[str, str, int | None]] = set()
-
-
-def check_range_support(href: str, timeout: float = 10.0) -> None:
-    """Refuse a host that ignores HTTP Range (GDAL would download whole files from it).
-
-    One tiny ranged GET per host and session; only the answer's headers are read.
-    """
-    parts = urlsplit(href)
-    if parts.scheme.lower() not in ("http", "https"):
-        return
-    host = (parts.scheme.lower(), parts.hostname or "", parts.port)
-    with _range_ok_lock:
-        if host in _range_ok_hosts:
-            return
-    import requests
-
-    try:
-        with requests.get(href, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout) as response:
-            status = response.status_code
-            content_type = response.headers.get("Content-Type", "")
-            head = response.raw.read(4) if status == 200 else b""
-    except requests.RequestException:
-        return  # GDAL will meet the same problem and say so in its own words
-    if status == 200 and head[:4] not in TIFF_MAGIC:
-        raise ReadError(f"{redact(href)} is not a readable GeoTIFF: the server sent {content_type or 'something else'}"
-                        " (an error page or a login page?) instead of the image.")
-    if status == 200:
-        raise ReadError(f"The server of {redact(href)} ignores HTTP range requests, so the file cannot be "
-                        "streamed; a quicklook will not download whole files. Use a server that supports "
-                        "range requests (any object store does).")
-    if status == 206:
-        with _range_ok_lock:
-            _range_ok_hosts.add(host)
-
-
-def clear_range_cache() -> None:
-    with _range_ok_lock:
-        _range_ok_hosts.clear()
-
-
 def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling = Resampling.average,
                  overview_level: Optional[int] = None, options: Optional[dict[str, str]] = None,
                  is_cancelled: Callable[[], bool] = lambda: False, band_indexes: Optional[list[int]] = None
@@ -178,7 +133,6 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling =
     """All bands of one raster, resampled onto ``grid`` from the right overview; out-of-file pixels invalid."""
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
-    check_range_support(href)
     with rasterio.Env(**gdal_options(options)):
         try:
             with rasterio.open(gdal_path) as src:
