@@ -198,3 +198,14 @@ def test_redirect_to_another_host_does_not_carry_api_headers(fault_stac):
 def test_landing_without_conformsto_still_searches(fault_stac):
     outcome, _ = search(fault_stac.url_for("no-conformsto"))
     assert outcome.items and all(stac.cloud_cover(i) <= 20 for i in outcome.items)
+
+
+def test_answer_slower_than_the_timeout_is_a_network_error_naming_the_host(fault_stac):
+    client = HttpClient(timeout=1.0)
+    with pytest.raises(NetworkError, match=r"127\.0\.0\.1 did not answer within 1 s"):
+        stac.search_items(client, make_req(fault_stac.url_for("slow")))
+
+
+def test_unresolvable_host_is_named():
+    with pytest.raises(NetworkError, match=r"no-such-host\.invalid.*could not be resolved"):
+        search("http://no-such-host.invalid/v1")
