@@ -102,7 +102,22 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-class _Server:
+class _Process:
+    """A server process that stops when the `with` block ends."""
+
+    proc: subprocess.Popen
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Server(_Process):
     proc: subprocess.Popen
     port: int
     log_path: Path
@@ -114,14 +129,6 @@ class _Server:
     def clear_log(self) -> None:
         self.log_path.write_text("")
 
-    def stop(self) -> None:
-        stop_process(self.proc)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class CogServer(_Server):
@@ -159,7 +166,7 @@ class FaultStac(_Server):
         return f"{self.url}/{flags}/"
 
 
-class RustacServer:
+class RustacServer(_Process):
     """`rustac serve` (in-memory backend) loaded with a collection and an item collection file.
 
     rustac cannot report the port it bound, so a free port is picked first (pass `port` to
@@ -200,11 +207,3 @@ class RustacServer:
             time.sleep(0.05)
         return False
 
-    def stop(self) -> None:
-        stop_process(self.proc)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
