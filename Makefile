@@ -12,12 +12,17 @@ PLUGIN := stac_quicklook_plugin
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: setup test demo bench package deploy clean
+.PHONY: setup testdata test demo bench package deploy clean
 
 setup:
 	@scripts/setup.sh
 
-test: setup
+# Generated Sentinel-2-like test data, cached in .cache/testdata (about 2.5 min the first time).
+testdata: setup
+	@$(PY) -m tests.harness.datagen --size small >/dev/null
+	@$(PY) -m tests.harness.datagen --size full >/dev/null
+
+test: setup testdata
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: setup
