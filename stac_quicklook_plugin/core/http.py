@@ -42,12 +42,14 @@ class HttpClient:
 
     def __init__(self, headers: Optional[dict[str, str]] = None, timeout: float = 20.0,
                  is_cancelled: Optional[Callable[[], bool]] = None,
-                 session: Optional[requests.Session] = None, proxies: Optional[dict[str, str]] = None,
-                 api_url: Optional[str] = None):
+                 session: Optional[requests.Session] = None, proxy: Optional[str] = None,
+                 proxy_exclude: tuple[str, ...] = (), api_url: Optional[str] = None):
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
-        if proxies:
-            self.session.proxies.update(proxies)
+        self.proxy = proxy
+        self.proxy_exclude = tuple(proxy_exclude)
+        if proxy:  # QGIS's proxy settings decide, not the process environment
+            self.session.trust_env = False
         self.headers = dict(headers or {})
         # The only origin that gets ``headers``; None: the origin of each call's first URL.
         self.api_origin = _origin(api_url) if api_url else None
@@ -138,7 +140,9 @@ class HttpClient:
         self.requests_made += 1
         host = urlsplit(url).hostname or url
         try:
-            return self.session.request(method, url, params=params, json=body, headers=headers,
+            via = proxy_for(url, self.proxy, self.proxy_exclude)
+            proxies = {"http": via, "https": via} if self.proxy else None
+            return self.session.request(method, url, params=params, json=body, headers=headers, proxies=proxies,
                                         timeout=(min(self.timeout, 10.0), self.timeout),
                                         allow_redirects=False, stream=True)
         except requests.exceptions.SSLError as exc:
@@ -205,6 +209,18 @@ class HttpClient:
               "The server had a problem: try again later." if response.status_code >= 500 else "")
         return APIError(f"{method} {shown_url} failed with HTTP {response.status_code}. {hint}\n"
                         f"Server says: {says}", status=response.status_code, url=shown_url, body=says)
+
+
+def proxy_for(url: str, proxy: Optional[str], exclude: tuple[str, ...] = ()) -> Optional[str]:
+    """The proxy a URL goes through: none when there is none or the URL starts with an excluded prefix."""
+    if not proxy:
+        return None
+    low = url.lower()
+    for prefix in exclude:
+        p = prefix.strip().lower()
+        if p and (low.startswith(p) or (urlsplit(low).hostname or "") == p):
+            return None
+    return proxy
 
 
 def _origin(url: str) -> tuple[str, str, Optional[int]]:

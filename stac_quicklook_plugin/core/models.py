@@ -29,6 +29,10 @@ class QuicklookRequest:
     headers: dict[str, str] = field(default_factory=dict)  # extra headers for the STAC API only
     timeout: float = 20.0  # seconds per HTTP request
     max_mosaic_items: int = 8  # bound on scenes read for one mosaic
+    proxy: Optional[str] = None  # "http://[user:pass@]host:port" for the API and the images (QGIS's proxy)
+    proxy_exclude: tuple[str, ...] = ()  # URL prefixes reached without the proxy (QGIS's exclude list)
+    sas_token_url: Optional[str] = None  # SAS token endpoint; None = Planetary Computer's for its API
+    sas_host_suffixes: tuple[str, ...] = (".blob.core.windows.net",)  # hosts whose hrefs get signed
 
 
 @dataclass(frozen=True)

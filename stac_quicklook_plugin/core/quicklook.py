@@ -12,9 +12,10 @@ from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
 from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
 from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound, QuicklookError, ReadError
-from stac_quicklook_plugin.core.http import HttpClient
+from stac_quicklook_plugin.core.http import HttpClient, proxy_for
+from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
-from stac_quicklook_plugin.core.read import Grid, ReadResult, plan_grid, read_to_grid, source_crs
+from stac_quicklook_plugin.core.read import Grid, ReadResult, plan_grid, proxy_options, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.validate import validate_request
 
@@ -37,24 +38,25 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
 
     req = validate_request(request)
     checkpoint(2, "Connecting to the STAC API")
-    client = HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=cancelled, api_url=req.stac_api)
+    client = _client(req, cancelled)
+    signer = _signer(req)
     try:
         outcome = stac.search_items(client, req, cancelled, lambda msg: checkpoint(5, msg))
         checkpoint(30, f"Found {len(outcome.items)} scene(s) within {req.cloud_cover_max:g} % cloud")
         best = stac.ensure_assets(client, req.stac_api, outcome.items[0])
         choice = choose_assets(best, req.asset_key)
-        dst_crs = _output_crs(req, best, choice, gdal_config)
+        dst_crs = _output_crs(req, best, choice, gdal_config, signer)
         grid = plan_grid(req.bbox_wgs84, dst_crs, req.width)
         first, spare = plan_mosaic([best] + outcome.items[1:], req.bbox_wgs84, req.max_mosaic_items)
         checkpoint(40, f"Reading {len(first)} scene(s) at about {grid.transform.a:.0f} m per pixel")
-        layers = _read_scenes(client, req, first, choice, grid, gdal_config, cancelled, checkpoint)
+        layers = _read_scenes(client, req, first, choice, grid, gdal_config, cancelled, checkpoint, signer)
         array, valid = mosaic([(l[1].array, l[1].valid) for l in layers])
         used = [l for l in layers if l[1].valid.any()]
         while not valid.all() and spare and len(layers) < req.max_mosaic_items:
             # Holes (nodata wedges at swath edges, gaps in footprints): fill from the next best scenes.
             batch, spare = spare[:READ_THREADS], spare[READ_THREADS:]
             checkpoint(80, f"Filling {100 * (1 - valid.mean()):.0f} % empty pixels from {len(batch)} more scene(s)")
-            more = _read_scenes(client, req, batch, choice, grid, gdal_config, cancelled, checkpoint)
+            more = _read_scenes(client, req, batch, choice, grid, gdal_config, cancelled, checkpoint, signer)
             layers.extend(more)
             before = valid.copy()
             array, valid = mosaic([(array, valid)] + [(l[1].array, l[1].valid) for l in more])
@@ -72,8 +74,29 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
         client.close()
 
 
+def _client(req: QuicklookRequest, cancelled: Callable[[], bool] = lambda: False) -> HttpClient:
+    return HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=cancelled, api_url=req.stac_api,
+                      proxy=req.proxy, proxy_exclude=req.proxy_exclude)
+
+
+def _signer(req: QuicklookRequest) -> Optional[SasSigner]:
+    token_url = token_url_for(req.stac_api, req.sas_token_url)
+    if not token_url:
+        return None
+    # The token endpoint is not the STAC API: it gets no API headers, but the same proxy.
+    return signer_for(token_url, lambda: HttpClient(timeout=req.timeout, proxy=req.proxy,
+                                                    proxy_exclude=req.proxy_exclude),
+                      tuple(req.sas_host_suffixes))
+
+
+def _read_options(req: QuicklookRequest, href: str, gdal_config: Optional[dict[str, str]]) -> dict[str, str]:
+    options = dict(gdal_config or {})
+    options.update(proxy_options(proxy_for(href, req.proxy, req.proxy_exclude)))
+    return options
+
+
 def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice,
-                gdal_config: Optional[dict[str, str]]) -> CRS:
+                gdal_config: Optional[dict[str, str]], signer: Optional[SasSigner] = None) -> CRS:
     if req.dst_crs:
         return CRS.from_user_input(req.dst_crs)
     asset = item["assets"][choice.keys[0]]
@@ -86,12 +109,14 @@ def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice
         if isinstance(code, str) and code.upper().startswith("EPSG:"):
             return CRS.from_user_input(code)
     href = asset_href(item, choice.keys[0])
-    return source_crs(to_gdal_path(href), href, gdal_config)
+    signed = signer.sign(href) if signer else href
+    return source_crs(to_gdal_path(signed), href, _read_options(req, href, gdal_config))
 
 
 def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str, Any]], choice: AssetChoice,
                  grid: Grid, gdal_config: Optional[dict[str, str]], cancelled: Callable[[], bool],
-                 checkpoint: Callable[[float, str], None]) -> list[tuple[dict[str, Any], ReadResult, list[str]]]:
+                 checkpoint: Callable[[float, str], None], signer: Optional[SasSigner] = None
+                 ) -> list[tuple[dict[str, Any], ReadResult, list[str]]]:
     """Read every (scene, asset) pair concurrently; a scene that lacks the asset or fails is skipped
     unless it is the best one."""
     full_items = []
@@ -111,7 +136,9 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
     done = 0
 
     def read_one(href: str) -> ReadResult:
-        return read_to_grid(to_gdal_path(href), href, grid, resampling, req.overview_level, gdal_config, cancelled)
+        signed = signer.sign(href) if signer else href  # cached: one token request per container
+        return read_to_grid(to_gdal_path(signed), href, grid, resampling, req.overview_level,
+                            _read_options(req, href, gdal_config), cancelled)
 
     pool = ThreadPoolExecutor(max_workers=min(READ_THREADS, max(1, len(tasks))))
     futures = {pool.submit(read_one, href): (i, j) for i, j, href in tasks}
@@ -190,7 +217,7 @@ def whole_scene_bbox(request: QuicklookRequest) -> QuicklookRequest:
     from dataclasses import replace
 
     req = validate_request(request)
-    client = HttpClient(headers=req.headers, timeout=req.timeout, api_url=req.stac_api)
+    client = _client(req)
     try:
         best = stac.ensure_assets(client, req.stac_api, stac.search_items(client, req).items[0])
     finally:

@@ -6,6 +6,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -42,6 +43,9 @@ GDAL_DEFAULTS: dict[str, str] = {
     "GDAL_HTTP_LOW_SPEED_LIMIT": "1024",
     "GDAL_HTTP_USERAGENT": "stac-quicklook-qgis/0.1",
 }
+# Any of these means the user configured AWS access (keys, a profile, SSO...): s3:// reads are signed.
+AWS_CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+                       "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
 MAX_OUTPUT_PIXELS = 8192 * 8192
 
@@ -49,10 +53,24 @@ MAX_OUTPUT_PIXELS = 8192 * 8192
 def gdal_options(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """GDAL config options for one read: our defaults, minus what the user's environment sets."""
     opts = {k: v for k, v in GDAL_DEFAULTS.items() if k not in os.environ}
+    if any(k in os.environ for k in AWS_CREDENTIAL_VARS):
+        opts.pop("AWS_NO_SIGN_REQUEST", None)  # the user set up AWS credentials: sign with them
     for k, v in (extra or {}).items():
         if k not in os.environ:
             opts[k] = v
     return opts
+
+
+def proxy_options(proxy: Optional[str]) -> dict[str, str]:
+    """GDAL config options that send a read through ``proxy`` ("http://[user:pass@]host:port")."""
+    if not proxy:
+        return {}
+    parts = urlsplit(proxy)
+    host = f"{parts.scheme or 'http'}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    options = {"GDAL_HTTP_PROXY": host}
+    if parts.username:
+        options["GDAL_HTTP_PROXYUSERPWD"] = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return options
 
 
 @dataclass(frozen=True)

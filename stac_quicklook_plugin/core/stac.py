@@ -323,10 +323,10 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
     raise APIError(f"Item {item.get('id')} has no assets, and the full item could not be fetched.")
 
 
-def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict[str, str]] = None
-                     ) -> list[tuple[str, str]]:
+def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict[str, str]] = None,
+                     proxy: Optional[str] = None, proxy_exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(id, title) of the API's collections, following up to a few ``next`` pages."""
-    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url)
+    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url, proxy=proxy, proxy_exclude=proxy_exclude)
     try:
         out: list[tuple[str, str]] = []
         url: Optional[str] = api_root(api_url) + "/collections"
@@ -345,9 +345,10 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
 
 
 def collection_item_assets(api_url: str, collection: str, timeout: float = 10.0,
-                           headers: Optional[dict[str, str]] = None) -> list[str]:
+                           headers: Optional[dict[str, str]] = None, proxy: Optional[str] = None,
+                           proxy_exclude: tuple[str, ...] = ()) -> list[str]:
     """Asset keys the collection declares in ``item_assets`` (empty when it declares none)."""
-    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url)
+    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url, proxy=proxy, proxy_exclude=proxy_exclude)
     try:
         data = client.get_json(f"{api_root(api_url)}/collections/{quote(collection)}")
     finally:
