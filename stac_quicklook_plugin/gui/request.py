@@ -25,6 +25,13 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
     if any(c.isspace() or c in "/?#" for c in collection):
         raise SettingsError(tr("The collection “{collection}” is not a collection id "
                                "(no spaces or slashes).").format(collection=collection))
+    from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+
+    try:
+        headers = auth_headers(api_url, settings.auth_cfg())
+    except AuthError as exc:
+        raise SettingsError(str(exc)) from None
+    proxy, proxy_exclude = qgis_proxy()
     start, end = settings.date_from(), settings.date_to()
     if start > end:
         raise SettingsError(tr("The start date {start} is after the end date {end}.").format(
@@ -40,6 +47,9 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
         # dst_crs stays None: the engine keeps the scene's own UTM grid, so overview pixels are copied,
         # not resampled, and QGIS reprojects the layer on the fly to any project CRS (EPSG:4326 too).
         dst_crs=None,
+        headers=headers,  # sent to the STAC API's host only, never to image hosts
+        proxy=proxy,
+        proxy_exclude=proxy_exclude,
     )
 
 

@@ -114,6 +114,15 @@ def set_output_width(width: Optional[int]) -> None:
     _set("output_width", int(width or 0))
 
 
+def auth_cfg() -> Optional[str]:
+    """Id of the QGIS authentication config for the STAC API (the secret stays in QGIS's auth database)."""
+    return _get_str("auth_cfg", "").strip() or None
+
+
+def set_auth_cfg(config_id: Optional[str]) -> None:
+    _set("auth_cfg", (config_id or "").strip())
+
+
 def dock_visible() -> bool:
     return _settings().value(PREFIX + "dock_visible", False, type=bool)
 
