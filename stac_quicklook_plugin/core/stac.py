@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Optional
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from stac_quicklook_plugin.core.errors import APIError, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
@@ -107,7 +107,7 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
     for link in landing.get("links") or []:
         if isinstance(link, dict) and link.get("rel") == "search" and isinstance(link.get("href"), str) \
                 and link.get("method", "POST").upper() in ("POST", "GET"):
-            search_url = link["href"]
+            search_url = urljoin(root + "/", link["href"])  # some servers give relative links
             if link.get("method", "").upper() == "POST":
                 break
     info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None)
@@ -216,7 +216,7 @@ def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_it
                     and isinstance(l.get("href"), str)), None)
         if nxt is None:
             return
-        url = nxt["href"]
+        url = urljoin(url, nxt["href"])
         method = str(nxt.get("method") or "GET").upper()
         if method == "POST":
             nb = nxt.get("body") if isinstance(nxt.get("body"), dict) else {}
