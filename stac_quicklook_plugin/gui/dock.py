@@ -30,6 +30,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import CatalogTask
@@ -229,7 +230,8 @@ class QuicklookDock(QDockWidget):
         self.set_status(message)
 
     def set_status(self, text: str) -> None:
-        self.status_label.setText(text)
+        # Stage messages name the API URL, which may carry a user:password or a token.
+        self.status_label.setText(redact(text))
 
     def add_history(self, layer_id: str, name: str, items: list[Any]) -> None:
         """One row per quicklook (newest on top), one child per item used."""
@@ -352,8 +354,6 @@ def _engine_catalog_functions() -> tuple[Callable[..., Any], Callable[..., Any]]
 
 
 def _short(error: Optional[BaseException], limit: int = 160) -> str:
-    from stac_quicklook_plugin.core.redact import redact
-
     text = redact(str(error) if error is not None else tr("no answer")).strip().splitlines()
     first = text[0] if text else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"

@@ -71,7 +71,10 @@ class QuicklookTask(QgsTask):
         self.stageChanged.emit(float(percent), message)
 
     def _show_stage(self, percent: float, message: str) -> None:
-        self.setDescription(tr("STAC Quicklook: {stage}").format(stage=message))
+        from stac_quicklook_plugin.core.redact import redact
+
+        # Shown in QGIS's task manager; stage messages may name an API URL with credentials in it.
+        self.setDescription(tr("STAC Quicklook: {stage}").format(stage=redact(message)))
 
     def finished(self, ok: bool) -> None:
         _LIVE_TASKS.discard(self)

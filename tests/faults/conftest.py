@@ -79,3 +79,35 @@ def api_over_cogs(testdata_small, cog_server, tmp_path_factory) -> Callable[...,
     yield get
     for server in servers.values():
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory):
+    """An HTTPS server with a self-signed certificate (skipped without openssl)."""
+    import shutil
+
+    from tests.faults.tls import SelfSignedServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    server = SelfSignedServer(tmp_path_factory.mktemp("tls"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def api_with_hrefs(testdata_small, tmp_path_factory) -> Callable[[str, str], RustacServer]:
+    """``api_with_hrefs(name, base)``: rustac over the small items with asset hrefs under ``base`` (any
+    scheme), each href signed; started once per name."""
+    servers: dict[str, RustacServer] = {}
+
+    def get(name: str, base: str) -> RustacServer:
+        if name not in servers:
+            port = free_port()
+            items = sign_hrefs(datagen.make_items(testdata_small, base, f"http://127.0.0.1:{port}"))
+            servers[name] = start_rustac(items, tmp_path_factory.mktemp(f"api_{name}"), port)
+        return servers[name]
+
+    yield get
+    for server in servers.values():
+        server.stop()

@@ -30,7 +30,7 @@ FLAGS = {
     "no-query-conformance", "filter-conformance", "sort-conformance", "bare-conformance", "no-conformsto",
     "self-404", "no-assets", "asset-no-href", "cloud-string", "cloud-missing", "http-422", "http-500",
     "http-502", "http-503", "http-503-once", "invalid-json", "not-featurecollection",
-    "not-featurecollection-list", "next-loop", "redirect", "big-body", "slow", "drop-mid-body",
+    "not-featurecollection-list", "next-loop", "redirect", "big-body", "slow", "drop-mid-body", "http-401-echo",
 }
 CORE = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search"]
 # Earth Search's list (stac-server v3.8.0 getConformance), see ../shared/fixtures/earth-search/landing.json
@@ -427,6 +427,9 @@ class FaultStacHandler(KeepAliveHandler):
             status = 307 if self.command == "POST" else 302
             location = f"http://localhost:{self.server.server_port}/{target_prefix}{self.path[len(prefix) + 1:]}"
             return self.send_bytes(status, b"", "text/plain", {"Location": location})
+        if "http-401-echo" in flags:  # servers do quote the credentials they refuse
+            return self.send_json(401, {"code": "Unauthorized", "description": "Invalid credentials: "
+                                        + str(self.headers.get("Authorization"))})
         if "http-503-once" in flags:
             with self.server.counter_lock:
                 first = prefix not in self.server.seen_503
