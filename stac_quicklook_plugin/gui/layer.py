@@ -217,18 +217,22 @@ def vsimem_files() -> list[str]:
 
 
 class VsimemJanitor(QObject):
-    """Unlinks a quicklook's /vsimem file when its layer is removed from the project."""
+    """Unlinks a quicklook's /vsimem file when its layer is removed from the project, and the side files
+    GDAL writes when QGIS closes the layer (``.aux.xml`` with the statistics of the stretch)."""
 
     def __init__(self, project: Optional[QgsProject] = None, parent: Optional[QObject] = None):
         super().__init__(parent)
         self._project = project or QgsProject.instance()
         self._project.layersWillBeRemoved["QStringList"].connect(self._on_layers_will_be_removed)
+        self._project.layersRemoved.connect(self.sweep)
 
     def disconnect_project(self) -> None:
-        try:
-            self._project.layersWillBeRemoved["QStringList"].disconnect(self._on_layers_will_be_removed)
-        except (TypeError, RuntimeError):  # already disconnected or project gone
-            pass
+        for signal, slot in ((self._project.layersWillBeRemoved["QStringList"], self._on_layers_will_be_removed),
+                             (self._project.layersRemoved, self.sweep)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):  # already disconnected or project gone
+                pass
 
     def _on_layers_will_be_removed(self, layer_ids: Iterable[str]) -> None:
         for layer_id in layer_ids:
@@ -237,3 +241,14 @@ class VsimemJanitor(QObject):
             if path and str(path).startswith(VSIMEM_DIR + "/"):
                 # The provider may still hold the file open; GDAL frees the bytes when it closes.
                 gdal.Unlink(str(path))
+
+    def sweep(self, *_: object) -> None:
+        """Unlink every file under VSIMEM_DIR that belongs to no quicklook layer of the project: the
+        ``.aux.xml`` GDAL writes as a removed layer closes (after layersWillBeRemoved), or a file whose
+        layer went away some other way."""
+        in_use = {str(layer.customProperty(PATH_PROPERTY)) for layer in self._project.mapLayers().values()
+                  if layer.customProperty(PATH_PROPERTY)}
+        for path in vsimem_files():
+            base = path[: -len(".aux.xml")] if path.endswith(".aux.xml") else path
+            if base not in in_use:
+                gdal.Unlink(path)
