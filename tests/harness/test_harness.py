@@ -391,6 +391,12 @@ def check_http_500(root, stac):
     assert answer.status_code == 500 and answer.json()["code"] == "InternalServerError"
 
 
+def check_http_401_echo(root, stac):
+    answer = search(root, headers={"Authorization": "Bearer abc123"})
+    assert answer.status_code == 401 and answer.json()["description"] == "Invalid credentials: Bearer abc123"
+    assert requests.get(root, timeout=TIMEOUT).status_code == 200  # the landing page still answers
+
+
 def check_http_502(root, stac):
     answer = search(root)
     assert answer.status_code == 502 and answer.headers["Content-Type"].startswith("text/html")
