@@ -121,7 +121,8 @@ def run(args: argparse.Namespace, api_url: str) -> int:
             time.sleep(0.002)
         app.processEvents()
         seconds.append(time.monotonic() - started)
-        added = [lid for lid, lyr in project.mapLayers().items() if lyr.customProperty(PATH_PROPERTY) and lid not in ours]
+        added = [lid for lid, lyr in project.mapLayers().items()
+                 if lyr.customProperty(PATH_PROPERTY) and lid not in ours]
         if len(added) != 1 or len(project.mapLayers()) != layers_before + 1:
             print(json.dumps({"error": f"quicklook {index} added {len(added)} layers",
                               "messages": iface.messages[-3:]}))

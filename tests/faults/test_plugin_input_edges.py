@@ -47,7 +47,8 @@ def recording_engine(seen: list):
 def test_views_that_cannot_be_searched_are_refused_with_a_warning(plugin, qgis_canvas, qtbot, messages,
                                                                   stac_server, crs, extent, title, fragment):
     plugin.engine = lambda *a, **k: pytest.fail("no request should be made")
-    crs_obj = QgsCoordinateReferenceSystem(crs) if crs.startswith("EPSG") else QgsCoordinateReferenceSystem.fromProj(crs)
+    crs_obj = (QgsCoordinateReferenceSystem(crs) if crs.startswith("EPSG")
+               else QgsCoordinateReferenceSystem.fromProj(crs))
     show(qgis_canvas, crs_obj, QgsRectangle(*extent))
     before = set(layer_mod.vsimem_files())
     plugin.action.trigger()
