@@ -6,6 +6,7 @@ from typing import Any, Optional
 from urllib.parse import unquote, urljoin, urlsplit
 
 from stac_quicklook_plugin.core.errors import AssetError
+from stac_quicklook_plugin.core.redact import redact
 
 RGB_COMMON_NAMES = ("red", "green", "blue")
 RASTER_HINTS = ("image/tiff", "geotiff", "image/jp2", "image/vnd.stac.geotiff")
@@ -146,6 +147,6 @@ def to_gdal_path(href: str) -> str:
     if scheme == "file":
         return unquote(parts.path)
     if scheme and len(scheme) > 1 and not href.startswith("/vsi"):
-        raise AssetError(f"Asset href {href!r} uses the scheme '{scheme}', which a quicklook cannot read. "
+        raise AssetError(f"Asset href '{redact(href)}' uses the scheme '{scheme}', which a quicklook cannot read. "
                          "Supported: http(s)://, s3://, gs://, file:// and local paths.")
     return href

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
@@ -142,9 +143,9 @@ class HttpClient:
         try:
             via = proxy_for(url, self.proxy, self.proxy_exclude)
             proxies = {"http": via, "https": via} if self.proxy else None
-            return self.session.request(method, url, params=params, json=body, headers=headers, proxies=proxies,
-                                        timeout=(min(self.timeout, 10.0), self.timeout),
-                                        allow_redirects=False, stream=True)
+            return self._interruptible(lambda: self.session.request(
+                method, url, params=params, json=body, headers=headers, proxies=proxies,
+                timeout=(min(self.timeout, 10.0), self.timeout), allow_redirects=False, stream=True))
         except requests.exceptions.SSLError as exc:
             raise NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
                                "The server's certificate could not be verified. Check the URL, or your "
@@ -163,6 +164,30 @@ class HttpClient:
                                "your network connection and proxy settings.", url=redact(url)) from None
         except requests.exceptions.RequestException as exc:
             raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
+
+    def _interruptible(self, call: Callable[[], requests.Response]) -> requests.Response:
+        """Run a blocking request in a helper thread, answering a cancel within ~0.1 s.
+
+        A cancelled request is left to finish (or time out) in the background; its answer is dropped.
+        """
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def worker() -> None:
+            try:
+                box["response"] = call()
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=worker, daemon=True, name="stac-quicklook-http").start()
+        while not done.wait(0.1):
+            if self.is_cancelled():
+                raise Cancelled("Cancelled while waiting for the STAC API.")
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
 
     def _read_bounded(self, response: requests.Response, method: str, url: str) -> bytes:
         host = urlsplit(url).hostname or url

@@ -259,4 +259,8 @@ def read_error(href: str, exc: Exception) -> ReadError:
     if "Range downloading not supported" in text:
         return ReadError(f"The server of {shown} does not support HTTP range requests, so the file cannot be "
                          "streamed; a quicklook will not download whole files.")
-    return ReadError(f"Could not read {shown}.\nGDAL says: {text[:500]}")
+    if any(k in text for k in ("TIFFReadEncodedTile", "IReadBlock failed", "TIFFFillTile", "Read or write failed")):
+        return ReadError(f"Could not read {shown}: the file is damaged or cut short on the server (a tile could "
+                         "not be read). Try again later, or another date; if it persists, report it to the "
+                         f"catalog's provider.\nGDAL says: {text[:500]}")
+    return ReadError(f"Could not read {shown}. Check the asset's URL and try again later.\nGDAL says: {text[:500]}")

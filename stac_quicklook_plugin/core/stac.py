@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin
 from stac_quicklook_plugin.core.errors import APIError, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
+from stac_quicklook_plugin.core.redact import redact
 
 CONFORMANCE_TTL_S = 3600.0
 MAX_PAGES = 10
@@ -245,7 +246,7 @@ def search_items(client: HttpClient, req: QuicklookRequest,
     for strategy in info.strategies():
         sort = info.has_sort
         limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
-        progress(f"Searching {info.url} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
+        progress(f"Searching {redact(info.url)} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
         try:
             found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled)
         except APIError as exc:

@@ -119,7 +119,7 @@ def test_exit_code_and_message(outcomes, name):
 @pytest.mark.parametrize("name", [n for n in CASES if n.startswith("signed")] + ["userinfo-500"])
 def test_no_secret_on_stdout_or_stderr(outcomes, name):
     got = outcomes[name]
-    # Progress lines ("[ 5%] ...") are left to the xfail below.
+    # Progress lines ("[ 5%] ...") are checked by the test below.
     said = [line for line in (got.stdout + got.stderr).splitlines() if not line.startswith("[")]
     assert said and SECRET not in "\n".join(said)
     if name.startswith("signed"):
@@ -128,8 +128,6 @@ def test_no_secret_on_stdout_or_stderr(outcomes, name):
         assert '"hrefs"' in got.stdout and "sig=REDACTED" in got.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="core/stac.py: the 'Searching URL' progress line names the API URL "
-                                       "unredacted; the CLI prints it on stderr")
 def test_no_secret_in_progress_lines(outcomes):
     got = outcomes["userinfo-ok"]
     assert got.code == 0 and SECRET not in got.stderr

@@ -71,11 +71,12 @@ def test_slow_image_server_is_bounded_by_a_short_gdal_timeout(api_over_cogs):
     assert "/_fault/slow/" in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="core/read.py: a truncated file gives 'Could not read HREF' and GDAL's "
-                                       "words only, no hint of what to try")
 def test_truncated_file_message_says_what_to_try(api_over_cogs):
+    # Full-resolution tiles near the tile's bottom edge lie in the missing second half of the file
+    # (overviews come first in a COG, so a coarse view of a truncated file can still succeed).
     with pytest.raises(ReadError) as err:
-        run(api_over_cogs("truncated").url)
+        quicklook(QuicklookRequest(bbox_wgs84=(-105.9, 39.7, -105.85, 39.75), stac_api=api_over_cogs("truncated").url,
+                                   datetime_range=DATES, width=512))
     first_line = str(err.value).splitlines()[0].lower()
     assert any(word in first_line for word in ("try", "check", "contact", "report"))
 
@@ -106,8 +107,6 @@ def test_cancel_mid_read_returns_within_a_second(api_over_cogs):
     assert seconds < CANCEL_WITHIN_S
 
 
-@pytest.mark.xfail(strict=True, reason="core/http.py: a STAC API request blocks in requests until the server "
-                                       "answers (3 s here); is_cancelled is only polled between requests")
 def test_cancel_mid_search_returns_within_a_second(fault_stac):
     _, seconds = cancel_after(0.5, fault_stac.url_for("slow,tag-e-cancel"))
     assert seconds < CANCEL_WITHIN_S

@@ -66,16 +66,12 @@ def test_password_in_the_api_url_stays_out_of_errors(fault_stac):
     assert "HTTP 500" in str(err.value) and SECRET not in everything_said(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="core/stac.py: the 'Searching URL' progress message names the API URL "
-                                       "unredacted (the CLI prints it on stderr)")
 def test_password_in_the_api_url_stays_out_of_progress_messages(fault_stac):
     said: list[str] = []
     run(with_userinfo(fault_stac.url_for("ok")), progress=lambda pct, msg: said.append(msg))
     assert said and SECRET not in "\n".join(said)
 
 
-@pytest.mark.xfail(strict=True, reason="core/assets.py: to_gdal_path quotes an unsupported href with {href!r}, "
-                                       "unredacted")
 def test_signed_href_with_an_unsupported_scheme_is_refused_without_its_secret(api_with_hrefs):
     with pytest.raises(QuicklookError) as err:
         run(api_with_hrefs("ftp", "ftp://example.com/cogs").url)
