@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any, Callable, Optional
 
 from qgis.core import QgsApplication
-from qgis.gui import QgsDateEdit
+from qgis.gui import QgsAuthConfigSelect, QgsDateEdit
 from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -78,6 +78,12 @@ class QuicklookDock(QDockWidget):
         self.api_combo.setInsertPolicy(QComboBox.NoInsert)
         self.api_combo.setToolTip(tr("STAC API root URL (the landing page that links to /search)"))
         form.addRow(tr("STAC API"), self.api_combo)
+
+        # Only the config's id is stored; the secret stays in QGIS's encrypted auth database.
+        self.auth_select = QgsAuthConfigSelect(body)
+        self.auth_select.setToolTip(tr("Optional QGIS authentication config (Basic, API key header...) "
+                                       "sent to the STAC API only"))
+        form.addRow(tr("Authentication"), self.auth_select)
 
         self.collection_combo = QComboBox(body)
         self.collection_combo.setEditable(True)
@@ -168,6 +174,7 @@ class QuicklookDock(QDockWidget):
             self.asset_combo.addItem(key, key)
             self.asset_combo.setCurrentIndex(1)
         self.width_spin.setValue(settings.output_width() or 0)
+        self.auth_select.setConfigId(settings.auth_cfg() or "")
 
     def _connect(self) -> None:
         self.api_combo.currentTextChanged.connect(self._api_changed)
@@ -181,8 +188,14 @@ class QuicklookDock(QDockWidget):
         self.quicklook_button.clicked.connect(self.quicklookRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.history.itemDoubleClicked.connect(self._history_double_clicked)
+        self.auth_select.selectedConfigIdChanged.connect(self._auth_changed)
 
     # ----- settings written as they change -----
+
+    def _auth_changed(self, config_id: str) -> None:
+        settings.set_auth_cfg(config_id or None)
+        self._loaded_for["collections"] = None  # other credentials may see other collections
+        self._reload_timer.start()
 
     def _api_changed(self, text: str) -> None:
         settings.set_api_url(text)
@@ -273,14 +286,22 @@ class QuicklookDock(QDockWidget):
             list_collections, collection_item_assets = self._catalog_functions()
         except ImportError:
             return  # the plugin reports missing packages on the click; the lists just stay as typed
+        from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+
+        try:  # QGIS's auth manager and proxy are read here, on the main thread
+            headers = auth_headers(api_url, settings.auth_cfg())
+        except AuthError:
+            headers = {}
+        proxy, exclude = qgis_proxy()
+        net = dict(headers=headers, proxy=proxy, proxy_exclude=exclude)
         if self._loaded_for["collections"] != api_url:
             self._start_catalog_task("collections", api_url,
-                                     tr("Listing collections of {api}").format(api=api_url),
-                                     lambda: list_collections(api_url))
+                                     tr("Listing collections of {api}").format(api=redact(api_url)),
+                                     lambda: list_collections(api_url, **net))
         if self._loaded_for["assets"] != (api_url, collection) and collection:
             self._start_catalog_task("assets", (api_url, collection),
                                      tr("Listing assets of {collection}").format(collection=collection),
-                                     lambda: collection_item_assets(api_url, collection))
+                                     lambda: collection_item_assets(api_url, collection, **net))
 
     def _start_catalog_task(self, kind: str, key: Any, description: str, fetch: Callable[[], Any]) -> None:
         self.cancel_catalog_task(kind)

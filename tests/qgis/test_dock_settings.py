@@ -118,12 +118,12 @@ class FakeCatalog:
     def functions(self):
         return self.list_collections, self.collection_item_assets
 
-    def list_collections(self, api_url, timeout=10):
+    def list_collections(self, api_url, timeout=10, **network):
         self.calls.append(("collections", api_url))
         self.threads.add(threading.get_ident())
         return [("sentinel-2-l2a", "Sentinel-2 Level-2A"), ("landsat-c2-l2", "Landsat")]
 
-    def collection_item_assets(self, api_url, collection, timeout=10):
+    def collection_item_assets(self, api_url, collection, timeout=10, **network):
         self.calls.append(("assets", api_url, collection))
         self.threads.add(threading.get_ident())
         if collection == "broken":

@@ -115,3 +115,15 @@ def test_click_sends_auth_to_the_api_only(plugin, qgis_canvas, qtbot, messages, 
     api = [r for r in fault_stac.requests() if "tag-qgisauth" in r.get("path", "")]
     assert api and all(r["authorization"] for r in api)
     assert cog_server.requests() and not any(r["authorization"] for r in cog_server.requests())
+
+
+def test_dock_auth_selector_saves_only_the_config_id(basic_auth_cfg, clean_settings, qtbot):
+    from stac_quicklook_plugin.gui.dock import QuicklookDock
+
+    dock = QuicklookDock()
+    qtbot.addWidget(dock)
+    dock.auth_select.setConfigId(basic_auth_cfg)
+    assert settings.auth_cfg() == basic_auth_cfg
+    reloaded = QuicklookDock()
+    qtbot.addWidget(reloaded)
+    assert reloaded.auth_select.configId() == basic_auth_cfg
