@@ -31,7 +31,10 @@ FLAGS = {
     "self-404", "no-assets", "asset-no-href", "cloud-string", "cloud-missing", "http-422", "http-500",
     "http-502", "http-503", "http-503-once", "invalid-json", "not-featurecollection",
     "not-featurecollection-list", "next-loop", "redirect", "big-body", "slow", "drop-mid-body", "http-401-echo",
+    "require-auth",
 }
+# With "require-auth", every route answers 401 unless this Basic header (alice:s3cret-pass) comes along.
+REQUIRED_AUTH = "Basic YWxpY2U6czNjcmV0LXBhc3M="
 CORE = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search"]
 # Earth Search's list (stac-server v3.8.0 getConformance), see ../shared/fixtures/earth-search/landing.json
 EARTH_SEARCH = CORE + [
@@ -299,6 +302,9 @@ class FaultStacHandler(KeepAliveHandler):
             return self.send_json(404, {"code": "NotFound", "description": f"unknown fault flags {sorted(flags - FLAGS)}"})
         if "slow" in flags:
             time.sleep(3)
+        if "require-auth" in flags and self.headers.get("Authorization") != REQUIRED_AUTH:
+            return self.send_json(401, {"code": "Unauthorized", "description": "Authentication required"},
+                                  headers={"WWW-Authenticate": 'Basic realm="stac"'})
         root = f"http://{self.headers.get('Host') or '127.0.0.1:%d' % self.server.server_port}/{prefix}"
         try:
             if rest == [] and self.command == "GET":

@@ -105,7 +105,7 @@ def test_unknown_auth_config_is_a_settings_error(clean_settings):
 
 def test_click_sends_auth_to_the_api_only(plugin, qgis_canvas, qtbot, messages, fault_stac, cog_server,
                                          basic_auth_cfg):
-    url = fault_stac.url_for("ok,tag-qgisauth")
+    url = fault_stac.url_for("ok,require-auth,tag-qgisauth")  # 401 without the config's credentials
     use_api(url)
     settings.set_auth_cfg(basic_auth_cfg)
     cog_server.clear_log()
@@ -127,3 +127,12 @@ def test_dock_auth_selector_saves_only_the_config_id(basic_auth_cfg, clean_setti
     reloaded = QuicklookDock()
     qtbot.addWidget(reloaded)
     assert reloaded.auth_select.configId() == basic_auth_cfg
+
+
+def test_server_requiring_auth_without_a_config_says_so(plugin, qgis_canvas, qtbot, messages, fault_stac):
+    use_api(fault_stac.url_for("ok,require-auth,tag-noauth"))
+    set_canvas(qgis_canvas, crs="EPSG:3857")
+    click_and_wait(plugin, qtbot)
+    texts = " ".join(str(m) for m in messages.get_messages(Qgis.Critical))
+    assert "401" in texts and "credentials" in texts
+    assert quicklook_layers() == []
