@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -49,22 +50,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     progress = None if args.quiet else (lambda pct, msg: print(f"[{pct:3.0f}%] {msg}", file=sys.stderr, flush=True))
     try:
         out = Path(args.out)
-        if not out.parent.exists():
-            raise BadInput(f"The output folder {out.parent} does not exist.")
+        for path in [out] + ([Path(args.png)] if args.png else []):
+            if not path.parent.exists():
+                raise BadInput(f"The output folder {path.parent} does not exist.")
+            if path.is_dir():
+                raise BadInput(f"{path} is a folder; give a file name.")
         req = QuicklookRequest(bbox_wgs84=tuple(args.bbox), stac_api=args.stac_api, collection=args.collection,
                                datetime_range=args.datetime, cloud_cover_max=args.cloud_lt, asset_key=args.asset,
                                width=args.width, dst_crs=args.dst_crs, overview_level=args.overview_level,
                                timeout=args.timeout)
+        from rasterio.errors import RasterioError
+
         from stac_quicklook_plugin.core.quicklook import quicklook
         from stac_quicklook_plugin.core.render import write_geotiff, write_png
 
         ql = quicklook(req, progress=progress)
-        write_geotiff(ql, out)
-        if args.png:
-            write_png(ql, args.png)
+        try:
+            write_geotiff(ql, out)
+            if args.png:
+                write_png(ql, args.png)
+        except (OSError, ValueError, RasterioError) as exc:
+            raise BadInput(f"Could not write the output: {exc}. Check the file names and free space.") from None
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+        print("Interrupted.", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # Reads still running in worker threads would hold the exit for up to GDAL's timeouts.
+        os._exit(130)
     except QuicklookError as exc:
         print(f"{exc.title}: {redact(exc)}", file=sys.stderr)
         return exc.exit_code

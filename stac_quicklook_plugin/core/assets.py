@@ -127,11 +127,13 @@ def _rgb_keys(assets: dict[str, Any]) -> Optional[tuple[str, ...]]:
 def asset_href(item: dict[str, Any], key: str) -> str:
     """The asset's href, made absolute against the item's self link when it is relative."""
     href = str(item["assets"][key]["href"])
-    if urlsplit(href).scheme or href.startswith("/"):
+    if urlsplit(href).scheme:
         return href
-    base = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict) and l.get("rel") == "self"),
-                None)
-    return urljoin(base, href) if base else href
+    base = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict) and l.get("rel") == "self"
+                 and isinstance(l.get("href"), str)), None)
+    if base and urlsplit(base).scheme in ("http", "https"):
+        return urljoin(base, href)  # "/data/a.tif" on an item served over http is on that host
+    return href  # a local catalog: a path
 
 
 def to_gdal_path(href: str) -> str:

@@ -241,6 +241,8 @@ def proxy_for(url: str, proxy: Optional[str], exclude: tuple[str, ...] = ()) -> 
     if not proxy:
         return None
     low = url.lower()
+    if urlsplit(low).path == "":
+        low += "/"  # what is sent for "http://host:port"
     for prefix in exclude:
         p = prefix.strip().lower()
         if p and (low.startswith(p) or (urlsplit(low).hostname or "") == p):

@@ -56,7 +56,10 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
             # Holes (nodata wedges at swath edges, gaps in footprints): fill from the next best scenes.
             batch, spare = spare[:READ_THREADS], spare[READ_THREADS:]
             checkpoint(80, f"Filling {100 * (1 - valid.mean()):.0f} % empty pixels from {len(batch)} more scene(s)")
-            more = _read_scenes(client, req, batch, choice, grid, gdal_config, cancelled, checkpoint, signer)
+            more = _read_scenes(client, req, batch, choice, grid, gdal_config, cancelled, checkpoint, signer,
+                                required=False)
+            if not more:
+                continue
             layers.extend(more)
             before = valid.copy()
             array, valid = mosaic([(array, valid)] + [(l[1].array, l[1].valid) for l in more])
@@ -115,16 +118,16 @@ def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice
 
 def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str, Any]], choice: AssetChoice,
                  grid: Grid, gdal_config: Optional[dict[str, str]], cancelled: Callable[[], bool],
-                 checkpoint: Callable[[float, str], None], signer: Optional[SasSigner] = None
-                 ) -> list[tuple[dict[str, Any], ReadResult, list[str]]]:
-    """Read every (scene, asset) pair concurrently; a scene that lacks the asset or fails is skipped
-    unless it is the best one."""
+                 checkpoint: Callable[[float, str], None], signer: Optional[SasSigner] = None,
+                 required: bool = True) -> list[tuple[dict[str, Any], ReadResult, list[str]]]:
+    """Read every (scene, asset) pair concurrently. A scene that lacks the asset or fails is skipped,
+    except the first one when ``required`` (the best scene; spares filling holes are never required)."""
     full_items = []
     for item in items:
         try:
             full_items.append(stac.ensure_assets(client, req.stac_api, item))
         except APIError:
-            if item is items[0]:
+            if required and item is items[0]:
                 raise
     jobs = []
     for item in full_items:
@@ -164,11 +167,11 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
         parts = [results[(i, j)] for j in range(len(hrefs))]
         errors = [p for p in parts if isinstance(p, QuicklookError)]
         if errors:
-            if isinstance(errors[0], Cancelled) or i == 0:
+            if isinstance(errors[0], Cancelled) or (required and i == 0):
                 raise errors[0]
             continue
         out.append((item, _stack(parts), hrefs))
-    if not out:
+    if not out and required:
         raise ReadError("None of the scenes could be read.")
     return out
 

@@ -29,7 +29,7 @@ GDAL_DEFAULTS: dict[str, str] = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
     "GDAL_HTTP_MULTIPLEX": "YES",
-    "GDAL_HTTP_VERSION": "2",
+    "GDAL_HTTP_VERSION": "2TLS",  # HTTP/2 where TLS negotiates it; no h2c upgrade on plain http
     # One GET takes the header (IFDs and tile index of a 10980 px COG are a few KB).
     "GDAL_INGESTED_BYTES_AT_OPEN": "32768",
     "VSI_CACHE": "TRUE",
@@ -50,9 +50,13 @@ MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode
 MAX_OUTPUT_PIXELS = 8192 * 8192
 
 
-def gdal_options(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+def gdal_options(extra: Optional[dict[str, str]] = None, href: Optional[str] = None) -> dict[str, str]:
     """GDAL config options for one read: our defaults, minus what the user's environment sets."""
     opts = {k: v for k, v in GDAL_DEFAULTS.items() if k not in os.environ}
+    if href is not None and not urlsplit(href).path.lower().endswith((".tif", ".tiff")):
+        # The extension filter stops GDAL probing side-car files, but would refuse a COG served
+        # without a .tif name (an API endpoint, a .jp2 chosen explicitly).
+        opts.pop("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", None)
     if any(k in os.environ for k in AWS_CREDENTIAL_VARS):
         opts.pop("AWS_NO_SIGN_REQUEST", None)  # the user set up AWS credentials: sign with them
     for k, v in (extra or {}).items():
@@ -116,7 +120,7 @@ class ReadResult:
 
 def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> CRS:
     """The CRS of a raster (costs the header read, which the following read reuses from the cache)."""
-    with rasterio.Env(**gdal_options(options)):
+    with rasterio.Env(**gdal_options(options, href)):
         try:
             with rasterio.open(gdal_path) as src:
                 if src.crs is None:
@@ -151,7 +155,7 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: Resampling =
     """All bands of one raster, resampled onto ``grid`` from the right overview; out-of-file pixels invalid."""
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
-    with rasterio.Env(**gdal_options(options)):
+    with rasterio.Env(**gdal_options(options, href)):
         try:
             with rasterio.open(gdal_path) as src:
                 _check_source(src, href)
@@ -198,8 +202,10 @@ def _read_window(src: Any, indexes: list[int], grid: Grid, resampling: Resamplin
     array[:, r0:r1, c0:c1] = data
     if nodata is not None:
         valid[r0:r1, c0:c1] = (data != nodata).any(axis=0)
-    else:
-        valid[r0:r1, c0:c1] = True
+    else:  # an internal mask (or alpha) says which pixels are data; none means all are
+        masks = src.read_masks(indexes, window=window, out_shape=(len(indexes), r1 - r0, c1 - c0),
+                               resampling=Resampling.nearest)
+        valid[r0:r1, c0:c1] = (masks > 0).any(axis=0)
     return array, valid
 
 

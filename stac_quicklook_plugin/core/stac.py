@@ -40,6 +40,7 @@ class ApiInfo:
     url: str
     search_url: str
     conforms_to: Optional[frozenset[str]]  # None when the server does not say
+    get_only: bool = False  # the landing page advertises only GET for /search
 
     def declares(self, suffix: str) -> bool:
         return bool(self.conforms_to) and any(c.rstrip("/").endswith(suffix) for c in self.conforms_to)
@@ -93,7 +94,12 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
         hit = _api_cache.get(root)
         if hit and not refresh and now - hit[0] < CONFORMANCE_TTL_S:
             return hit[1]
-    landing = client.get_json(root + "/")
+    try:
+        landing = client.get_json(root)
+    except APIError as exc:
+        if exc.status != 404:
+            raise
+        landing = client.get_json(root + "/")  # servers with strict trailing-slash routes
     if not isinstance(landing, dict):
         raise APIError(f"{root}/ did not answer a STAC landing page (a JSON object). "
                        "Check that the URL is the root of a STAC API.", url=root)
@@ -104,14 +110,16 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
             conforms = doc.get("conformsTo") if isinstance(doc, dict) else None
         except APIError:
             conforms = None
-    search_url = root + "/search"
+    search_url, methods = root + "/search", set()
     for link in landing.get("links") or []:
-        if isinstance(link, dict) and link.get("rel") == "search" and isinstance(link.get("href"), str) \
-                and link.get("method", "POST").upper() in ("POST", "GET"):
-            search_url = urljoin(root + "/", link["href"])  # some servers give relative links
-            if link.get("method", "").upper() == "POST":
-                break
-    info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None)
+        if isinstance(link, dict) and link.get("rel") == "search" and isinstance(link.get("href"), str):
+            method = str(link.get("method") or "GET").upper()
+            if method in ("POST", "GET"):
+                methods.add(method)
+                if method == "POST" or len(methods) == 1:
+                    search_url = urljoin(root + "/", link["href"])  # some servers give relative links
+    info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None,
+                   get_only=methods == {"GET"})
     with _cache_lock:
         _api_cache[root] = (now, info)
     return info
@@ -174,11 +182,17 @@ def search_body(req: QuicklookRequest, strategy: str, sort: bool, limit: int) ->
     return body
 
 
+def _decimal(value: float) -> str:
+    """A coordinate in plain decimal notation, ~1 cm precision in degrees (no '1e-05' for servers to choke on)."""
+    text = f"{float(value):.9f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _as_get_params(body: dict[str, Any]) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in body.items():
         if key == "bbox":
-            params[key] = ",".join(f"{v:g}" for v in value)
+            params[key] = ",".join(_decimal(v) for v in value)
         elif key == "collections":
             params[key] = ",".join(value)
         elif key == "sortby":
@@ -191,9 +205,11 @@ def _as_get_params(body: dict[str, Any]) -> dict[str, str]:
 
 
 def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_items: int,
-               is_cancelled: Callable[[], bool]) -> Iterator[list[dict[str, Any]]]:
+               is_cancelled: Callable[[], bool], get_only: bool = False) -> Iterator[list[dict[str, Any]]]:
     """Pages of features, following GET and Earth-Search-style POST ``next`` links, bounded and loop-safe."""
     method, url, page_body, params = "POST", search_url, body, None
+    if get_only:
+        method, page_body, params = "GET", None, _as_get_params(body)
     seen: set[str] = set()
     total = 0
     for _ in range(MAX_PAGES):
@@ -204,7 +220,7 @@ def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_it
         try:
             data = client.request_json(method, url, body=page_body if method == "POST" else None, params=params)
         except APIError as exc:
-            if method == "POST" and exc.status == 405 and total == 0:  # a GET-only API
+            if method == "POST" and exc.status in (404, 405) and total == 0:  # a GET-only API
                 method, params, page_body = "GET", _as_get_params(body), None
                 continue
             raise
@@ -250,7 +266,8 @@ def search_items(client: HttpClient, req: QuicklookRequest,
         try:
             found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled)
         except APIError as exc:
-            if exc.status in FALL_THROUGH_STATUSES and sort:
+            if sort and (exc.status in FALL_THROUGH_STATUSES or exc.status == 500):
+                # stac-server answers 500 to some sortby fields: try once without sorting
                 try:  # some servers reject sortby, not the filter
                     found = _collect(client, info, search_body(req, strategy, False, limit), req.max_items,
                                      is_cancelled)
@@ -282,7 +299,7 @@ def search_items(client: HttpClient, req: QuicklookRequest,
 def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
              is_cancelled: Callable[[], bool]) -> list[dict[str, Any]]:
     items: dict[str, dict[str, Any]] = {}
-    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled):
+    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled, info.get_only):
         for item in page:
             items.setdefault(str(item["id"]), item)
         if len(items) >= max_items:
@@ -306,7 +323,7 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
     """The item with its assets: as found, or fetched whole (self link, else /collections/{c}/items/{id})."""
     if isinstance(item.get("assets"), dict) and item["assets"]:
         return item
-    urls = [l["href"] for l in item.get("links") or []
+    urls = [urljoin(api_root(api_url) + "/", l["href"]) for l in item.get("links") or []
             if isinstance(l, dict) and l.get("rel") == "self" and isinstance(l.get("href"), str)]
     if item.get("collection"):
         urls.append(f"{api_root(api_url)}/collections/{quote(str(item['collection']))}/items/{quote(str(item['id']))}")
@@ -336,8 +353,10 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
             for c in (data.get("collections") or []) if isinstance(data, dict) else []:
                 if isinstance(c, dict) and c.get("id"):
                     out.append((str(c["id"]), str(c.get("title") or c["id"])))
-            url = next((l.get("href") for l in (data.get("links") or []) if isinstance(l, dict)
-                        and l.get("rel") == "next"), None) if isinstance(data, dict) else None
+            nxt = next((l.get("href") for l in (data.get("links") or []) if isinstance(l, dict)
+                        and l.get("rel") == "next" and isinstance(l.get("href"), str)), None) \
+                if isinstance(data, dict) else None
+            url = urljoin(url, nxt) if nxt else None
             if not url:
                 break
         return out

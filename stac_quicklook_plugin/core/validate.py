@@ -53,7 +53,9 @@ def _parse_instant(text: str, end: bool) -> datetime:
 
 
 def _fmt(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = t.astimezone(timezone.utc)
+    # Keep fractions of a second when given: an instant copied from an item must still match it.
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 
 
 def normalize_datetime(value: Optional[str], today: Optional[date] = None) -> str:

@@ -84,3 +84,11 @@ def test_relative_href_resolves_against_self_link():
     item = {"links": [{"rel": "self", "href": "http://h/collections/c/items/i.json"}],
             "assets": {"visual": {"href": "./TCI.tif"}}}
     assert asset_href(item, "visual") == "http://h/collections/c/items/TCI.tif"
+
+
+def test_root_relative_href_on_an_http_item_is_on_that_host():
+    item = {"links": [{"rel": "self", "href": "https://h.example/stac/items/i"}],
+            "assets": {"visual": {"href": "/data/TCI.tif"}}}
+    assert asset_href(item, "visual") == "https://h.example/data/TCI.tif"
+    local = {"links": [], "assets": {"visual": {"href": "/data/TCI.tif"}}}
+    assert asset_href(local, "visual") == "/data/TCI.tif"

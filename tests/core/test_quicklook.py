@@ -185,3 +185,52 @@ def test_cli_exit_codes(stac_server, tmp_path, args, code):
     proc = subprocess.run(argv + args, capture_output=True, text=True, timeout=60)
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+def test_a_spare_scene_that_fails_never_aborts_the_quicklook(stac_server, cog_server):
+    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.assets import AssetChoice
+    from stac_quicklook_plugin.core.models import QuicklookRequest as Req
+    from stac_quicklook_plugin.core.quicklook import _read_scenes
+    from stac_quicklook_plugin.core.read import plan_grid
+
+    broken = []
+    for item in stac_server.items[:2]:
+        item = json.loads(json.dumps(item))
+        rel = item["assets"]["visual"]["href"].split(cog_server.url + "/", 1)[1]
+        item["assets"]["visual"]["href"] = cog_server.fault_url("404", rel)
+        broken.append(item)
+    req = Req(bbox_wgs84=SMALL_BBOX, stac_api=stac_server.url)
+    grid = plan_grid(SMALL_BBOX, "EPSG:32613", 64)
+    args = (HttpClient(), req, broken, AssetChoice(("visual",), "visual"), grid, None, lambda: False,
+            lambda pct, msg: None)
+    assert _read_scenes(*args, required=False) == []
+    with pytest.raises(Exception, match="HTTP 404"):
+        _read_scenes(*args)
+
+
+def test_internal_mask_without_nodata_marks_invalid_pixels(tmp_path):
+    from stac_quicklook_plugin.core.read import plan_grid, read_to_grid
+
+    path = tmp_path / "masked.tif"
+    data = np.full((3, 1024, 1024), 90, np.uint8)
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, "w", driver="GTiff", width=1024, height=1024, count=3, dtype="uint8",
+                           crs="EPSG:32613", transform=Affine(60, 0, 399960, 0, -60, 4500000), tiled=True) as ds:
+            ds.write(data)
+            mask = np.zeros((1024, 1024), np.uint8)
+            mask[:, :512] = 255  # west half is data
+            ds.write_mask(mask)
+    with rasterio.open(path) as ds:
+        left, bottom, right, top = ds.bounds
+    bbox = transform_bounds("EPSG:32613", "EPSG:4326", left + 6000, bottom + 6000, right - 6000, top - 6000)
+    result = read_to_grid(str(path), str(path), plan_grid(bbox, "EPSG:32613", 128))
+    assert 0.3 < result.valid.mean() < 0.7
+    assert result.valid[:, :10].all() and not result.valid[:, -10:].any()
+
+
+def test_cli_refuses_an_output_that_is_a_folder_before_any_request(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "stac_quicklook_plugin", "--bbox", *map(str, SEED_BBOX),
+                           "--stac-api", "http://127.0.0.1:9", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "is a folder" in proc.stderr

@@ -62,3 +62,15 @@ def test_datetime_forms():
     assert normalize_datetime("2024-07-01T10:00:00+02:00/2024-07-02T00:00:00Z") == \
         "2024-07-01T08:00:00Z/2024-07-02T00:00:00Z"
     assert normalize_datetime(None, today=date(2026, 11, 24)) == "2026-10-25T00:00:00Z/2026-11-24T23:59:59Z"
+
+
+def test_fractions_of_a_second_are_kept():
+    assert normalize_datetime("2023-10-08T17:37:26.656958Z/..") == "2023-10-08T17:37:26.656958Z/.."
+
+
+def test_get_params_keep_bbox_precision():
+    from stac_quicklook_plugin.core.stac import _as_get_params
+
+    params = _as_get_params({"bbox": [-105.912345, 40.1, 0.00001, 40.6], "collections": ["a", "b"]})
+    assert params["bbox"] == "-105.912345,40.1,0.00001,40.6"
+    assert params["collections"] == "a,b"
