@@ -397,6 +397,13 @@ def check_http_401_echo(root, stac):
     assert requests.get(root, timeout=TIMEOUT).status_code == 200  # the landing page still answers
 
 
+def check_require_auth(root, stac):
+    assert requests.get(root, timeout=TIMEOUT).status_code == 401  # every route, the landing page too
+    answer = search(root, headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M="})
+    assert answer.status_code == 200 and answer.json()["features"]
+    assert search(root, headers={"Authorization": "Basic d3Jvbmc6d3Jvbmc="}).status_code == 401
+
+
 def check_http_502(root, stac):
     answer = search(root)
     assert answer.status_code == 502 and answer.headers["Content-Type"].startswith("text/html")
