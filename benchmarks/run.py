@@ -27,7 +27,7 @@ from benchmarks import floor as floor_mod
 from benchmarks.logs import run_metrics
 from benchmarks.report import evaluate_targets, print_table
 from tests.harness import datagen
-from tests.harness.servers import CogServer, RustacServer, free_port, read_jsonl, start_process, stop_process
+from tests.harness.servers import CogServer, free_port, read_jsonl, serve_items, start_process, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / ".venv-bench"
@@ -121,11 +121,8 @@ class Servers:
             proxy_port = free_port()
             self.api_url = f"http://127.0.0.1:{proxy_port}/"
             cog_base = f"{self.cog.url}/{dataset.relative_to(cache).as_posix()}/cogs"
-            items = datagen.make_items(dataset, cog_base, self.api_url)
-            items_path = datagen.write_item_collection(items, workdir / "items.json")
-            collection_path = workdir / "collection.json"
-            collection_path.write_text(json.dumps(datagen.make_collection(self.api_url, items=items)))
-            self.rustac = RustacServer(items_path, collection_path)
+            items = datagen.make_items(dataset, cog_base, self.api_url)  # links name the logging proxy
+            self.rustac = serve_items(items, workdir, api_url=self.api_url)
             self.stac_log = workdir / "stac.jsonl"
             self.stac_log.write_text("")
             self.proxy, _ = start_process(

@@ -3,14 +3,13 @@ real STAC API (rustac), both on 127.0.0.1. No account and no internet needed."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 from tests.harness import datagen
-from tests.harness.servers import CogServer, RustacServer, free_port
+from tests.harness.servers import CogServer, serve_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("STAC_QL_TESTDATA") or REPO / ".cache" / "testdata")
@@ -26,14 +25,8 @@ def local_catalog(size: str = "small", delay_ms: float = 0) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="stac-ql-demo-") as tmp:
         work = Path(tmp)
         with CogServer(CACHE.resolve(), work / "cog-requests.jsonl", delay_ms=delay_ms) as cogs:
-            port = free_port()
-            api_url = f"http://127.0.0.1:{port}"
             cog_base = f"{cogs.url}/{dataset.relative_to(CACHE.resolve()).as_posix()}/cogs"
-            items = datagen.make_items(dataset, cog_base, api_url)
-            items_path = datagen.write_item_collection(items, work / "items.json")
-            coll_path = work / "collection.json"
-            coll_path.write_text(json.dumps(datagen.make_collection(api_url, items=items)))
-            server = RustacServer(items_path, coll_path, port=port)
+            server, _ = serve_dataset(dataset, cog_base, work)
             try:
                 yield server.url
             finally:

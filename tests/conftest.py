@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import datagen
-from tests.harness.servers import CogServer, FaultStac, RustacServer, free_port
+from tests.harness.servers import CogServer, FaultStac, RustacServer, serve_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,13 +78,7 @@ def cog_log(cog_server: CogServer) -> CogServer:
 
 
 def _start_rustac(dataset: Path, cog_server: CogServer, workdir: Path) -> StacApi:
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    items = datagen.make_items(dataset, cog_base_url(cog_server, dataset), api_url)
-    items_path = datagen.write_item_collection(items, workdir / "items.json")
-    collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(datagen.make_collection(api_url, items=items)))
-    server = RustacServer(items_path, collection_path, port=port)
+    server, items = serve_dataset(dataset, cog_base_url(cog_server, dataset), workdir)
     return StacApi(url=server.url, items=items, dataset=dataset, server=server)
 
 

@@ -3,7 +3,6 @@ only visible below their folder), STAC APIs whose items point at broken image se
 secrets, and the checks every fault case ends with."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
@@ -11,7 +10,7 @@ import pytest
 
 from stac_quicklook_plugin.core import stac
 from tests.harness import datagen
-from tests.harness.servers import RustacServer, free_port
+from tests.harness.servers import RustacServer, free_port, serve_items
 from tests.qgis.conftest import (  # noqa: F401 (fixtures)
     _cogs_relpath,
     clean_settings,
@@ -41,14 +40,6 @@ def _fresh_api_cache():
     stac.clear_api_cache()
 
 
-def start_rustac(items: list[dict], workdir: Path, port: int) -> RustacServer:
-    workdir.mkdir(parents=True, exist_ok=True)
-    items_path = datagen.write_item_collection(items, workdir / "items.json")
-    collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(datagen.make_collection(f"http://127.0.0.1:{port}", items=items)))
-    return RustacServer(items_path, collection_path, port=port)
-
-
 def sign_hrefs(items: list[dict]) -> list[dict]:
     """The items with every asset href signed the Azure SAS way (visual) or the S3 presigned way (bands)."""
     for item in items:
@@ -73,7 +64,7 @@ def api_over_cogs(testdata_small, cog_server, tmp_path_factory) -> Callable[...,
             items = datagen.make_items(testdata_small, base, f"http://127.0.0.1:{port}")
             if signed:
                 sign_hrefs(items)
-            servers[key] = start_rustac(items, tmp_path_factory.mktemp(f"api_{mode}_{signed}"), port)
+            servers[key] = serve_items(items, tmp_path_factory.mktemp(f"api_{mode}_{signed}"), port)
         return servers[key]
 
     yield get
@@ -105,7 +96,7 @@ def api_with_hrefs(testdata_small, tmp_path_factory) -> Callable[[str, str], Rus
         if name not in servers:
             port = free_port()
             items = sign_hrefs(datagen.make_items(testdata_small, base, f"http://127.0.0.1:{port}"))
-            servers[name] = start_rustac(items, tmp_path_factory.mktemp(f"api_{name}"), port)
+            servers[name] = serve_items(items, tmp_path_factory.mktemp(f"api_{name}"), port)
         return servers[name]
 
     yield get

@@ -207,3 +207,27 @@ class RustacServer(_Process):
             time.sleep(0.05)
         return False
 
+
+
+def serve_items(items: list[dict[str, Any]], workdir: Path, port: int | None = None,
+                api_url: str | None = None) -> RustacServer:
+    """rustac serving ``items`` (and their collection, with item_assets) on ``port``; ``api_url`` is the
+    root the collection's links name (default: rustac's own address)."""
+    from tests.harness import datagen
+
+    port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(datagen.make_collection(api_url or f"http://127.0.0.1:{port}",
+                                                                  items=items)))
+    return RustacServer(items_path, collection_path, port=port)
+
+
+def serve_dataset(dataset: Path, cog_base: str, workdir: Path) -> tuple[RustacServer, list[dict[str, Any]]]:
+    """rustac serving a generated dataset's items, their assets under ``cog_base``; (server, items)."""
+    from tests.harness import datagen
+
+    port = free_port()
+    items = datagen.make_items(dataset, cog_base, f"http://127.0.0.1:{port}")
+    return serve_items(items, workdir, port), items

@@ -143,18 +143,9 @@ def quicklook_factory() -> Callable[..., Quicklook]:
 
 def _rustac_over(dataset, cog_base: str, workdir):
     """rustac serving ``dataset``'s items with their assets under ``cog_base``."""
-    import json
+    from tests.harness.servers import serve_dataset
 
-    from tests.harness import datagen
-    from tests.harness.servers import RustacServer, free_port
-
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    items = datagen.make_items(dataset, cog_base, api_url)
-    items_path = datagen.write_item_collection(items, workdir / "items.json")
-    collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(datagen.make_collection(api_url, items=items)))
-    return RustacServer(items_path, collection_path, port=port)
+    return serve_dataset(dataset, cog_base, workdir)[0]
 
 
 def _cogs_relpath(server, dataset) -> str:
