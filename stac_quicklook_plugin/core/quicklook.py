@@ -15,7 +15,8 @@ from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound,
 from stac_quicklook_plugin.core.http import HttpClient, proxy_for
 from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
-from stac_quicklook_plugin.core.read import Grid, ReadResult, plan_grid, proxy_options, read_to_grid, source_crs
+from stac_quicklook_plugin.core.gdal_env import proxy_options
+from stac_quicklook_plugin.core.read import Grid, ReadResult, plan_grid, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.validate import validate_request
 

@@ -3,10 +3,7 @@ that still gives the requested width, with GDAL options that make COG streaming 
 from __future__ import annotations
 
 import math
-import os
-import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -20,61 +17,12 @@ from rasterio.windows import Window
 from rasterio.warp import transform_bounds
 
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
+from stac_quicklook_plugin.core.gdal_env import gdal_options
+from stac_quicklook_plugin.core.read_errors import read_error
 from stac_quicklook_plugin.core.redact import redact
 
-# The seed's two options, then what makes COG streaming fast. A user's own environment wins.
-GDAL_DEFAULTS: dict[str, str] = {
-    "AWS_NO_SIGN_REQUEST": "YES",
-    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff,.TIF,.TIFF",
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
-    "GDAL_HTTP_MULTIPLEX": "YES",
-    "GDAL_HTTP_VERSION": "2TLS",  # HTTP/2 where TLS negotiates it; no h2c upgrade on plain http
-    # One GET takes the header (IFDs and tile index of a 10980 px COG are a few KB).
-    "GDAL_INGESTED_BYTES_AT_OPEN": "32768",
-    "VSI_CACHE": "TRUE",
-    "VSI_CACHE_SIZE": str(64 * 1024 * 1024),
-    "GDAL_HTTP_TIMEOUT": "30",
-    "GDAL_HTTP_CONNECTTIMEOUT": "10",
-    "GDAL_HTTP_MAX_RETRY": "2",
-    "GDAL_HTTP_RETRY_DELAY": "0.5",
-    # A trickling server is given up on instead of hanging a quicklook.
-    "GDAL_HTTP_LOW_SPEED_TIME": "15",
-    "GDAL_HTTP_LOW_SPEED_LIMIT": "1024",
-    "GDAL_HTTP_USERAGENT": "stac-quicklook-qgis/0.1",
-}
-# Any of these means the user configured AWS access (keys, a profile, SSO...): s3:// reads are signed.
-AWS_CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                       "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
 MAX_OUTPUT_PIXELS = 8192 * 8192
-
-
-def gdal_options(extra: Optional[dict[str, str]] = None, href: Optional[str] = None) -> dict[str, str]:
-    """GDAL config options for one read: our defaults, minus what the user's environment sets."""
-    opts = {k: v for k, v in GDAL_DEFAULTS.items() if k not in os.environ}
-    if href is not None and not urlsplit(href).path.lower().endswith((".tif", ".tiff")):
-        # The extension filter stops GDAL probing side-car files, but would refuse a COG served
-        # without a .tif name (an API endpoint, a .jp2 chosen explicitly).
-        opts.pop("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", None)
-    if any(k in os.environ for k in AWS_CREDENTIAL_VARS):
-        opts.pop("AWS_NO_SIGN_REQUEST", None)  # the user set up AWS credentials: sign with them
-    for k, v in (extra or {}).items():
-        if k not in os.environ:
-            opts[k] = v
-    return opts
-
-
-def proxy_options(proxy: Optional[str]) -> dict[str, str]:
-    """GDAL config options that send a read through ``proxy`` ("http://[user:pass@]host:port")."""
-    if not proxy:
-        return {}
-    parts = urlsplit(proxy)
-    host = f"{parts.scheme or 'http'}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    options = {"GDAL_HTTP_PROXY": host}
-    if parts.username:
-        options["GDAL_HTTP_PROXYUSERPWD"] = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-    return options
 
 
 @dataclass(frozen=True)
@@ -244,29 +192,3 @@ def _check_cost(src: Any, href: str, src_bounds: tuple[float, float, float, floa
             "Zoom in, or use an asset with overviews (a Cloud-Optimized GeoTIFF).")
 
 
-_HTTP_CODE = re.compile(r"HTTP response code:\s*(\d+)")
-
-
-def read_error(href: str, exc: Exception) -> ReadError:
-    """A ReadError that says what went wrong with the file, in words a person can act on."""
-    text = redact(exc)
-    shown = redact(href)
-    m = _HTTP_CODE.search(text)
-    if m:
-        code = int(m.group(1))
-        hint = {403: "access denied (the file may need signing or credentials)",
-                404: "the file does not exist (the catalog may be out of date)",
-                409: "the storage account refuses anonymous access (the href needs a signed token)"}.get(
-            code, "the server failed; try again later" if code >= 500 else "the request was refused")
-        return ReadError(f"Could not read {shown}: HTTP {code}, {hint}.\nGDAL says: {text[:500]}")
-    if "not recognized as a supported file format" in text or "not a TIFF" in text.lower():
-        return ReadError(f"{shown} is not a readable GeoTIFF (the server may have sent an HTML page or an "
-                         f"error instead of the image).\nGDAL says: {text[:500]}")
-    if "Range downloading not supported" in text:
-        return ReadError(f"The server of {shown} does not support HTTP range requests, so the file cannot be "
-                         "streamed; a quicklook will not download whole files.")
-    if any(k in text for k in ("TIFFReadEncodedTile", "IReadBlock failed", "TIFFFillTile", "Read or write failed")):
-        return ReadError(f"Could not read {shown}: the file is damaged or cut short on the server (a tile could "
-                         "not be read). Try again later, or another date; if it persists, report it to the "
-                         f"catalog's provider.\nGDAL says: {text[:500]}")
-    return ReadError(f"Could not read {shown}. Check the asset's URL and try again later.\nGDAL says: {text[:500]}")

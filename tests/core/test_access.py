@@ -14,7 +14,7 @@ from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.errors import NetworkError
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.quicklook import quicklook
-from stac_quicklook_plugin.core.read import gdal_options
+from stac_quicklook_plugin.core.gdal_env import gdal_options
 from stac_quicklook_plugin.core.signing import PC_TOKEN_URL, token_url_for
 from tests.harness.servers import FaultStac, free_port, read_jsonl, start_process, stop_process
 
