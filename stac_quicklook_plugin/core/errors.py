@@ -66,3 +66,10 @@ class Cancelled(QuicklookError):
 
     title = "Cancelled"
     exit_code = 130
+
+
+class MissingDependency(QuicklookError):
+    """No library that can read the images is importable in this Python."""
+
+    title = "Missing Python package"
+    exit_code = 5
