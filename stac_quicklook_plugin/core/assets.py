@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import unquote, urljoin, urlsplit
 
-from stac_quicklook_plugin.core.errors import AssetError
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core.errors import AssetError, RefusedHref
 
 RGB_COMMON_NAMES = ("red", "green", "blue")
 RASTER_HINTS = ("image/tiff", "geotiff", "image/jp2", "image/vnd.stac.geotiff")
@@ -124,31 +123,25 @@ def _rgb_keys(assets: dict[str, Any]) -> Optional[tuple[str, ...]]:
     return None
 
 
-def asset_href(item: dict[str, Any], key: str) -> str:
-    """The asset's href, made absolute against the item's self link when it is relative."""
-    href = str(item["assets"][key]["href"])
-    if urlsplit(href).scheme:
-        return href
-    base = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict) and l.get("rel") == "self"
-                 and isinstance(l.get("href"), str)), None)
-    if base and urlsplit(base).scheme in ("http", "https"):
-        return urljoin(base, href)  # "/data/a.tif" on an item served over http is on that host
-    return href  # a local catalog: a path
+def asset_href(item: dict[str, Any], key: str, api_url: Optional[str] = None) -> str:
+    """The asset's href as an absolute URL a quicklook may read (http(s), s3, gs): a relative href resolves
+    against the item's own http(s) self link, else ``api_url``. Anything else raises RefusedHref."""
+    href = item["assets"][key].get("href") if isinstance(item["assets"][key], dict) else None
+    what = f"Asset '{key}' of item {item.get('id')}"
+    self_href = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict)
+                      and l.get("rel") == "self" and isinstance(l.get("href"), str)), None)
+    bases = []
+    if self_href and api_url:
+        try:
+            bases.append(hrefs.resolve(self_href, [api_url], f"The self link of item {item.get('id')}"))
+        except RefusedHref:
+            pass  # a self link that is no web URL is no base
+    elif self_href:
+        bases.append(self_href)
+    bases.append(api_url)
+    return hrefs.resolve(href, bases, what, hrefs.GDAL_PREFIXES)
 
 
 def to_gdal_path(href: str) -> str:
-    """http(s) -> /vsicurl/, s3:// -> /vsis3/, file:// -> local path, anything else unchanged."""
-    parts = urlsplit(href)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        return "/vsicurl/" + href
-    if scheme == "s3":
-        return f"/vsis3/{parts.netloc}{parts.path}"
-    if scheme in ("gs", "gcs"):
-        return f"/vsigs/{parts.netloc}{parts.path}"
-    if scheme == "file":
-        return unquote(parts.path)
-    if scheme and len(scheme) > 1 and not href.startswith("/vsi"):
-        raise AssetError(f"Asset href '{redact(href)}' uses the scheme '{scheme}', which a quicklook cannot read. "
-                         "Supported: http(s)://, s3://, gs://, file:// and local paths.")
-    return href
+    """http(s) -> /vsicurl/, s3:// -> /vsis3/, gs:// -> /vsigs/; anything else raises RefusedHref."""
+    return hrefs.to_gdal_path(href)

@@ -47,6 +47,12 @@ class NetworkError(APIError):
     title = "Network error"
 
 
+class BadAnswer(APIError):
+    """The STAC API answered JSON of the wrong shape: too deep, wrong types, NaN where numbers belong."""
+
+    title = "Malformed STAC answer"
+
+
 class AssetError(QuicklookError):
     """The item has no asset the quicklook can use (or the requested key is missing)."""
 
@@ -54,11 +60,25 @@ class AssetError(QuicklookError):
     exit_code = 5
 
 
+class RefusedHref(APIError, AssetError):
+    """The catalog named something a quicklook never opens: a local path, a GDAL path, another scheme.
+    The catalog's fault (exit 4, like an API error), and so no usable asset."""
+
+    title = "Refused catalog link"
+
+
 class ReadError(QuicklookError):
     """An image could not be read: HTTP error on the file, not a GeoTIFF, broken or absurd."""
 
     title = "Could not read the image"
     exit_code = 5
+
+
+class UnexpectedError(QuicklookError):
+    """A failure the engine did not foresee; the message names the stage, the log keeps the traceback."""
+
+    title = "Quicklook failed"
+    exit_code = 1
 
 
 class Cancelled(QuicklookError):

@@ -2,9 +2,12 @@
 which options a read runs with, whichever library (rasterio or osgeo.gdal) performs it."""
 from __future__ import annotations
 
+import math
 import os
 from typing import Optional
 from urllib.parse import unquote, urlsplit
+
+from stac_quicklook_plugin.core.redact import register_credentials, register_environment, register_secret
 
 # The seed's two options, then what makes COG streaming fast. A user's own environment wins.
 GDAL_DEFAULTS: dict[str, str] = {
@@ -34,6 +37,7 @@ AWS_CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"
 
 def gdal_options(extra: Optional[dict[str, str]] = None, href: Optional[str] = None) -> dict[str, str]:
     """GDAL config options for one read: our defaults, minus what the user's environment sets."""
+    register_environment()  # AWS keys GDAL will sign with never reach a message in clear
     opts = {k: v for k, v in GDAL_DEFAULTS.items() if k not in os.environ}
     if href is not None and not urlsplit(href).path.lower().endswith((".tif", ".tiff")):
         # The extension filter stops GDAL probing side-car files, but would refuse a COG served
@@ -47,6 +51,21 @@ def gdal_options(extra: Optional[dict[str, str]] = None, href: Optional[str] = N
     return opts
 
 
+LOW_SPEED_LIMIT_BYTES = 1024  # below this many bytes per second for LOW_SPEED_TIME, a transfer is given up
+
+
+def timeout_options(timeout: Optional[float]) -> dict[str, str]:
+    """GDAL's HTTP limits from the user's timeout (seconds): every request ends within it (connect and whole
+    transfer), and a transfer slower than 1 KB/s for half of it (at least 1 s) is given up sooner."""
+    if not timeout or timeout <= 0:
+        return {}
+    whole = max(1, math.ceil(timeout))
+    return {"GDAL_HTTP_TIMEOUT": str(whole),
+            "GDAL_HTTP_CONNECTTIMEOUT": str(max(1, min(10, whole))),
+            "GDAL_HTTP_LOW_SPEED_TIME": str(max(1, math.ceil(timeout / 2))),
+            "GDAL_HTTP_LOW_SPEED_LIMIT": str(LOW_SPEED_LIMIT_BYTES)}
+
+
 def proxy_options(proxy: Optional[str]) -> dict[str, str]:
     """GDAL config options that send a read through ``proxy`` ("http://[user:pass@]host:port")."""
     if not proxy:
@@ -55,5 +74,7 @@ def proxy_options(proxy: Optional[str]) -> dict[str, str]:
     host = f"{parts.scheme or 'http'}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     options = {"GDAL_HTTP_PROXY": host}
     if parts.username:
+        register_credentials(parts.username, parts.password)
+        register_secret(f"{unquote(parts.username)}:{unquote(parts.password or '')}")
         options["GDAL_HTTP_PROXYUSERPWD"] = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
     return options

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+import zlib
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
-from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
+from stac_quicklook_plugin.core.redact import redact, register_headers, register_url
 
 RETRY_STATUSES = (429, 502, 503, 504)
 MAX_RETRIES = 2
@@ -19,6 +22,8 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
 SNIPPET_CHARS = 1000
 USER_AGENT = "stac-quicklook-qgis/0.1"
+READ_CHUNK = 65536
+WATCH_INTERVAL_S = 0.05  # how often a cancel or a passed deadline is looked for while a request runs
 
 
 def server_says(response: requests.Response, body: bytes | None = None) -> str:
@@ -38,7 +43,8 @@ class HttpClient:
     """A ``requests.Session`` that a quicklook uses for all its STAC API calls.
 
     Extra ``headers`` (API keys, auth) go to the API's own host only, never across a redirect to
-    another host. ``is_cancelled`` is polled between attempts.
+    another host. ``timeout`` bounds each whole answer (connect, headers and the complete body), not only
+    the wait for each byte; ``is_cancelled`` is answered within ~0.05 s, even mid-answer.
     """
 
     def __init__(self, headers: Optional[dict[str, str]] = None, timeout: float = 20.0,
@@ -47,6 +53,11 @@ class HttpClient:
                  proxy_exclude: tuple[str, ...] = (), api_url: Optional[str] = None):
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
+        for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
+            self.session.mount(prefix, _TrackingAdapter())
+        register_headers(headers)
+        register_url(proxy)
+        register_url(api_url)
         self.proxy = proxy
         self.proxy_exclude = tuple(proxy_exclude)
         if proxy:  # QGIS's proxy settings decide, not the process environment
@@ -83,6 +94,10 @@ class HttpClient:
         shown_url = redact(response.url or url)
         try:
             return json.loads(content)
+        except RecursionError:
+            raise BadAnswer(f"{method} {shown_url} answered JSON nested too deeply to be a STAC answer. "
+                            "The server is misbehaving: check the STAC API URL.", status=response.status_code,
+                            url=shown_url) from None
         except ValueError:
             raise APIError(
                 f"{method} {shown_url} answered HTTP {response.status_code} with a body that is not JSON.\n"
@@ -120,32 +135,47 @@ class HttpClient:
 
     def _send_following_redirects(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
         origin = self.api_origin or _origin(url)
+        register_url(url)
         for _ in range(MAX_REDIRECTS + 1):
             headers = {"Accept": "application/geo+json, application/json;q=0.9, */*;q=0.1"}
             if _origin(url) == origin:
                 headers.update(self.headers)
-            response = self._send_once(method, url, headers, body, params)
-            if response.is_redirect and response.headers.get("Location"):
+            response, content = self._send_once(method, url, headers, body, params)
+            if content is None:  # a redirect
                 location = requests.compat.urljoin(response.url, response.headers["Location"])
-                response.close()
+                register_url(location)
                 if response.status_code == 303:  # 307/308 (and in practice 301/302) keep the POST
                     method, body = "GET", None
                 url, params = location, None
                 continue
-            content = self._read_bounded(response, method, url)
             return response, content
         raise APIError(f"{method} {redact(url)}: more than {MAX_REDIRECTS} redirects. "
                        "Check the STAC API URL.", url=redact(url))
 
     def _send_once(self, method: str, url: str, headers: dict, body: Optional[dict], params: Optional[dict]):
+        """One request and its whole answer, within ``timeout``: (response, body), body None for a redirect."""
         self.requests_made += 1
         host = urlsplit(url).hostname or url
+        via = proxy_for(url, self.proxy, self.proxy_exclude)
+        proxies = {"http": via, "https": via} if self.proxy else None
+        exchange = _Exchange()
+
+        def call() -> tuple[requests.Response, Optional[bytes]]:
+            _tracking.exchange = exchange
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=body, headers=headers, proxies=proxies,
+                    timeout=(min(self.timeout, 10.0), self.timeout), allow_redirects=False, stream=True)
+                exchange.response = response
+                if response.is_redirect and response.headers.get("Location"):
+                    response.close()
+                    return response, None
+                return response, self._read_bounded(response, method, url, exchange)
+            finally:
+                _tracking.exchange = None
+
         try:
-            via = proxy_for(url, self.proxy, self.proxy_exclude)
-            proxies = {"http": via, "https": via} if self.proxy else None
-            return self._interruptible(lambda: self.session.request(
-                method, url, params=params, json=body, headers=headers, proxies=proxies,
-                timeout=(min(self.timeout, 10.0), self.timeout), allow_redirects=False, stream=True))
+            return self._within_deadline(call, exchange, host, url)
         except requests.exceptions.SSLError as exc:
             raise NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
                                "The server's certificate could not be verified. Check the URL, or your "
@@ -155,9 +185,7 @@ class HttpClient:
                                "Check your network connection or proxy, or try again later.",
                                url=redact(url)) from None
         except requests.exceptions.ReadTimeout:
-            raise NetworkError(f"{host} did not answer within {self.timeout:g} s. The server may be "
-                               "overloaded: try again later, or a smaller area or date range.",
-                               url=redact(url)) from None
+            raise self._too_slow(exchange, host, url) from None
         except requests.exceptions.ConnectionError as exc:
             reason = _connection_reason(exc)
             raise NetworkError(f"Could not connect to {host}: {reason}. Check the STAC API URL, "
@@ -165,31 +193,49 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
 
-    def _interruptible(self, call: Callable[[], requests.Response]) -> requests.Response:
-        """Run a blocking request in a helper thread, answering a cancel within ~0.1 s.
-
-        A cancelled request is left to finish (or time out) in the background; its answer is dropped.
-        """
+    def _within_deadline(self, call: Callable[[], Any], exchange: "_Exchange", host: str, url: str) -> Any:
+        """Run ``call`` (a request and its whole body) in a helper thread; answer a cancel at once and end
+        it when ``timeout`` has passed since it started, by shutting its socket (so no thread lingers)."""
         done = threading.Event()
         box: dict[str, Any] = {}
 
         def worker() -> None:
             try:
-                box["response"] = call()
+                box["value"] = call()
             except BaseException as exc:  # handed to the caller's thread
                 box["error"] = exc
             finally:
                 done.set()
 
+        deadline = exchange.started + self.timeout
         threading.Thread(target=worker, daemon=True, name="stac-quicklook-http").start()
-        while not done.wait(0.1):
+        while not done.wait(WATCH_INTERVAL_S):
             if self.is_cancelled():
+                exchange.abort()
                 raise Cancelled("Cancelled while waiting for the STAC API.")
+            if time.monotonic() >= deadline:
+                exchange.abort()
+                raise self._too_slow(exchange, host, url)
         if "error" in box:
+            if exchange.aborted:
+                raise self._too_slow(exchange, host, url)
             raise box["error"]
-        return box["response"]
+        return box["value"]
 
-    def _read_bounded(self, response: requests.Response, method: str, url: str) -> bytes:
+    def _too_slow(self, exchange: "_Exchange", host: str, url: str) -> NetworkError:
+        elapsed = time.monotonic() - exchange.started
+        if exchange.response is None:
+            text = (f"{host} did not answer within {self.timeout:g} s. The server may be overloaded: try "
+                    "again later, or a smaller area or date range.")
+        else:
+            text = (f"{host} sent the answer too slowly ({exchange.received} bytes in {elapsed:.1f} s; a whole "
+                    f"answer must arrive within {self.timeout:g} s). The server may be overloaded or "
+                    "misbehaving: try again later, or raise the timeout.")
+        return NetworkError(text, url=redact(url))
+
+    def _read_bounded(self, response: requests.Response, method: str, url: str,
+                      exchange: Optional["_Exchange"] = None) -> bytes:
+        exchange = exchange or _Exchange()
         host = urlsplit(url).hostname or url
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -199,24 +245,25 @@ class HttpClient:
                            "misconfigured.", status=response.status_code, url=redact(url))
         chunks, total = [], 0
         try:
-            for chunk in response.iter_content(chunk_size=65536):
-                self._check_cancel()
+            for chunk in _body_chunks(response, exchange):
                 total += len(chunk)
                 if total > MAX_BODY_BYTES:
                     raise APIError(f"{method} {redact(url)}: the answer is larger than "
                                    f"{MAX_BODY_BYTES // 2**20} MB; stopped reading. The server may be "
                                    "misconfigured.", status=response.status_code, url=redact(url))
                 chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError, zlib.error, ValueError) as exc:
+            if exchange.aborted:
+                raise
             raise NetworkError(f"The connection to {host} broke while reading the answer "
                                f"({_connection_reason(exc)}). Try again.", url=redact(url)) from None
         finally:
             response.close()
         encoding = response.headers.get("Content-Encoding", "identity").lower()
-        if declared and declared.isdigit() and encoding == "identity" and total < int(declared):
+        if declared and declared.isdigit() and encoding == "identity" and exchange.received < int(declared):
             # urllib3 1.26 (Debian 12) does not raise on a body cut short: check it here.
-            raise NetworkError(f"The connection to {host} broke while reading the answer ({total} of "
-                               f"{declared} bytes arrived). Try again.", url=redact(url))
+            raise NetworkError(f"The connection to {host} broke while reading the answer ({exchange.received} "
+                               f"of {declared} bytes arrived). Try again.", url=redact(url))
         return b"".join(chunks)
 
     @staticmethod
@@ -234,6 +281,119 @@ class HttpClient:
               "The server had a problem: try again later." if response.status_code >= 500 else "")
         return APIError(f"{method} {shown_url} failed with HTTP {response.status_code}. {hint}\n"
                         f"Server says: {says}", status=response.status_code, url=shown_url, body=says)
+
+
+class _Exchange:
+    """One request in flight: when it started, what has arrived, and the sockets to shut to end it."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.response: Optional[requests.Response] = None
+        self.received = 0  # body bytes as sent (before gzip decoding)
+        self.aborted = False
+        self.connections: list[Any] = []
+
+    def abort(self) -> None:
+        self.aborted = True
+        for conn in list(self.connections):
+            sock = getattr(conn, "sock", None)
+            if sock is None:
+                continue
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the helper thread blocked in recv()
+            except OSError:
+                pass
+
+
+_tracking = threading.local()
+
+
+class _TrackedConnection:
+    """Mixed into urllib3's connection classes: a connection used by an exchange is known to it."""
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        _track(self)
+        return super().connect(*args, **kwargs)  # type: ignore[misc]
+
+    def putrequest(self, *args: Any, **kwargs: Any) -> Any:  # also for a reused keep-alive connection
+        _track(self)
+        return super().putrequest(*args, **kwargs)  # type: ignore[misc]
+
+
+def _track(conn: Any) -> None:
+    exchange = getattr(_tracking, "exchange", None)
+    if exchange is not None and conn not in exchange.connections:
+        exchange.connections.append(conn)
+
+
+_tracked_pools: dict[type, type] = {}
+_tracked_lock = threading.Lock()
+
+
+def _tracked_pool(pool_cls: type) -> type:
+    with _tracked_lock:
+        if pool_cls in _tracked_pools.values():
+            return pool_cls
+        if pool_cls not in _tracked_pools:
+            conn_cls = type(f"Tracked{pool_cls.ConnectionCls.__name__}", (_TrackedConnection, pool_cls.ConnectionCls), {})
+            _tracked_pools[pool_cls] = type(f"Tracked{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": conn_cls})
+        return _tracked_pools[pool_cls]
+
+
+class _TrackingAdapter(HTTPAdapter):
+    """requests' adapter whose pools (direct, HTTP and SOCKS proxies) make tracked connections."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            k: _tracked_pool(v) for k, v in self.poolmanager.pool_classes_by_scheme.items()}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {k: _tracked_pool(v) for k, v in manager.pool_classes_by_scheme.items()}
+        return manager
+
+
+def _body_chunks(response: requests.Response, exchange: _Exchange):
+    """The body as it arrives, one socket read at a time, decoded (gzip), counting the bytes sent.
+
+    ``iter_content`` would block until a whole chunk has arrived (a byte a second fills 64 KB in 18 hours);
+    the deadline is enforced by the caller either way, this makes the byte count true and the cap prompt.
+    """
+    raw = response.raw
+    fp = getattr(raw, "_fp", None)
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if fp is None or not hasattr(fp, "read1") or encoding not in ("identity", "", "gzip", "x-gzip"):
+        for chunk in response.iter_content(chunk_size=READ_CHUNK):
+            exchange.received += len(chunk)
+            yield chunk
+        return
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if "gzip" in encoding else None
+    while True:
+        data = fp.read1(READ_CHUNK)
+        if not data:
+            break
+        exchange.received += len(data)
+        if decoder is None:
+            yield data
+            continue
+        out = decoder.decompress(data, MAX_BODY_BYTES + 1)  # a gzip bomb stops at the cap
+        while out:
+            yield out
+            if not decoder.unconsumed_tail:
+                break
+            out = decoder.decompress(decoder.unconsumed_tail, MAX_BODY_BYTES + 1)
+    if decoder is not None:
+        tail = decoder.flush()
+        if tail:
+            yield tail
+    if exchange.aborted:
+        return
+    try:  # the body is complete: the connection may serve the next request, as after urllib3's own read
+        fp.close()
+        raw.release_conn()
+    except Exception:  # noqa: BLE001 - a connection that cannot be reused is simply not reused
+        pass
 
 
 def proxy_for(url: str, proxy: Optional[str], exclude: tuple[str, ...] = ()) -> Optional[str]:

@@ -68,8 +68,6 @@ def test_asset_without_href_is_a_clear_error():
     ("https://sentinel-cogs.s3.us-west-2.amazonaws.com/a/TCI.tif", "/vsicurl/https://sentinel-cogs.s3.us-west-2.amazonaws.com/a/TCI.tif"),
     ("http://127.0.0.1:8000/x.tif", "/vsicurl/http://127.0.0.1:8000/x.tif"),
     ("s3://sentinel-s2-l2a/tiles/13/T/DE/B04.jp2", "/vsis3/sentinel-s2-l2a/tiles/13/T/DE/B04.jp2"),
-    ("/data/x.tif", "/data/x.tif"),
-    ("file:///data/my%20x.tif", "/data/my x.tif"),
 ])
 def test_href_to_gdal_path(href, path):
     assert to_gdal_path(href) == path
@@ -90,5 +88,14 @@ def test_root_relative_href_on_an_http_item_is_on_that_host():
     item = {"links": [{"rel": "self", "href": "https://h.example/stac/items/i"}],
             "assets": {"visual": {"href": "/data/TCI.tif"}}}
     assert asset_href(item, "visual") == "https://h.example/data/TCI.tif"
-    local = {"links": [], "assets": {"visual": {"href": "/data/TCI.tif"}}}
-    assert asset_href(local, "visual") == "/data/TCI.tif"
+    local = {"links": [], "assets": {"visual": {"href": "/data/TCI.tif"}}}  # no http base: never a local path
+    with pytest.raises(AssetError, match="cannot point at local files"):
+        asset_href(local, "visual")
+    assert asset_href(local, "visual", "http://api.example/v1/") == "http://api.example/data/TCI.tif"
+
+
+@pytest.mark.parametrize("href", ["/data/x.tif", "file:///data/my%20x.tif", "/vsizip//tmp/a.zip/x.tif",
+                                  "/vsicurl/http://h/x.tif", "data:image/tiff;base64,SUkq", "C:\\x.tif"])
+def test_local_and_gdal_paths_are_refused(href):
+    with pytest.raises(AssetError, match="cannot point at local files"):
+        to_gdal_path(href)
