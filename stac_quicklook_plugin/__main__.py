@@ -59,8 +59,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                datetime_range=args.datetime, cloud_cover_max=args.cloud_lt, asset_key=args.asset,
                                width=args.width, dst_crs=args.dst_crs, overview_level=args.overview_level,
                                timeout=args.timeout)
-        from rasterio.errors import RasterioError
-
+        from stac_quicklook_plugin.core.backend import backend
         from stac_quicklook_plugin.core.quicklook import quicklook
         from stac_quicklook_plugin.core.render import write_geotiff, write_png
 
@@ -69,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             write_geotiff(ql, out)
             if args.png:
                 write_png(ql, args.png)
-        except (OSError, ValueError, RasterioError) as exc:
+        except (OSError, ValueError, *backend().ERRORS) as exc:
             raise BadInput(f"Could not write the output: {exc}. Check the file names and free space.") from None
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr, flush=True)

@@ -115,3 +115,12 @@ def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: py
     server.items = items
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["rasterio", "gdal"])
+def reader(request, monkeypatch) -> str:
+    """Run the test once per read backend (rasterio, osgeo.gdal); CLI subprocesses inherit the choice."""
+    from stac_quicklook_plugin.core.backend import BACKEND_ENV
+
+    monkeypatch.setenv(BACKEND_ENV, request.param)
+    return request.param

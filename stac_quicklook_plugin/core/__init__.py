@@ -1,4 +1,4 @@
-"""The quicklook engine: pure Python (requests, rasterio, numpy, matplotlib), no Qt, no qgis."""
+"""The quicklook engine: pure Python (requests, numpy, matplotlib; reads through rasterio or osgeo.gdal), no Qt, no qgis."""
 from __future__ import annotations
 
 from typing import Any, Optional

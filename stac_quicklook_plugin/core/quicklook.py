@@ -5,8 +5,6 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Optional
 
 import numpy as np
-from rasterio.crs import CRS
-from rasterio.enums import Resampling
 
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
@@ -15,8 +13,9 @@ from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound,
 from stac_quicklook_plugin.core.http import HttpClient, proxy_for
 from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.backend import backend
 from stac_quicklook_plugin.core.gdal_env import proxy_options
-from stac_quicklook_plugin.core.read import Grid, ReadResult, plan_grid, read_to_grid, source_crs
+from stac_quicklook_plugin.core.read import Grid, ReadResult, crs_wkt, plan_grid, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.validate import validate_request
 
@@ -49,7 +48,7 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
         dst_crs = _output_crs(req, best, choice, gdal_config, signer)
         grid = plan_grid(req.bbox_wgs84, dst_crs, req.width)
         first, spare = plan_mosaic([best] + outcome.items[1:], req.bbox_wgs84, req.max_mosaic_items)
-        checkpoint(40, f"Reading {len(first)} scene(s) at about {grid.transform.a:.0f} m per pixel")
+        checkpoint(40, f"Reading {len(first)} scene(s) at about {grid.resolution:.0f} m per pixel")
         layers = _read_scenes(client, req, first, choice, grid, gdal_config, cancelled, checkpoint, signer)
         array, valid = mosaic([(l[1].array, l[1].valid) for l in layers])
         used = [l for l in layers if l[1].valid.any()]
@@ -100,18 +99,19 @@ def _read_options(req: QuicklookRequest, href: str, gdal_config: Optional[dict[s
 
 
 def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice,
-                gdal_config: Optional[dict[str, str]], signer: Optional[SasSigner] = None) -> CRS:
+                gdal_config: Optional[dict[str, str]], signer: Optional[SasSigner] = None) -> str:
+    """WKT of the output CRS: the user's, else the item's (proj:epsg / proj:code), else the file's."""
     if req.dst_crs:
-        return CRS.from_user_input(req.dst_crs)
+        return crs_wkt(req.dst_crs)
     asset = item["assets"][choice.keys[0]]
     props = item.get("properties") or {}
     for source in (asset, props):
         epsg = source.get("proj:epsg")
         code = source.get("proj:code")
-        if isinstance(epsg, int) and epsg > 0:
-            return CRS.from_epsg(epsg)
-        if isinstance(code, str) and code.upper().startswith("EPSG:"):
-            return CRS.from_user_input(code)
+        if isinstance(epsg, int) and not isinstance(epsg, bool) and epsg > 0:
+            return crs_wkt(f"EPSG:{epsg}")
+        if isinstance(code, str) and code.upper().startswith("EPSG:") and code[5:].isdigit():
+            return crs_wkt(code)
     href = asset_href(item, choice.keys[0])
     signed = signer.sign(href) if signer else href
     return source_crs(to_gdal_path(signed), href, _read_options(req, href, gdal_config))
@@ -134,7 +134,7 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
     for item in full_items:
         if all(k in (item.get("assets") or {}) and (item["assets"][k] or {}).get("href") for k in choice.keys):
             jobs.append((item, [asset_href(item, k) for k in choice.keys]))
-    resampling = Resampling.nearest if any(k in CATEGORICAL_KEYS for k in choice.keys) else Resampling.average
+    resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
     tasks = [(i, j, href) for i, (_, hrefs) in enumerate(jobs) for j, href in enumerate(hrefs)]
     results: dict[tuple[int, int], Any] = {}
     done = 0
@@ -195,8 +195,9 @@ def _result(req: QuicklookRequest, outcome: stac.SearchOutcome, choice: AssetCho
     hrefs = [redact(h) for _, _, hs in used for h in hs]
     first_href = used[0][2][0] if used else asset_href(best, choice.keys[0])
     profile = dict(used[0][1].profile) if used else {}
-    profile.update(width=grid.width, height=grid.height, count=int(array.shape[0]), crs=grid.crs.to_string(),
-                   transform=tuple(grid.transform)[:6], dtype=str(array.dtype))
+    be = backend()
+    profile.update(width=grid.width, height=grid.height, count=int(array.shape[0]), crs=be.crs_label(grid.crs),
+                   transform=grid.transform, dtype=str(array.dtype))
     meta = {
         "chosen_asset_key": choice.label,
         "href": redact(first_href),
@@ -209,8 +210,8 @@ def _result(req: QuicklookRequest, outcome: stac.SearchOutcome, choice: AssetCho
         **profile,
     }
     return Quicklook(
-        array=array, mask=valid, crs=grid.crs.to_wkt(), crs_epsg=grid.crs.to_epsg(),
-        transform=tuple(grid.transform)[:6], bounds=grid.bounds,
+        array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs),
+        transform=grid.transform, bounds=grid.bounds,
         items=[stac.summarize(item) for item, _, _ in used], asset_key=choice.label, hrefs=hrefs,
         strategy=outcome.strategy, nodata=nodata, meta=meta)
 

@@ -58,23 +58,11 @@ def write_png(ql: Quicklook, path: Path | str) -> Path:
 
 
 def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
-    """A georeferenced, DEFLATE-compressed GeoTIFF with the nodata value (or an internal mask)."""
-    import rasterio
-    from rasterio.transform import Affine
+    """A georeferenced, DEFLATE-compressed GeoTIFF with the nodata value (or an internal mask), tagged with
+    the items, asset and search strategy."""
+    from stac_quicklook_plugin.core.backend import backend
 
     path = Path(path)
-    profile = dict(driver="GTiff", width=ql.width, height=ql.height, count=ql.count, dtype=ql.array.dtype.name,
-                   crs=ql.crs, transform=Affine(*ql.transform), compress="deflate", tiled=ql.width >= 256
-                   and ql.height >= 256)
-    if ql.nodata is not None:
-        profile["nodata"] = ql.nodata
-    if ql.count == 3 and ql.array.dtype == np.uint8:
-        profile["photometric"] = "RGB"
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK="YES"):
-        with rasterio.open(path, "w", **profile) as dst:
-            dst.write(ql.array)
-            if ql.nodata is None:
-                dst.write_mask((ql.mask * 255).astype(np.uint8))
-            dst.update_tags(STAC_ITEMS=",".join(i.id for i in ql.items), STAC_ASSET=ql.asset_key,
-                            STAC_STRATEGY=ql.strategy)
+    backend().write_geotiff(ql, path, {"STAC_ITEMS": ",".join(i.id for i in ql.items), "STAC_ASSET": ql.asset_key,
+                                       "STAC_STRATEGY": ql.strategy})
     return path

@@ -108,13 +108,9 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
     if req.overview_level is not None and not (0 <= int(req.overview_level) <= 12):
         raise BadInput(f"The overview level must be from 0 to 12, got {req.overview_level!r}.")
     if req.dst_crs is not None:
-        from rasterio.crs import CRS
-        from rasterio.errors import CRSError
-        try:
-            CRS.from_user_input(req.dst_crs)
-        except (CRSError, ValueError, TypeError):
-            raise BadInput(f"The output CRS {req.dst_crs!r} is not a CRS GDAL knows "
-                           "(use e.g. EPSG:3857 or WKT).") from None
+        from stac_quicklook_plugin.core.read import crs_wkt
+
+        crs_wkt(req.dst_crs)  # BadInput when GDAL does not know it
     if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:
         raise BadInput("timeout, max_items and max_mosaic_items must be positive.")
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,

@@ -12,6 +12,8 @@ from stac_quicklook_plugin.core.errors import ReadError
 from tests.harness.servers import CogServer
 from stac_quicklook_plugin.core.read import plan_grid, read_to_grid
 
+pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
+
 SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)
 
 

@@ -20,6 +20,8 @@ from stac_quicklook_plugin.core.errors import Cancelled
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.quicklook import quicklook
 
+pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
+
 SEED_BBOX = (-105.9, 40.1, -105.3, 40.6)
 SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)  # a ~13 x 11 km view inside 13TDE
 TWO_TILE_BBOX = (-105.25, 40.15, -104.6, 40.55)  # needs 13TDE and 13TEE

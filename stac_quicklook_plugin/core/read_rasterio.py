@@ -1,0 +1,122 @@
+"""The rasterio read backend: the engine's library wherever rasterio is installed (CLI, tests, QGIS on Linux)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import CRSError, RasterioError, RasterioIOError
+from rasterio.transform import Affine
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds as _transform_bounds
+from rasterio.windows import Window
+
+NAME = "rasterio"
+ERRORS: tuple[type[BaseException], ...] = (RasterioError, RasterioIOError)
+_RESAMPLING = {"average": Resampling.average, "nearest": Resampling.nearest}
+
+
+# -- CRS: WKT strings in and out, so the engine never holds a library's CRS object -----------------
+def crs_wkt(user_input: Any) -> str:
+    """WKT of "EPSG:n", WKT, PROJ or any input GDAL understands; ValueError if it is not a CRS."""
+    try:
+        return CRS.from_user_input(user_input).to_wkt()
+    except (CRSError, ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def crs_epsg(wkt: str) -> Optional[int]:
+    return CRS.from_wkt(wkt).to_epsg()
+
+
+def crs_label(wkt: str) -> str:
+    return CRS.from_wkt(wkt).to_string()
+
+
+def same_crs(a: str, b: str) -> bool:
+    return CRS.from_wkt(a) == CRS.from_wkt(b)
+
+
+def transform_bounds(src_wkt: str, dst_wkt: str, bounds: tuple[float, float, float, float]
+                     ) -> tuple[float, float, float, float]:
+    return tuple(_transform_bounds(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), *bounds, densify_pts=21))
+
+
+# -- reads -----------------------------------------------------------------------------------------
+@contextmanager
+def env(options: dict[str, str]) -> Iterator[None]:
+    with rasterio.Env(**options):
+        yield
+
+
+class Source:
+    """One open raster (a given overview level of it)."""
+
+    def __init__(self, dataset: Any):
+        self._ds = dataset
+        self.crs: Optional[str] = dataset.crs.to_wkt() if dataset.crs else None
+        self.transform: tuple[float, ...] = tuple(dataset.transform)[:6]
+        self.width, self.height, self.count = dataset.width, dataset.height, dataset.count
+        self.dtype: str = dataset.dtypes[0]
+        self.nodata: Optional[float] = dataset.nodata
+        self.overview_factors: list[int] = list(dataset.overviews(1) or [])
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return {k: (str(v) if k == "crs" else v) for k, v in self._ds.profile.items()}
+
+    def read(self, indexes: list[int], window: tuple[float, float, float, float], out_shape: tuple[int, int],
+             resampling: str, is_cancelled: Callable[[], bool]) -> np.ndarray:
+        """Bands over a (col_off, row_off, width, height) window, decimated to ``out_shape`` (rows, cols)."""
+        return self._ds.read(indexes, window=Window(*window), out_shape=(len(indexes), *out_shape),
+                             resampling=_RESAMPLING[resampling])
+
+    def read_mask(self, indexes: list[int], window: tuple[float, float, float, float],
+                  out_shape: tuple[int, int]) -> np.ndarray:
+        """True where any band has data by the file's internal mask (or alpha); all True without one."""
+        masks = self._ds.read_masks(indexes, window=Window(*window), out_shape=(len(indexes), *out_shape),
+                                    resampling=Resampling.nearest)
+        return (masks > 0).any(axis=0)
+
+    def warp(self, grid: Any, indexes: list[int], resampling: str,
+             is_cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray]:
+        """Warp onto the output grid (another CRS); returns (array, valid)."""
+        kwargs: dict[str, Any] = dict(crs=CRS.from_wkt(grid.crs), transform=Affine(*grid.transform),
+                                      width=grid.width, height=grid.height, resampling=_RESAMPLING[resampling])
+        if self.nodata is not None:
+            kwargs.update(src_nodata=self.nodata, nodata=self.nodata)
+        else:
+            kwargs.update(add_alpha=True)
+        with WarpedVRT(self._ds, **kwargs) as vrt:
+            array = vrt.read(indexes)
+            valid = (array != self.nodata).any(axis=0) if self.nodata is not None else vrt.read(vrt.count) > 0
+        return array, valid
+
+
+@contextmanager
+def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
+    kwargs = {"overview_level": overview_level} if overview_level is not None else {}
+    with rasterio.open(gdal_path, **kwargs) as dataset:
+        yield Source(dataset)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def write_geotiff(ql: Any, path: Path, tags: dict[str, str]) -> None:
+    """A georeferenced, DEFLATE-compressed GeoTIFF with the nodata value (or an internal mask)."""
+    profile = dict(driver="GTiff", width=ql.width, height=ql.height, count=ql.count, dtype=ql.array.dtype.name,
+                   crs=ql.crs, transform=Affine(*ql.transform), compress="deflate",
+                   tiled=ql.width >= 256 and ql.height >= 256)
+    if ql.nodata is not None:
+        profile["nodata"] = ql.nodata
+    if ql.count == 3 and ql.array.dtype == np.uint8:
+        profile["photometric"] = "RGB"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK="YES"):
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(ql.array)
+            if ql.nodata is None:
+                dst.write_mask((ql.mask * 255).astype(np.uint8))
+            dst.update_tags(**tags)
