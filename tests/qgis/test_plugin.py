@@ -226,20 +226,39 @@ def test_dates_in_the_wrong_order_are_refused(plugin, qgis_canvas, messages):
     assert "after the end date" in message
 
 
-def test_missing_rasterio_still_loads_and_says_how_to_install(web_iface, clean_settings, qgis_new_project,
-                                                               qgis_canvas, messages, monkeypatch):
+def test_missing_rasterio_is_no_obstacle(web_iface, clean_settings, qgis_new_project, messages, monkeypatch):
+    """A stock Windows or macOS QGIS has no rasterio: nothing to install, no message (osgeo reads)."""
+    import sys
+
+    from stac_quicklook_plugin import classFactory
+    from stac_quicklook_plugin.gui.deps import missing_modules
+
+    monkeypatch.setitem(sys.modules, "rasterio", None)  # "import rasterio" now raises ImportError
+    assert missing_modules() == [] and missing_modules(load=False) == []
+    plugin = classFactory(web_iface)
+    plugin.initGui()
+    try:
+        assert plugin.action is not None
+        assert messages.get_messages(Qgis.Critical) == []
+    finally:
+        plugin.unload()
+
+
+def test_no_gdal_bindings_still_loads_and_says_how_to_install(web_iface, clean_settings, qgis_new_project,
+                                                              qgis_canvas, messages, monkeypatch):
     import sys
 
     from stac_quicklook_plugin import classFactory
 
-    monkeypatch.setitem(sys.modules, "rasterio", None)  # "import rasterio" now raises ImportError
+    for name in ("rasterio", "osgeo.gdal"):
+        monkeypatch.setitem(sys.modules, name, None)  # "import ..." now raises ImportError
     monkeypatch.setattr(sys, "platform", "linux")
     plugin = classFactory(web_iface)
     plugin.initGui()
     try:
         assert plugin.action is not None
         (message,) = messages.get_messages(Qgis.Critical)
-        assert "rasterio" in message and "sudo apt install python3-rasterio" in message
+        assert "osgeo" in message and "sudo apt install python3-gdal" in message
         set_canvas(qgis_canvas)
         plugin.action.trigger()
         assert not plugin._tasks
@@ -248,15 +267,16 @@ def test_missing_rasterio_still_loads_and_says_how_to_install(web_iface, clean_s
         plugin.unload()
 
 
-@pytest.mark.parametrize("platform, command", [
-    ("win32", "python -m pip install rasterio"),
-    ("darwin", "/Applications/QGIS.app/Contents/MacOS/bin/pip3 install rasterio"),
-    ("linux", "sudo apt install python3-rasterio"),
+@pytest.mark.parametrize("platform, missing, command", [
+    ("win32", ["numpy"], "python -m pip install numpy"),
+    ("darwin", ["requests"], "/Applications/QGIS.app/Contents/MacOS/bin/pip3 install requests"),
+    ("linux", ["osgeo"], "sudo apt install python3-gdal"),
+    ("win32", ["osgeo"], "repair or reinstall QGIS"),
 ])
-def test_install_hint_per_platform(platform, command):
+def test_install_hint_per_platform(platform, missing, command):
     from stac_quicklook_plugin.gui.deps import install_hint
 
-    assert command in install_hint(["rasterio"], platform=platform)
+    assert command in install_hint(missing, platform=platform)
 
 
 def test_removing_the_layer_unlinks_its_file(plugin, qgis_canvas, qtbot):
@@ -303,9 +323,13 @@ def test_missing_module_found_without_importing_it(monkeypatch):
     from stac_quicklook_plugin.gui.deps import missing_modules
 
     assert missing_modules(load=False) == [] and missing_modules() == []
-    monkeypatch.delitem(sys.modules, "rasterio", raising=False)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "rasterio" else object())
-    assert missing_modules(load=False) == ["rasterio"]
+    for name in ("rasterio", "osgeo.gdal", "requests"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name: None if name in ("rasterio", "requests") else object())
+    assert missing_modules(load=False) == ["requests"]  # osgeo.gdal reads: rasterio is not needed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert missing_modules(load=False) == ["requests", "osgeo"]  # numpy is loaded already
 
 
 def test_double_click_in_the_history_zooms_to_the_layer(plugin, qgis_canvas, qtbot):
