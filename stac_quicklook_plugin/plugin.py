@@ -26,7 +26,8 @@ from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
 LOG_TAG = "STAC Quicklook"
 MENU_NAME = "STAC Quicklook"
 # Seconds a message stays in the bar, by level.
-DURATION = {Qgis.Info: 5, Qgis.Success: 5, Qgis.Warning: 10, Qgis.Critical: 15}
+DURATION = {Qgis.MessageLevel.Info: 5, Qgis.MessageLevel.Success: 5, Qgis.MessageLevel.Warning: 10,
+            Qgis.MessageLevel.Critical: 15}
 
 
 def icon_path() -> Path:
@@ -78,7 +79,7 @@ class StacQuicklookPlugin:
         self.dock.quicklookRequested.connect(self.quicklook_current_extent)
         self.dock.cancelRequested.connect(self.cancel)
         self.dock.layerActivated.connect(self._zoom_to_layer)
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         visible = settings.dock_visible()
         self.dock.setVisible(visible)
         # Before QGIS shows its main window no Show event reaches the dock: keep the menu check right.
@@ -95,7 +96,7 @@ class StacQuicklookPlugin:
 
         missing = missing_modules(load=False)
         if missing:
-            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
+            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)
         else:
             # Import the engine (numpy, rasterio) on the main thread while QGIS starts: imported by the
             # first quicklook's worker instead, it holds the GIL ~200 ms and stalls the UI mid-task.
@@ -155,7 +156,7 @@ class StacQuicklookPlugin:
             self.dock.raise_()
         missing = missing_modules()
         if missing:
-            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.Critical)
+            self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)
             return
         canvas = self.iface.mapCanvas()
         try:
@@ -163,10 +164,10 @@ class StacQuicklookPlugin:
             bbox = bbox_wgs84(canvas.extent(), crs, QgsProject.instance())
             request = build_request(bbox, canvas.width())  # Auto width: the canvas in logical pixels
         except ExtentError as exc:
-            self._report(exc.title, str(exc), Qgis.Warning)
+            self._report(exc.title, str(exc), Qgis.MessageLevel.Warning)
             return
         except SettingsError as exc:
-            self._report(tr("Check the STAC Quicklook settings"), str(exc), Qgis.Warning)
+            self._report(tr("Check the STAC Quicklook settings"), str(exc), Qgis.MessageLevel.Warning)
             return
         self.cancel(superseded=True)
         self._start(request)
@@ -202,7 +203,7 @@ class StacQuicklookPlugin:
         if self.dock is not None:
             self.dock.set_running(False)
         if not superseded:
-            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.Info)
+            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.MessageLevel.Info)
 
     def _on_stage(self, serial: int, percent: float, message: str) -> None:
         if serial == self._current_serial and self.dock is not None:
@@ -222,7 +223,7 @@ class StacQuicklookPlugin:
             if self.dock is not None:
                 self.dock.set_running(False)
         if outcome.cancelled:  # from the task manager's cancel button
-            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.Info)
+            self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.MessageLevel.Info)
             return
         if not was_current:
             return
@@ -248,7 +249,7 @@ class StacQuicklookPlugin:
         QgsMessageLog.logMessage(
             tr("Added {name}: {count} item(s), asset {asset}, strategy {strategy}, {seconds:.1f} s").format(
                 name=layer.name(), count=len(result.items), asset=result.asset_key, strategy=result.strategy,
-                seconds=seconds), LOG_TAG, Qgis.Info)
+                seconds=seconds), LOG_TAG, Qgis.MessageLevel.Info)
 
     def _zoom_to_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)
@@ -271,7 +272,8 @@ class StacQuicklookPlugin:
         from stac_quicklook_plugin.core.redact import redact
 
         if isinstance(exc, errors.QuicklookError):
-            level = Qgis.Warning if isinstance(exc, (errors.BadInput, errors.NothingFound)) else Qgis.Critical
+            expected = isinstance(exc, (errors.BadInput, errors.NothingFound))
+            level = Qgis.MessageLevel.Warning if expected else Qgis.MessageLevel.Critical
             detail = str(exc)
             if isinstance(exc, errors.APIError):
                 detail += "\n" + tr("Status: {status}\nURL: {url}\nBody: {body}").format(
@@ -282,10 +284,10 @@ class StacQuicklookPlugin:
                          tr("STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the "
                             "log (View > Panels > Log Messages, tab “STAC Quicklook”).").format(
                              kind=type(exc).__name__, error=redact(str(exc))[:200]),
-                         Qgis.Critical,
+                         Qgis.MessageLevel.Critical,
                          redact(trace or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
 
-    def _report(self, title: str, text: str, level: int, detail: Optional[str] = None) -> None:
+    def _report(self, title: str, text: str, level: Qgis.MessageLevel, detail: Optional[str] = None) -> None:
         """A short message in the bar (and the dock's status line); the full detail in the log."""
         short = text if len(text) <= 400 else text[:399] + "…"
         self.iface.messageBar().pushMessage(title, short, level, DURATION.get(level, 10))

@@ -52,7 +52,7 @@ class QuicklookDock(QDockWidget):
                  catalog_functions: Optional[Callable[[], Any]] = None):
         super().__init__(tr("STAC Quicklook"), parent)
         self.setObjectName(DOCK_OBJECT_NAME)
-        self.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea)
+        self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         # Returns the engine's (list_collections, collection_item_assets), or raises ImportError.
         self._catalog_functions = catalog_functions or _engine_catalog_functions
         self._tasks: dict[str, Optional[CatalogTask]] = {"collections": None, "assets": None}
@@ -71,11 +71,11 @@ class QuicklookDock(QDockWidget):
         body = QWidget(self)
         outer = QVBoxLayout(body)
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.api_combo = QComboBox(body)
         self.api_combo.setEditable(True)
-        self.api_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.api_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.api_combo.setToolTip(tr("STAC API root URL (the landing page that links to /search)"))
         form.addRow(tr("STAC API"), self.api_combo)
 
@@ -87,7 +87,7 @@ class QuicklookDock(QDockWidget):
 
         self.collection_combo = QComboBox(body)
         self.collection_combo.setEditable(True)
-        self.collection_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.collection_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.collection_combo.setToolTip(tr("Collection id; the list is read from the API's /collections"))
         form.addRow(tr("Collection"), self.collection_combo)
 
@@ -116,7 +116,7 @@ class QuicklookDock(QDockWidget):
 
         self.asset_combo = QComboBox(body)
         self.asset_combo.setEditable(True)
-        self.asset_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.asset_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.asset_combo.setToolTip(tr("Auto: the true-colour image if the item has one, else the red, "
                                        "green and blue bands"))
         form.addRow(tr("Asset"), self.asset_combo)
@@ -146,7 +146,7 @@ class QuicklookDock(QDockWidget):
         outer.addWidget(self.progress_bar)
         self.status_label = QLabel(tr("Pan the map, then click Quicklook."), body)
         self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.status_label)
 
         self.history = QTreeWidget(body)
@@ -155,9 +155,9 @@ class QuicklookDock(QDockWidget):
         self.history.setRootIsDecorated(True)
         header = self.history.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.history.setToolTip(tr("Quicklooks made this session; double-click to zoom to one"))
         outer.addWidget(self.history, 1)
         self.setWidget(body)
@@ -249,12 +249,12 @@ class QuicklookDock(QDockWidget):
     def add_history(self, layer_id: str, name: str, items: list[Any]) -> None:
         """One row per quicklook (newest on top), one child per item used."""
         row = QTreeWidgetItem([name, "", ""])
-        row.setData(0, Qt.UserRole, layer_id)
+        row.setData(0, Qt.ItemDataRole.UserRole, layer_id)
         row.setToolTip(0, name)
         for item in items:
             cloud = "" if item.cloud_cover is None else f"{item.cloud_cover:.1f} %"
             child = QTreeWidgetItem([item.id, (item.datetime or "")[:10], cloud])
-            child.setData(0, Qt.UserRole, layer_id)
+            child.setData(0, Qt.ItemDataRole.UserRole, layer_id)
             child.setToolTip(0, item.id)
             row.addChild(child)
         if len(items) == 1:
@@ -264,7 +264,7 @@ class QuicklookDock(QDockWidget):
         row.setExpanded(True)
 
     def _history_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        layer_id = item.data(0, Qt.UserRole)
+        layer_id = item.data(0, Qt.ItemDataRole.UserRole)
         if layer_id:
             self.layerActivated.emit(str(layer_id))
 
@@ -344,7 +344,7 @@ class QuicklookDock(QDockWidget):
             for collection_id, title in sorted(collections, key=lambda pair: pair[0]):
                 self.collection_combo.addItem(collection_id, collection_id)
                 self.collection_combo.setItemData(self.collection_combo.count() - 1, title or collection_id,
-                                                  Qt.ToolTipRole)
+                                                  Qt.ItemDataRole.ToolTipRole)
             self.collection_combo.setEditText(current)
         finally:
             self.collection_combo.blockSignals(False)

@@ -18,16 +18,22 @@ from qgis.core import (
     QgsMultiBandColorRenderer,
     QgsProject,
     QgsRasterLayer,
-    QgsRasterMinMaxOrigin,
     QgsSingleBandGrayRenderer,
 )
 from qgis.PyQt.QtCore import QObject
 
 from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.gui.compat import cumulative_cut_limit
 from stac_quicklook_plugin.gui.i18n import tr
 
 if TYPE_CHECKING:
     from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+
+# QGIS's own Python code calls gdal.UseExceptions() (qgis/QGIS#57477); the plugin does too, on its first osgeo
+# use, so it behaves alike in every QGIS, in tests and in a bare Python, and GDAL >= 3.7 gives no
+# FutureWarning. The code below copes with either mode, should another plugin switch it back.
+if not gdal.GetUseExceptions():
+    gdal.UseExceptions()
 
 VSIMEM_DIR = "/vsimem/stac_quicklook"
 GROUP_NAME = "STAC Quicklooks"
@@ -62,7 +68,10 @@ def write_geotiff(result: "Quicklook") -> str:
         options += ["ALPHA=YES", "PHOTOMETRIC=RGB" if bands == 3 else "PHOTOMETRIC=MINISBLACK"]
     path = f"{VSIMEM_DIR}/{uuid.uuid4().hex}.tif"
     driver = gdal.GetDriverByName("GTiff")
-    dataset = driver.Create(path, cols, rows, bands + (1 if use_alpha else 0), gdal_type, options)
+    try:
+        dataset = driver.Create(path, cols, rows, bands + (1 if use_alpha else 0), gdal_type, options)
+    except RuntimeError as exc:
+        raise LayerError(f"GDAL could not create {path}: {exc}") from exc
     if dataset is None:
         raise LayerError(f"GDAL could not create {path}: {gdal.GetLastErrorMsg()}")
     try:
@@ -81,10 +90,18 @@ def write_geotiff(result: "Quicklook") -> str:
         dataset.FlushCache()
     except Exception:
         dataset = None
-        gdal.Unlink(path)
+        _unlink(path)
         raise
     dataset = None  # closes the file so the GDAL provider sees it complete
     return path
+
+
+def _unlink(path: str) -> None:
+    """Free a /vsimem file; one already gone is no error (GDAL raises for it with exceptions on)."""
+    try:
+        gdal.Unlink(path)
+    except RuntimeError:
+        pass
 
 
 def _nodata_for(dtype, engine_nodata: Optional[float]) -> float:
@@ -101,7 +118,7 @@ def create_layer(result: "Quicklook", request: "QuicklookRequest") -> QgsRasterL
     layer = QgsRasterLayer(path, layer_name(result, request.collection), "gdal")
     if not layer.isValid():
         error = layer.error().summary() if layer.error() else ""
-        gdal.Unlink(path)
+        _unlink(path)
         raise LayerError(f"QGIS could not open {path}: {error}")
     layer.setCustomProperty(PATH_PROPERTY, path)
     apply_renderer(layer, result)
@@ -124,10 +141,10 @@ def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
     layer.setRenderer(renderer)
     if is_byte:
         # Engine output is already composited to display values: no stretch, 0..255 as is.
-        layer.setContrastEnhancement(QgsContrastEnhancement.NoEnhancement)
+        layer.setContrastEnhancement(QgsContrastEnhancement.ContrastEnhancementAlgorithm.NoEnhancement)
     else:
-        layer.setContrastEnhancement(QgsContrastEnhancement.StretchToMinimumMaximum,
-                                     QgsRasterMinMaxOrigin.CumulativeCut)
+        layer.setContrastEnhancement(QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum,
+                                     cumulative_cut_limit())
 
 
 def layer_name(result: "Quicklook", collection: str) -> str:
@@ -240,7 +257,7 @@ class VsimemJanitor(QObject):
             path = layer.customProperty(PATH_PROPERTY) if layer is not None else None
             if path and str(path).startswith(VSIMEM_DIR + "/"):
                 # The provider may still hold the file open; GDAL frees the bytes when it closes.
-                gdal.Unlink(str(path))
+                _unlink(str(path))
 
     def sweep(self, *_: object) -> None:
         """Unlink every file under VSIMEM_DIR that belongs to no quicklook layer of the project: the
@@ -251,4 +268,4 @@ class VsimemJanitor(QObject):
         for path in vsimem_files():
             base = path[: -len(".aux.xml")] if path.endswith(".aux.xml") else path
             if base not in in_use:
-                gdal.Unlink(path)
+                _unlink(path)

@@ -12,8 +12,8 @@ from qgis.core import QgsApplication, QgsNetworkAccessManager
 from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtNetwork import QNetworkProxy, QNetworkRequest
 
-_SCHEMES = {QNetworkProxy.HttpProxy: "http", QNetworkProxy.HttpCachingProxy: "http",
-            QNetworkProxy.Socks5Proxy: "socks5h"}
+_SCHEMES = {QNetworkProxy.ProxyType.HttpProxy: "http", QNetworkProxy.ProxyType.HttpCachingProxy: "http",
+            QNetworkProxy.ProxyType.Socks5Proxy: "socks5h"}
 
 
 def qgis_proxy() -> tuple[Optional[str], tuple[str, ...]]:

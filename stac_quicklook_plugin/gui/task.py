@@ -42,7 +42,7 @@ class QuicklookTask(QgsTask):
 
     def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
         super().__init__(tr("STAC Quicklook: {collection}").format(collection=getattr(request, "collection", "")),
-                         QgsTask.CanCancel)
+                         QgsTask.Flag.CanCancel)
         self.request = request
         self.result: Any = None
         self.exception: Optional[BaseException] = None
@@ -91,7 +91,7 @@ class CatalogTask(QgsTask):
     loaded = pyqtSignal(object, object)  # value or None, exception or None
 
     def __init__(self, description: str, fetch: Callable[[], Any]):
-        super().__init__(description, QgsTask.CanCancel)
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self._fetch = fetch
         self.value: Any = None
         self.exception: Optional[BaseException] = None
