@@ -66,8 +66,7 @@ TCI_FULL_SCALE = 0.25  # surface reflectance drawn as 255 in the true colour ima
 BOA_ADD_OFFSET = 1000
 THUMBNAIL_STEP = 5  # thumbnail = every 5th lattice point (300 m), 367 x 367 px
 
-FIXTURES = pathlib.Path(os.environ.get(
-    "STAC_QL_FIXTURES", pathlib.Path(__file__).resolve().parents[3] / "shared" / "fixtures"))
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"  # recorded STAC JSON, in the repository
 DEFAULT_CACHE = pathlib.Path(os.environ.get(
     "STAC_QL_TESTDATA", pathlib.Path(__file__).resolve().parents[2] / ".cache" / "testdata"))
 _MARKER = "COMPLETE"

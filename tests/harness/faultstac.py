@@ -6,7 +6,7 @@ Prints `READY <port>`. The API root is `http://127.0.0.1:PORT/<flags>/`, where <
 or a comma-separated list of FLAGS; every link points back into the same prefix.
 
 Without flags it honours bbox, datetime, collections, ids, limit, `query`, CQL2-JSON `filter`
-and `sortby`, and pages like Earth Search (see ../shared/fixtures/earth-search/BEHAVIOUR.md).
+and `sortby`, and pages like Earth Search (see tests/fixtures/earth-search/BEHAVIOUR.md).
 The http-*, invalid-json, not-featurecollection*, big-body, drop-mid-body, redirect and
 next-loop faults hit the item searches (/search and /collections/{c}/items) only, so a client
 can still read the landing page first.
@@ -36,7 +36,7 @@ FLAGS = {
 # With "require-auth", every route answers 401 unless this Basic header (alice:s3cret-pass) comes along.
 REQUIRED_AUTH = "Basic YWxpY2U6czNjcmV0LXBhc3M="
 CORE = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search"]
-# Earth Search's list (stac-server v3.8.0 getConformance), see ../shared/fixtures/earth-search/landing.json
+# Earth Search's list (stac-server v3.8.0 getConformance), see tests/fixtures/earth-search/landing.json
 EARTH_SEARCH = CORE + [
     "https://api.stacspec.org/v1.0.0/ogcapi-features",
     "https://api.stacspec.org/v1.0.0/collections",

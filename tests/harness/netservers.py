@@ -2,7 +2,7 @@
 
 - ``token``: a SAS token endpoint shaped like Planetary Computer's ``/api/sas/v1/token/{account}/{container}``
   (``{"msft:expiry": ..., "token": "st=..&se=..&sp=rl&sv=..&sr=c&skoid=..&sig=.."}``, see
-  ../shared/fixtures/COG_LAYOUT.md); ``--lifetime-s`` sets how long a token lives.
+  tests/fixtures/COG_LAYOUT.md); ``--lifetime-s`` sets how long a token lives.
 - ``proxy``: a forward HTTP proxy (absolute-URI requests, Range passed through) that logs what went
   through it; ``--require-auth user:pass`` answers 407 without those Proxy-Authorization credentials.
 
