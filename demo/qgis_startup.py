@@ -107,7 +107,8 @@ def wait_for_layer():
         layer = layers[0]
         write_status(layer={"name": layer.name(), "valid": layer.isValid(), "crs": layer.crs().authid(),
                             "bands": layer.bandCount(), "extent": layer.extent().toString(),
-                            "source": layer.source()}, layer_at=time.time())
+                            "source": layer.source()}, layer_at=time.time(), python=python_state())
+        copy_layer(layer)
         canvas = iface.mapCanvas()
         # Adding the first layer gives the project that layer's CRS: show the park again.
         canvas.setExtent(rmnp_extent(canvas.mapSettings().destinationCrs()))
@@ -124,6 +125,26 @@ def wait_for_layer():
         screenshot()
     else:
         later(250, wait_for_layer)
+
+
+def python_state():
+    """Which read backend the engine used, and whether rasterio was ever imported in this QGIS."""
+    import sys
+    try:
+        from stac_quicklook_plugin.core.backend import backend_name
+        reader = backend_name()
+    except Exception as exc:  # recorded, not fatal: the demo still takes its screenshot
+        reader = f"error: {exc}"
+    return {"reader": reader, "rasterio_imported": "rasterio" in sys.modules,
+            "rasterio_hidden": os.environ.get("STAC_QL_RASTERIO_HIDDEN") == "1"}
+
+
+def copy_layer(layer):
+    """A GeoTIFF copy of the quicklook (its /vsimem file is gone when QGIS exits), for the tests."""
+    path = os.environ.get("STAC_QL_DEMO_LAYER_COPY")
+    if path:
+        from osgeo import gdal
+        gdal.Translate(path, layer.source(), format="GTiff")
 
 
 def on_refreshed():

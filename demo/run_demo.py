@@ -46,8 +46,10 @@ def qgis_command(profiles: Path) -> list[str]:
     return cmd
 
 
-def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 240) -> dict:
-    """Launch QGIS, wait for it to finish, return the status the startup script wrote."""
+def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 240,
+        extra_env: dict[str, str] | None = None) -> dict:
+    """Launch QGIS, wait for it to finish, return the status the startup script wrote. ``extra_env``
+    (e.g. PYTHONPATH=tests/hide_rasterio, STAC_QL_DEMO_LAYER_COPY=x.tif) goes to QGIS's environment."""
     with tempfile.TemporaryDirectory(prefix="stac-ql-qgis-") as tmp:
         profiles = Path(tmp) / "profiles"
         deploy(profiles, api_url, dates)
@@ -55,6 +57,7 @@ def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 
         env = dict(os.environ, STAC_QL_DEMO_OUT=str(out), STAC_QL_DEMO_STATUS=str(status_path),
                    QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM_DEMO", "xcb"), XDG_RUNTIME_DIR=tmp)
         env.pop("QT_QPA_PLATFORM_DEMO", None)
+        env.update(extra_env or {})
         if out.exists():
             out.unlink()
         log = REPO / "demo" / "qgis.log"
