@@ -299,6 +299,9 @@ class StacQuicklookPlugin:
 def _preload_engine() -> None:
     try:
         import stac_quicklook_plugin.core.quicklook  # noqa: F401
+        from stac_quicklook_plugin.core.backend import backend
+
+        backend()  # the read library (rasterio, else osgeo.gdal) is imported lazily: import it now
     except Exception:  # reported properly on the first click
         pass
 
