@@ -87,17 +87,19 @@ def register_headers(headers: Optional[Mapping[str, str]]) -> None:
     for name, value in (headers or {}).items():
         if str(name).lower() in PLAIN_HEADERS or not isinstance(value, str):
             continue
-        register_secret(value)
         scheme, _, credential = value.strip().partition(" ")
         credential = credential.strip()
-        if scheme.lower() == "basic" and credential:
+        if str(name).lower() not in ("authorization", "proxy-authorization") or not credential:
+            register_secret(value)  # an API key header: the whole value is the secret
+            continue
+        if scheme.lower() == "basic":
             register_secret(credential)
             try:
                 user, _, password = base64.b64decode(credential, validate=True).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 continue
             register_credentials(user, password)
-        elif credential:
+        else:  # "Bearer T", "Token T": the credential; the scheme name stays readable
             register_secret(credential)
 
 

@@ -7,23 +7,29 @@ to a server-side filter falls through to the next way of searching.
 from __future__ import annotations
 
 import json
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Optional
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
-from stac_quicklook_plugin.core.errors import APIError, NothingFound
+from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.redact import redact, strip_controls
 
 CONFORMANCE_TTL_S = 3600.0
 MAX_PAGES = 10
 PAGE_LIMIT_SORTED = 50  # server sorts by cloud cover: the first page holds the best scenes
 PAGE_LIMIT_UNSORTED = 100
 FALL_THROUGH_STATUSES = (400, 405, 422, 501)
+MAX_ID_CHARS = 256
+MAX_GEOMETRY_DEPTH = 6  # GeometryCollection > MultiPolygon > polygon > ring > position > number
+MAX_SKIP_NOTES = 3
 
 QUERY = "query"
 FILTER = "filter"
@@ -111,18 +117,24 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
         except APIError:
             conforms = None
     search_url, methods = root + "/search", set()
-    for link in landing.get("links") or []:
-        if isinstance(link, dict) and link.get("rel") == "search" and isinstance(link.get("href"), str):
+    for link in _links(landing):
+        if link.get("rel") == "search" and isinstance(link.get("href"), str):
             method = str(link.get("method") or "GET").upper()
             if method in ("POST", "GET"):
                 methods.add(method)
-                if method == "POST" or len(methods) == 1:
-                    search_url = urljoin(root + "/", link["href"])  # some servers give relative links
+                if method == "POST" or len(methods) == 1:  # some servers give relative links
+                    search_url = hrefs.resolve(link["href"], [root + "/"], f"The search link of {redact(root)}")
     info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None,
                    get_only=methods == {"GET"})
     with _cache_lock:
         _api_cache[root] = (now, info)
     return info
+
+
+def _links(doc: Any) -> list[dict[str, Any]]:
+    """The link objects of a JSON document; anything else a server put in ``links`` is ignored."""
+    links = doc.get("links") if isinstance(doc, dict) else None
+    return [l for l in links if isinstance(l, dict)] if isinstance(links, list) else []
 
 
 def clear_api_cache() -> None:
@@ -132,12 +144,15 @@ def clear_api_cache() -> None:
 
 def cloud_cover(item: dict[str, Any]) -> Optional[float]:
     """``eo:cloud_cover`` as a float, or None when missing or not a number (some servers send strings)."""
-    value = (item.get("properties") or {}).get("eo:cloud_cover")
+    props = item.get("properties")
+    value = props.get("eo:cloud_cover") if isinstance(props, dict) else None
     if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) > 32:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if 0.0 <= number <= 100.0 else None
 
@@ -205,8 +220,10 @@ def _as_get_params(body: dict[str, Any]) -> dict[str, str]:
 
 
 def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_items: int,
-               is_cancelled: Callable[[], bool], get_only: bool = False) -> Iterator[list[dict[str, Any]]]:
-    """Pages of features, following GET and Earth-Search-style POST ``next`` links, bounded and loop-safe."""
+               is_cancelled: Callable[[], bool], get_only: bool = False,
+               skipped: Optional[list[str]] = None) -> Iterator[list[dict[str, Any]]]:
+    """Pages of well-formed items, following GET and Earth-Search-style POST ``next`` links, bounded and
+    loop-safe. Malformed features are left out, each with a line in ``skipped``."""
     method, url, page_body, params = "POST", search_url, body, None
     if get_only:
         method, page_body, params = "GET", None, _as_get_params(body)
@@ -224,16 +241,22 @@ def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_it
                 method, params, page_body = "GET", _as_get_params(body), None
                 continue
             raise
-        features = _features(data, url)
+        raw_features = _features(data, url)
+        features = []
+        for feature in raw_features:
+            problem = item_problem(feature)
+            if problem is None:
+                features.append(feature)
+            elif skipped is not None:
+                skipped.append(problem)
         yield features
-        total += len(features)
-        if not features or total >= max_items or is_cancelled():
+        total += len(raw_features)
+        if not raw_features or total >= max_items or is_cancelled():
             return
-        nxt = next((l for l in data.get("links") or [] if isinstance(l, dict) and l.get("rel") == "next"
-                    and isinstance(l.get("href"), str)), None)
+        nxt = next((l for l in _links(data) if l.get("rel") == "next" and isinstance(l.get("href"), str)), None)
         if nxt is None:
             return
-        url = urljoin(url, nxt["href"])
+        url = hrefs.resolve(nxt["href"], [url], f"The next-page link of the search at {redact(url)}")
         method = str(nxt.get("method") or "GET").upper()
         if method == "POST":
             nb = nxt.get("body") if isinstance(nxt.get("body"), dict) else {}
@@ -251,12 +274,107 @@ def _features(data: Any, url: str) -> list[dict[str, Any]]:
     return [f for f in data["features"] if isinstance(f, dict) and f.get("id") is not None]
 
 
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _geometry_problem(geometry: Any, depth: int = 0) -> Optional[str]:
+    """Why a GeoJSON geometry is unusable (wrong types, NaN, strings, absurd nesting), or None."""
+    if geometry is None:
+        return None
+    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
+        return "its geometry is not a GeoJSON object"
+    if geometry["type"] == "GeometryCollection":
+        parts = geometry.get("geometries")
+        if depth > 0 or not isinstance(parts, list):
+            return "its geometry collection is malformed"
+        return next((p for p in (_geometry_problem(g, depth + 1) for g in parts) if p), None)
+    stack, seen = [(geometry.get("coordinates"), 0)], 0
+    while stack:
+        node, level = stack.pop()
+        seen += 1
+        if level > MAX_GEOMETRY_DEPTH or seen > 2_000_000:
+            return "its geometry is nested too deeply or too large"
+        if isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+        elif not _finite(node):
+            return f"its geometry holds {_shown_value(node)} where coordinates belong"
+    return None
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, float):
+        return str(value)  # nan, inf
+    text = json.dumps(value, default=str)
+    return strip_controls(text if len(text) <= 40 else text[:40] + "...")
+
+
+def item_problem(item: dict[str, Any]) -> Optional[str]:
+    """Why a feature is not a usable STAC item (naming it), or None. A usable item may still be tidied:
+    fields a quicklook only reads as hints (roles, proj:*) are dropped when they have the wrong type."""
+    item_id = item.get("id")
+    if not isinstance(item_id, str) or not item_id or len(item_id) > MAX_ID_CHARS or strip_controls(item_id) != item_id:
+        return f"a feature with id {_shown_value(item_id)}: its id is not a short text"
+    name = f"item {item_id}"
+    props = item.get("properties")
+    if not isinstance(props, dict):
+        return f"{name}: its properties are not a JSON object"
+    for key in ("datetime", "start_datetime", "end_datetime"):
+        value = props.get(key)
+        if value is not None and not (isinstance(value, str) and len(value) < 64 and strip_controls(value) == value):
+            return f"{name}: properties.{key} is {_shown_value(value)}, not a date"
+    bbox = item.get("bbox")
+    if bbox is not None and not (isinstance(bbox, list) and len(bbox) in (4, 6) and all(_finite(v) for v in bbox)):
+        return f"{name}: its bbox is {_shown_value(bbox)}, not 4 or 6 numbers"
+    problem = _geometry_problem(item.get("geometry"))
+    if problem:
+        return f"{name}: {problem}"
+    assets = item.get("assets")
+    if assets is not None and not isinstance(assets, dict):
+        return f"{name}: its assets are a JSON {type(assets).__name__}, not an object"
+    if item.get("collection") is not None and not isinstance(item.get("collection"), str):
+        return f"{name}: its collection is not a text"
+    _tidy_assets(item)
+    return None
+
+
+_EPSG_CODE = re.compile(r"^EPSG:\d{4,6}$", re.IGNORECASE)
+
+
+def _tidy_assets(item: dict[str, Any]) -> None:
+    """Drop what a quicklook would trip on in hints: non-object assets, non-text hrefs, roles that are no
+    list, proj:epsg / proj:code that are no EPSG code (the file's own CRS is read instead)."""
+    if isinstance(item.get("assets"), dict):
+        item["assets"] = {strip_controls(k)[:200]: a for k, a in item["assets"].items() if isinstance(a, dict)}
+    for source in [item.get("properties") or {}] + list((item.get("assets") or {}).values()):
+        if "href" in source and not isinstance(source["href"], str):
+            source.pop("href")
+        if "roles" in source and not (isinstance(source["roles"], list) and all(isinstance(r, str) for r in source["roles"])):
+            source.pop("roles")
+        if "type" in source and not isinstance(source["type"], str):
+            source.pop("type")
+        epsg = source.get("proj:epsg")
+        if epsg is not None and not (isinstance(epsg, int) and not isinstance(epsg, bool) and 1024 <= epsg <= 999999):
+            source.pop("proj:epsg")
+        code = source.get("proj:code")
+        if code is not None and not (isinstance(code, str) and _EPSG_CODE.match(code)):
+            source.pop("proj:code")
+        for bands_key in ("eo:bands", "bands"):
+            if bands_key in source and not isinstance(source[bands_key], list):
+                source.pop(bands_key)
+        shape = source.get("proj:shape")
+        if shape is not None and not (isinstance(shape, list) and shape and all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 < v < 10_000_000 for v in shape)):
+            source.pop("proj:shape")
+
+
 def search_items(client: HttpClient, req: QuicklookRequest,
                  is_cancelled: Callable[[], bool] = lambda: False,
                  progress: Callable[[str], None] = lambda msg: None) -> SearchOutcome:
     """Items over the bbox and dates that pass the cloud limit, best first. Raises NothingFound."""
     info = get_api_info(client, req.stac_api)
     notes: list[str] = []
+    skipped: list[str] = []
     looked_at = over = 0
     least_over: Optional[float] = None
     for strategy in info.strategies():
@@ -264,13 +382,14 @@ def search_items(client: HttpClient, req: QuicklookRequest,
         limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
         progress(f"Searching {redact(info.url)} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
         try:
-            found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled)
+            found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled,
+                             skipped)
         except APIError as exc:
             if sort and (exc.status in FALL_THROUGH_STATUSES or exc.status == 500):
                 # stac-server answers 500 to some sortby fields: try once without sorting
                 try:  # some servers reject sortby, not the filter
                     found = _collect(client, info, search_body(req, strategy, False, limit), req.max_items,
-                                     is_cancelled)
+                                     is_cancelled, skipped)
                 except APIError as exc2:
                     if exc2.status in FALL_THROUGH_STATUSES and strategy != CLIENT:
                         notes.append(f"{strategy}: rejected (HTTP {exc2.status})")
@@ -291,15 +410,29 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                 over += 1
                 least_over = cc if least_over is None else min(least_over, cc)
         if passing:
-            return SearchOutcome(best_first(passing), strategy, looked_at, over, least_over, notes)
+            return SearchOutcome(best_first(passing), strategy, looked_at, over, least_over,
+                                 notes + skip_notes(skipped))
         notes.append(f"{strategy}: {len(found)} item(s), none within the cloud limit")
+    if skipped and not looked_at:
+        raise BadAnswer(f"The STAC API at {redact(info.url)} answered {len(set(skipped))} malformed item(s) and "
+                        f"no usable one: {redact(skipped[0])}. The server's data is broken; report it to its "
+                        "provider, or try another API.", url=redact(info.url))
     raise NothingFound(nothing_found_message(req, looked_at, over, least_over))
 
 
+def skip_notes(skipped: list[str]) -> list[str]:
+    """One note per malformed item left out (the first few), for the result's search notes."""
+    unique = list(dict.fromkeys(skipped))
+    notes = [f"skipped {redact(p)}" for p in unique[:MAX_SKIP_NOTES]]
+    if len(unique) > MAX_SKIP_NOTES:
+        notes.append(f"skipped {len(unique) - MAX_SKIP_NOTES} more malformed item(s)")
+    return notes
+
+
 def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
-             is_cancelled: Callable[[], bool]) -> list[dict[str, Any]]:
+             is_cancelled: Callable[[], bool], skipped: Optional[list[str]] = None) -> list[dict[str, Any]]:
     items: dict[str, dict[str, Any]] = {}
-    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled, info.get_only):
+    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled, info.get_only, skipped):
         for item in page:
             items.setdefault(str(item["id"]), item)
         if len(items) >= max_items:
@@ -323,8 +456,8 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
     """The item with its assets: as found, or fetched whole (self link, else /collections/{c}/items/{id})."""
     if isinstance(item.get("assets"), dict) and item["assets"]:
         return item
-    urls = [urljoin(api_root(api_url) + "/", l["href"]) for l in item.get("links") or []
-            if isinstance(l, dict) and l.get("rel") == "self" and isinstance(l.get("href"), str)]
+    urls = [hrefs.resolve(l["href"], [api_root(api_url) + "/"], f"The self link of item {item.get('id')}")
+            for l in _links(item) if l.get("rel") == "self" and isinstance(l.get("href"), str)]
     if item.get("collection"):
         urls.append(f"{api_root(api_url)}/collections/{quote(str(item['collection']))}/items/{quote(str(item['id']))}")
     last: Optional[APIError] = None
@@ -334,7 +467,13 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
         except APIError as exc:
             last = exc
             continue
-        if isinstance(full, dict) and isinstance(full.get("assets"), dict) and full["assets"]:
+        if not isinstance(full, dict) or full.get("id") is None:
+            continue
+        problem = item_problem(full)
+        if problem:
+            last = BadAnswer(f"{redact(url)} answered a malformed item ({redact(problem)}).", url=redact(url))
+            continue
+        if isinstance(full.get("assets"), dict) and full["assets"]:
             return full
     if last is not None:
         raise last
@@ -350,13 +489,13 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
         url: Optional[str] = api_root(api_url) + "/collections"
         for _ in range(5):
             data = client.get_json(url)
-            for c in (data.get("collections") or []) if isinstance(data, dict) else []:
-                if isinstance(c, dict) and c.get("id"):
-                    out.append((str(c["id"]), str(c.get("title") or c["id"])))
-            nxt = next((l.get("href") for l in (data.get("links") or []) if isinstance(l, dict)
-                        and l.get("rel") == "next" and isinstance(l.get("href"), str)), None) \
-                if isinstance(data, dict) else None
-            url = urljoin(url, nxt) if nxt else None
+            collections = data.get("collections") if isinstance(data, dict) else None
+            for c in collections if isinstance(collections, list) else []:
+                if isinstance(c, dict) and isinstance(c.get("id"), (str, int)) and c.get("id") != "":
+                    out.append((strip_controls(c["id"]), strip_controls(c.get("title") or c["id"])[:200]))
+            nxt = next((l.get("href") for l in _links(data) if l.get("rel") == "next"
+                        and isinstance(l.get("href"), str)), None)
+            url = hrefs.resolve(nxt, [url], f"The next-page link of {redact(url)}") if nxt else None
             if not url:
                 break
         return out
@@ -374,4 +513,4 @@ def collection_item_assets(api_url: str, collection: str, timeout: float = 10.0,
     finally:
         client.close()
     assets = data.get("item_assets") if isinstance(data, dict) else None
-    return list(assets) if isinstance(assets, dict) else []
+    return [strip_controls(k) for k in assets] if isinstance(assets, dict) else []
