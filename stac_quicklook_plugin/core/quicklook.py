@@ -9,12 +9,13 @@ import numpy as np
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
 from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
-from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound, QuicklookError, ReadError
-from stac_quicklook_plugin.core.http import HttpClient, proxy_for
+from stac_quicklook_plugin.core.errors import (APIError, BadAnswer, Cancelled, NothingFound, QuicklookError,
+                                               ReadError, RefusedHref, UnexpectedError)
+from stac_quicklook_plugin.core.http import Budget, HttpClient, proxy_for
 from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
 from stac_quicklook_plugin.core.backend import backend
-from stac_quicklook_plugin.core.gdal_env import proxy_options
+from stac_quicklook_plugin.core.gdal_env import proxy_options, timeout_options
 from stac_quicklook_plugin.core.read import Grid, ReadResult, crs_wkt, plan_grid, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.validate import validate_request
@@ -37,7 +38,9 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
         report(pct, msg)
 
     req = validate_request(request)
-    checkpoint(2, "Connecting to the STAC API")
+    # One budget for the whole quicklook: a cancel that also comes when it runs out (requests, reads).
+    cancelled = budget = Budget.for_quicklook(req.timeout, cancelled)
+    checkpoint(2, f"Connecting to the STAC API (gives up after {budget.seconds:.0f} s)")
     client = _client(req, cancelled)
     signer = _signer(req)
     try:
@@ -69,10 +72,17 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
                                "pixels over this area. Try another date range or area.")
         checkpoint(95, "Composing the result")
         return _result(req, outcome, choice, grid, array, valid, used, best)
+    except Cancelled:
+        if budget.exceeded:
+            raise budget.error() from None
+        raise
     except QuicklookError:
         raise
+    except RecursionError as exc:  # a structure nested deep enough to pass the JSON parser
+        raise BadAnswer(f"The answer of {redact(req.stac_api)} is nested too deeply to be STAC.") from exc
     except Exception as exc:  # an unexpected failure still reaches the user as one clear error
-        raise ReadError(f"Unexpected error: {type(exc).__name__}: {redact(exc)}") from exc
+        raise UnexpectedError(f"Unexpected error ({type(exc).__name__}) while making the quicklook from "
+                              f"{redact(req.stac_api)}. Please report it, with the details of the log.") from exc
     finally:
         client.close()
 
@@ -93,7 +103,8 @@ def _signer(req: QuicklookRequest) -> Optional[SasSigner]:
 
 
 def _read_options(req: QuicklookRequest, href: str, gdal_config: Optional[dict[str, str]]) -> dict[str, str]:
-    options = dict(gdal_config or {})
+    options = timeout_options(req.timeout)  # GDAL's HTTP limits follow the user's timeout
+    options.update(gdal_config or {})
     options.update(proxy_options(proxy_for(href, req.proxy, req.proxy_exclude)))
     return options
 
@@ -112,7 +123,7 @@ def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice
             return crs_wkt(f"EPSG:{epsg}")
         if isinstance(code, str) and code.upper().startswith("EPSG:") and code[5:].isdigit():
             return crs_wkt(code)
-    href = asset_href(item, choice.keys[0])
+    href = asset_href(item, choice.keys[0], req.stac_api)
     signed = signer.sign(href) if signer else href
     return source_crs(to_gdal_path(signed), href, _read_options(req, href, gdal_config))
 
@@ -133,7 +144,11 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
     jobs = []
     for item in full_items:
         if all(k in (item.get("assets") or {}) and (item["assets"][k] or {}).get("href") for k in choice.keys):
-            jobs.append((item, [asset_href(item, k) for k in choice.keys]))
+            try:
+                jobs.append((item, [asset_href(item, k, req.stac_api) for k in choice.keys]))
+            except RefusedHref:  # a scene whose href is refused is skipped, unless it is the one required
+                if required and item is full_items[0]:
+                    raise
     resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
     tasks = [(i, j, href) for i, (_, hrefs) in enumerate(jobs) for j, href in enumerate(hrefs)]
     results: dict[tuple[int, int], Any] = {}
@@ -193,7 +208,7 @@ def _result(req: QuicklookRequest, outcome: stac.SearchOutcome, choice: AssetCho
         array = array.copy()
         array[:, ~valid] = np.array(nodata).astype(array.dtype)
     hrefs = [redact(h) for _, _, hs in used for h in hs]
-    first_href = used[0][2][0] if used else asset_href(best, choice.keys[0])
+    first_href = used[0][2][0] if used else asset_href(best, choice.keys[0], req.stac_api)
     profile = dict(used[0][1].profile) if used else {}
     be = backend()
     profile.update(width=grid.width, height=grid.height, count=int(array.shape[0]), crs=be.crs_label(grid.crs),
