@@ -497,6 +497,13 @@ def test_gdal_exceptions_on_and_no_future_warning_in_a_bare_python():
             "from osgeo import gdal\n"
             "assert gdal.GetUseExceptions() == 1\n"
             "layer._unlink('/vsimem/stac_quicklook/missing.tif')  # gone already: no error\n"
+            "try:\n"
+            "    gdal.Open('/vsimem/stac_quicklook/missing.tif')  # GDAL >= 3.7 warns here when neither was called\n"
+            "    raise SystemExit('no exception')\n"
+            "except RuntimeError:\n"
+            "    pass\n"
+            "from osgeo import osr\n"
+            "osr.SpatialReference()  # osr has its own warning; gdal.UseExceptions covers it from GDAL 3.7\n"
             "print(layer.vsimem_files())\n")
     done = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=REPO, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
