@@ -49,12 +49,14 @@ PROFILES = {
 
 
 DEBIAN = "Debian GDAL, as in QGIS"
+GDAL_READER = f"ours, osgeo.gdal reader [{DEBIAN}]"  # the read path of a QGIS without rasterio
 # Proposed engine GDAL options, tried through the environment (which wins over the engine's defaults).
 PROPOSED_ENV = {"CPL_VSIL_CURL_USE_HEAD": "YES", "CPL_VSIL_CURL_CHUNK_SIZE": "16384"}
 # Rows that are a contender run differently: name -> (contender, venv, environment).
 VARIANTS = {
     "ours, HEAD + 16 KB chunks": ("ours", "bench", PROPOSED_ENV),
-    f"ours [{DEBIAN}]": ("ours", "debian", {}),
+    f"ours [{DEBIAN}]": ("ours", "debian", {"STAC_QUICKLOOK_READER": "rasterio"}),
+    GDAL_READER: ("ours", "debian", {"STAC_QUICKLOOK_READER": "gdal"}),
     f"ours, HEAD + 16 KB chunks [{DEBIAN}]": ("ours", "debian", PROPOSED_ENV),
 }
 
@@ -76,20 +78,21 @@ def scenarios() -> dict[str, dict[str, Any]]:
         "a": {"title": "seed example: one tile, visual, 1024 px", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "contenders": ["seed", "rio-tiler", "rio-tiler preview", "ours", "ours, conformance cached",
-                              "ours, HEAD + 16 KB chunks", f"ours [{DEBIAN}]", f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
+                              "ours, HEAD + 16 KB chunks", f"ours [{DEBIAN}]", GDAL_READER,
+                              f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
         "b": {"title": "30 x 25 km canvas at 1000 px, visual", "bbox": canvas, "width": 1000, "asset": "visual",
               "asset_key": None, "kind": "single",
               "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]",
+                             f"ours [{DEBIAN}]", GDAL_READER,
                              f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
         "c": {"title": "two MGRS tiles mosaicked, visual, 1024 px", "bbox": (-105.25, 40.15, -104.6, 40.55),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic",
               "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]"]},
+                             f"ours [{DEBIAN}]", GDAL_READER]},
         "d": {"title": "the (b) canvas as RGB from red, green, blue (3 x uint16 files)", "bbox": canvas,
               "width": 1000, "assets": ("red", "green", "blue"), "asset_key": "red,green,blue", "kind": "rgb",
               "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]"]},
+                             f"ours [{DEBIAN}]", GDAL_READER]},
     }
 
 
