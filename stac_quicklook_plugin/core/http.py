@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -13,7 +14,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
-from stac_quicklook_plugin.core.redact import redact, register_headers, register_url
+from stac_quicklook_plugin.core.redact import (redact, register_environment, register_headers, register_url,
+                                               strip_controls)
 
 RETRY_STATUSES = (429, 502, 503, 504)
 MAX_RETRIES = 2
@@ -23,6 +25,7 @@ MAX_REDIRECTS = 5
 SNIPPET_CHARS = 1000
 USER_AGENT = "stac-quicklook-qgis/0.1"
 READ_CHUNK = 65536
+_ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
 WATCH_INTERVAL_S = 0.05  # how often a cancel or a passed deadline is looked for while a request runs
 
 
@@ -31,12 +34,25 @@ def server_says(response: requests.Response, body: bytes | None = None) -> str:
     raw = body if body is not None else response.content[:SNIPPET_CHARS * 4]
     text = raw.decode("utf-8", errors="replace").strip()
     try:
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+        # json.dumps writes control characters as \u00XX: drop them, as redact drops raw ones.
+        text = _ESCAPED_CONTROL.sub("", json.dumps(_without_controls(json.loads(text)), indent=2,
+                                                   ensure_ascii=False))
+    except (ValueError, RecursionError):
         pass
     if len(text) > SNIPPET_CHARS:
         text = text[:SNIPPET_CHARS] + " [...]"
     return redact(text) or "(empty body)"
+
+
+def _without_controls(value: Any) -> Any:
+    """A decoded JSON snippet with the control characters (and terminal escapes) of its texts removed."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_without_controls(v) for v in value]
+    if isinstance(value, dict):
+        return {strip_controls(k): _without_controls(v) for k, v in value.items()}
+    return value
 
 
 class HttpClient:
@@ -56,6 +72,7 @@ class HttpClient:
         for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
             self.session.mount(prefix, _TrackingAdapter())
         register_headers(headers)
+        register_environment()  # the proxy requests takes from http_proxy & co. when QGIS sets none
         register_url(proxy)
         register_url(api_url)
         self.proxy = proxy

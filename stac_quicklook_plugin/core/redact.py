@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 REDACTED = "REDACTED"
 MIN_SECRET_CHARS = 3  # shorter values would garble every message ("a" everywhere); see register_secret
 AWS_SECRET_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 # Headers that carry no secret: their values are not registered.
 PLAIN_HEADERS = frozenset({"accept", "accept-encoding", "accept-language", "content-type", "user-agent",
                            "cache-control", "connection", "pragma"})
@@ -29,7 +30,9 @@ _HEADER_SECRETS = re.compile(r"(?im)^(\s*\"?(authorization|x-api-key|api-key|ocp
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)([^/@\s:]+):([^/@\s]+)@")
 # C0 controls but tab and newline, DEL, C1 controls: terminal escapes (ESC[2J, OSC titles), backspaces, NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+                      r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -103,10 +106,13 @@ def register_headers(headers: Optional[Mapping[str, str]]) -> None:
             register_secret(credential)
 
 
-def register_environment(environ: Mapping[str, str] = os.environ, names: Iterable[str] = AWS_SECRET_VARS) -> None:
-    """Secrets the process environment holds for the reads (AWS keys)."""
+def register_environment(environ: Optional[Mapping[str, str]] = None, names: Iterable[str] = AWS_SECRET_VARS) -> None:
+    """Secrets the process environment holds for requests and reads: AWS keys, proxy credentials."""
+    environ = os.environ if environ is None else environ
     for name in names:
         register_secret(environ.get(name))
+    for name in PROXY_VARS:
+        register_url(environ.get(name))
 
 
 def registered_count() -> int:

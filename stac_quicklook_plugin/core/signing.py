@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from stac_quicklook_plugin.core.errors import APIError
 from stac_quicklook_plugin.core.http import HttpClient
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.redact import redact, register_secret
 
 PC_TOKEN_URL = "https://planetarycomputer.microsoft.com/api/sas/v1/token"
 PC_API_HOST = "planetarycomputer.microsoft.com"
@@ -51,11 +51,18 @@ class SasSigner:
             return False
         return any(host.endswith(s) or host == s.lstrip(".") for s in self.host_suffixes)
 
-    def sign(self, href: str) -> str:
+    def sign(self, href: str, run_tokens: Optional[dict[tuple[str, str], str]] = None) -> str:
+        """``href`` with its container's token. ``run_tokens`` (one dict per quicklook) keeps one token per
+        container for the whole quicklook: a token near its expiry is renewed at the next one, not at
+        every read of this one."""
         if not self.needs_signing(href):
             return href
         key = self._container(href)
-        token = self._token(key)
+        token = run_tokens.get(key) if run_tokens is not None else None
+        if token is None:
+            token = self._token(key)
+            if run_tokens is not None:
+                run_tokens[key] = token
         return f"{href}{'&' if urlsplit(href).query else '?'}{token}"
 
     @staticmethod
@@ -91,7 +98,12 @@ class SasSigner:
         token = doc.get("token") if isinstance(doc, dict) else None
         if not isinstance(token, str) or not token:
             raise APIError(f"The token endpoint {redact(url)} answered without a token.", url=redact(url))
-        return token.lstrip("?"), _expiry(doc.get("msft:expiry"))
+        token = token.lstrip("?")
+        register_secret(token)  # the whole token, and each value in it (sig, skoid...) that is long enough
+        for part in token.split("&"):
+            if len(part.partition("=")[2]) >= 8:
+                register_secret(part.partition("=")[2])
+        return token, _expiry(doc.get("msft:expiry"))
 
 
 def _expiry(value: Any) -> float:

@@ -305,7 +305,7 @@ def _geometry_problem(geometry: Any, depth: int = 0) -> Optional[str]:
 def _shown_value(value: Any) -> str:
     if isinstance(value, float):
         return str(value)  # nan, inf
-    text = json.dumps(value, default=str)
+    text = json.dumps(strip_controls(value) if isinstance(value, str) else value, default=str)
     return strip_controls(text if len(text) <= 40 else text[:40] + "...")
 
 
@@ -314,7 +314,7 @@ def item_problem(item: dict[str, Any]) -> Optional[str]:
     fields a quicklook only reads as hints (roles, proj:*) are dropped when they have the wrong type."""
     item_id = item.get("id")
     if not isinstance(item_id, str) or not item_id or len(item_id) > MAX_ID_CHARS or strip_controls(item_id) != item_id:
-        return f"a feature with id {_shown_value(item_id)}: its id is not a short text"
+        return f"a feature with id {_shown_value(item_id)}: its id is not a short plain text"
     name = f"item {item_id}"
     props = item.get("properties")
     if not isinstance(props, dict):
@@ -323,6 +323,8 @@ def item_problem(item: dict[str, Any]) -> Optional[str]:
         value = props.get(key)
         if value is not None and not (isinstance(value, str) and len(value) < 64 and strip_controls(value) == value):
             return f"{name}: properties.{key} is {_shown_value(value)}, not a date"
+    if props.get("eo:cloud_cover") is not None and cloud_cover(item) is None:
+        return f"{name}: its eo:cloud_cover is {_shown_value(props['eo:cloud_cover'])}, not a number from 0 to 100"
     bbox = item.get("bbox")
     if bbox is not None and not (isinstance(bbox, list) and len(bbox) in (4, 6) and all(_finite(v) for v in bbox)):
         return f"{name}: its bbox is {_shown_value(bbox)}, not 4 or 6 numbers"
@@ -338,12 +340,14 @@ def item_problem(item: dict[str, Any]) -> Optional[str]:
     return None
 
 
-_EPSG_CODE = re.compile(r"^EPSG:\d{4,6}$", re.IGNORECASE)
+_EPSG_CODE = re.compile(r"^EPSG:\d{4,5}$", re.IGNORECASE)
 
 
 def _tidy_assets(item: dict[str, Any]) -> None:
     """Drop what a quicklook would trip on in hints: non-object assets, non-text hrefs, roles that are no
     list, proj:epsg / proj:code that are no EPSG code (the file's own CRS is read instead)."""
+    if not isinstance(item.get("links"), list):
+        item["links"] = []
     if isinstance(item.get("assets"), dict):
         item["assets"] = {strip_controls(k)[:200]: a for k, a in item["assets"].items() if isinstance(a, dict)}
     for source in [item.get("properties") or {}] + list((item.get("assets") or {}).values()):
@@ -354,7 +358,7 @@ def _tidy_assets(item: dict[str, Any]) -> None:
         if "type" in source and not isinstance(source["type"], str):
             source.pop("type")
         epsg = source.get("proj:epsg")
-        if epsg is not None and not (isinstance(epsg, int) and not isinstance(epsg, bool) and 1024 <= epsg <= 999999):
+        if epsg is not None and not (isinstance(epsg, int) and not isinstance(epsg, bool) and 1024 <= epsg <= 32767):
             source.pop("proj:epsg")
         code = source.get("proj:code")
         if code is not None and not (isinstance(code, str) and _EPSG_CODE.match(code)):
@@ -414,8 +418,8 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                                  notes + skip_notes(skipped))
         notes.append(f"{strategy}: {len(found)} item(s), none within the cloud limit")
     if skipped and not looked_at:
-        raise BadAnswer(f"The STAC API at {redact(info.url)} answered {len(set(skipped))} malformed item(s) and "
-                        f"no usable one: {redact(skipped[0])}. The server's data is broken; report it to its "
+        raise BadAnswer(f"The STAC API at {redact(info.url)} answered only malformed items, none usable; the "
+                        f"first: {redact(skipped[0])}. The server's data is broken; report it to its "
                         "provider, or try another API.", url=redact(info.url))
     raise NothingFound(nothing_found_message(req, looked_at, over, least_over))
 
