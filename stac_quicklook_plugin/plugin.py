@@ -58,10 +58,18 @@ class StacQuicklookPlugin:
         self._dock_shown_by_click = False
         self._remove_icon: Optional[Callable[[QAction], None]] = None
         self.engine = None  # None: core.quicklook.quicklook; tests may put a stand-in with its signature here
+        self.provider = None  # the Processing provider, from initProcessing
 
     # ----- load / unload -----
 
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS API; qgis_process calls only this)
+        from stac_quicklook_plugin.processing.provider import register
+
+        if self.provider is None:
+            self.provider = register(str(icon_path()))
+
     def initGui(self) -> None:  # noqa: N802 (QGIS API)
+        self.initProcessing()
         self.action = QAction(QIcon(str(icon_path())), tr("Quicklook current extent"), self.iface.mainWindow())
         self.action.setObjectName("StacQuicklookAction")
         self.action.setToolTip(tr("STAC Quicklook: a low-resolution Sentinel-2 picture of the map extent"))
@@ -122,6 +130,11 @@ class StacQuicklookPlugin:
                 pass
         self._tasks.clear()
         self._task = None
+        if self.provider is not None:
+            from stac_quicklook_plugin.processing.provider import unregister
+
+            unregister(self.provider)
+            self.provider = None
         if self.janitor is not None:
             self.janitor.disconnect_project()
             self.janitor.deleteLater()
