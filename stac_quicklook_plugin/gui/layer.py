@@ -104,6 +104,9 @@ def _unlink(path: str) -> None:
         pass
 
 
+unlink_vsimem = _unlink
+
+
 def _nodata_for(dtype, engine_nodata: Optional[float]) -> float:
     import numpy as np
 

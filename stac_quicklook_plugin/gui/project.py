@@ -1,0 +1,167 @@
+"""Quicklooks that survive saving the project: each one written as a GeoTIFF beside the project file.
+
+When a saved project is written, every quicklook layer in it (a layer with ``layer.PATH_PROPERTY``) gets a
+compressed GeoTIFF in ``<project name>_quicklooks/`` next to the project file, the saved XML points at that
+file (relative unless the project stores absolute paths), and once the save is done the live layer is
+re-pointed there and its /vsimem copy freed. Name, style, metadata, group and temporal properties are the
+layer's own and are kept. Files in that folder that no quicklook layer uses any more are deleted on save;
+nothing is written or deleted anywhere else. Unsaved projects (no file name) keep /vsimem.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Optional
+
+from osgeo import gdal
+from qgis.core import QgsDataProvider, QgsMapLayer, QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
+from qgis.PyQt.QtXml import QDomDocument, QDomElement
+
+from stac_quicklook_plugin.gui.layer import PATH_PROPERTY, VSIMEM_DIR, LayerError, unlink_vsimem
+
+FOLDER_SUFFIX = "_quicklooks"
+# Only files named like this are ever deleted from the folder: the ones this module wrote.
+FILE_PATTERN = re.compile(r"^ql_[0-9a-f]{16}\.tif$")
+CREATION_OPTIONS = ["COMPRESS=DEFLATE", "PREDICTOR=2", "TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"]
+
+
+def quicklooks_folder(project: QgsProject) -> Optional[Path]:
+    """``<folder of the project file>/<project name>_quicklooks``, or None for a project never saved."""
+    path = project.absoluteFilePath()
+    if not path:
+        return None
+    project_file = Path(path)
+    return project_file.parent / f"{project_file.stem}{FOLDER_SUFFIX}"
+
+
+def is_quicklook(layer: Optional[QgsMapLayer]) -> bool:
+    return isinstance(layer, QgsRasterLayer) and bool(layer.customProperty(PATH_PROPERTY))
+
+
+def file_name(layer: QgsMapLayer) -> str:
+    """A stable file name from the layer id (ids are unique in a project and survive save and reopen)."""
+    return f"ql_{hashlib.sha1(layer.id().encode('utf-8')).hexdigest()[:16]}.tif"
+
+
+def write_copy(layer: QgsRasterLayer, path: Path | str) -> Path:
+    """The layer's pixels, georeferencing, mask and tags as a compressed GeoTIFF at ``path`` (replaced if there)."""
+    path = Path(path)
+    source = layer.source()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    try:
+        dataset = gdal.Translate(str(temporary), source, format="GTiff", creationOptions=CREATION_OPTIONS)
+    except RuntimeError as exc:
+        raise LayerError(f"GDAL could not copy {source} to {path}: {exc}") from exc
+    if dataset is None:
+        raise LayerError(f"GDAL could not copy {source} to {path}: {gdal.GetLastErrorMsg()}")
+    dataset = None
+    os.replace(temporary, path)
+    return path
+
+
+def repoint(layer: QgsRasterLayer, path: Path | str) -> None:
+    """Make ``layer`` read ``path`` instead of its current source, keeping its name, style and metadata, and
+    free the /vsimem file it read before."""
+    old = str(layer.customProperty(PATH_PROPERTY) or "")
+    name, renderer, metadata = layer.name(), layer.renderer().clone(), layer.metadata()
+    options = QgsDataProvider.ProviderOptions()
+    options.transformContext = layer.transformContext()
+    layer.setDataSource(str(path), name, "gdal", options)
+    if not layer.isValid():
+        raise LayerError(f"QGIS could not open {path} for layer {name}")
+    layer.setRenderer(renderer)
+    layer.setMetadata(metadata)
+    layer.setCustomProperty(PATH_PROPERTY, str(path))
+    if old.startswith(VSIMEM_DIR + "/") and old != str(path):
+        unlink_vsimem(old)
+        unlink_vsimem(old + ".aux.xml")
+    layer.triggerRepaint()
+
+
+class ProjectSaver(QObject):
+    """Connects to one project: writes its quicklooks beside it on save and re-points them afterwards."""
+
+    # What went wrong in a save, one sentence each (a layer that could not be written keeps its old source).
+    saveProblems = pyqtSignal(list)
+
+    def __init__(self, project: Optional[QgsProject] = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._project = project or QgsProject.instance()
+        self._pending: dict[str, Path] = {}  # layer id -> file written in this save, re-pointed afterwards
+        self._errors: list[str] = []
+        self._project.writeMapLayer.connect(self._on_write_map_layer)
+        self._project.writeProject.connect(self._on_write_project)
+        self._project.projectSaved.connect(self._after_save)
+
+    def disconnect_project(self) -> None:
+        for signal, slot in ((self._project.writeMapLayer, self._on_write_map_layer),
+                             (self._project.writeProject, self._on_write_project),
+                             (self._project.projectSaved, self._after_save)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+
+    def _on_write_map_layer(self, layer: QgsMapLayer, element: QDomElement, document: QDomDocument) -> None:
+        if not is_quicklook(layer):
+            return
+        folder = quicklooks_folder(self._project)
+        if folder is None:
+            return
+        target = folder / file_name(layer)
+        try:
+            if Path(layer.source()).resolve() != target.resolve() or not target.is_file():
+                write_copy(layer, target)
+        except (LayerError, OSError) as exc:
+            self._errors.append(str(exc))
+            return
+        datasource = element.firstChildElement("datasource")
+        if datasource.isNull():
+            return
+        while datasource.hasChildNodes():
+            datasource.removeChild(datasource.firstChild())
+        datasource.appendChild(document.createTextNode(self._project.pathResolver().writePath(str(target))))
+        self._pending[layer.id()] = target
+
+    def _on_write_project(self, document: QDomDocument) -> None:
+        """Every layer is written by now: delete the folder's files no quicklook of the project uses."""
+        folder = quicklooks_folder(self._project)
+        if folder is None or not folder.is_dir():
+            return
+        keep = {file_name(layer) for layer in self._project.mapLayers().values() if is_quicklook(layer)}
+        for entry in folder.iterdir():
+            base = entry.name[: -len(".aux.xml")] if entry.name.endswith(".aux.xml") else entry.name
+            if FILE_PATTERN.match(base) and base not in keep and entry.is_file():
+                try:
+                    entry.unlink()
+                except OSError as exc:
+                    self._errors.append(f"Could not delete {entry}: {exc}")
+        try:
+            folder.rmdir()  # only succeeds when empty: a project without quicklooks leaves no folder
+        except OSError:
+            pass
+
+    def _after_save(self) -> None:
+        # Re-pointing a layer while QgsProject is still writing it would change what is being written.
+        QTimer.singleShot(0, self.repoint_saved)
+
+    def repoint_saved(self) -> None:
+        """Re-point the layers written by the last save to their files (also called directly by tests)."""
+        pending, self._pending = self._pending, {}
+        for layer_id, target in pending.items():
+            layer = self._project.mapLayer(layer_id)
+            if layer is None or not target.is_file():
+                continue
+            if layer.source() == str(target):
+                continue
+            try:
+                repoint(layer, target)
+            except LayerError as exc:
+                self._errors.append(str(exc))
+        errors, self._errors = self._errors, []
+        if errors:
+            self.saveProblems.emit(errors)
