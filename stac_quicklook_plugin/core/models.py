@@ -33,6 +33,9 @@ class QuicklookRequest:
     proxy_exclude: tuple[str, ...] = ()  # URL prefixes reached without the proxy (QGIS's exclude list)
     sas_token_url: Optional[str] = None  # SAS token endpoint; None = Planetary Computer's for its API
     sas_host_suffixes: tuple[str, ...] = (".blob.core.windows.net",)  # hosts whose hrefs get signed
+    rank: str = "view"  # "view": least cloud over the view (scene classification), "scene": eo:cloud_cover
+    mask_clouds: bool = False  # cloudy pixels (scene classification) filled from the next scenes
+    acquisition_date: Optional[str] = None  # "YYYY-MM-DD": only that day's scenes (inside datetime_range)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class ItemSummary:
     collection: Optional[str]
     datetime: Optional[str]
     cloud_cover: Optional[float]
+    view_cloud: Optional[float] = None  # percent cloudy over the view where the scene has data; None = unknown
 
 
 @dataclass

@@ -1,119 +1,157 @@
-"""The engine's front door: from a request to a georeferenced quicklook, search included."""
+"""The engine's front door: from a request to a georeferenced quicklook, in stages that the CLI, the dock
+and the series share: search (candidates) -> assess (cloud over the view) -> plan (grid, mosaic order)
+-> read -> compose. Every stage takes the run's state (``core.run.Run``)."""
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
-from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
-from stac_quicklook_plugin.core.errors import (APIError, BadAnswer, Cancelled, NothingFound, QuicklookError,
-                                               ReadError, RefusedHref, UnexpectedError)
-from stac_quicklook_plugin.core.http import Budget, HttpClient, proxy_for
-from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
-from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
 from stac_quicklook_plugin.core.backend import backend
-from stac_quicklook_plugin.core.gdal_env import proxy_options, timeout_options
+from stac_quicklook_plugin.core.clouds import CloudMask, mask_source, read_masks, submit_mask_read
+from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
+from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound, QuicklookError, ReadError, RefusedHref
+from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
 from stac_quicklook_plugin.core.read import Grid, ReadResult, crs_wkt, plan_grid, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.run import READ_THREADS, ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.validate import validate_request
 
-ProgressFn = Callable[[float, str], None]
-READ_THREADS = 4
 CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
+ASSESS_DATES = 4  # view cloud is read for the candidates of this many dates (scene order), not for all
+ASSESS_MAX_ITEMS = 16
+ASSESS_WIDTH = 256  # pixels across the view for judging cloud: a 10 km view at 40 m, the SCL's overview 2
 
 
 def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
               is_cancelled: Optional[Callable[[], bool]] = None, gdal_config: Optional[dict[str, str]] = None
               ) -> Quicklook:
-    """Search, choose the asset, read only the view's pixels from overviews, mosaic; raises QuicklookError."""
-    report = progress or (lambda pct, msg: None)
-    cancelled = is_cancelled or (lambda: False)
+    """Search, rank by cloud over the view, read only the view's pixels from overviews, mosaic (filling
+    cloud from the next scenes with ``mask_clouds``); raises QuicklookError."""
+    with open_run(request, progress, is_cancelled, gdal_config) as run:
+        return quicklook_of(run, search(run))
 
-    def checkpoint(pct: float, msg: str) -> None:
-        if cancelled():
-            raise Cancelled("The quicklook was cancelled.")
-        report(pct, msg)
 
-    req = validate_request(request)
-    # One budget for the whole quicklook: a cancel that also comes when it runs out (requests, reads).
-    cancelled = budget = Budget.for_quicklook(req.timeout, cancelled)
-    checkpoint(2, f"Connecting to the STAC API (gives up after {budget.seconds:.0f} s)")
-    client = _client(req, cancelled)
-    signer = _signer(req)
+# -- stage 1: search ---------------------------------------------------------------------------------
+def search(run: Run) -> stac.SearchOutcome:
+    """The candidates: items over the view and dates within the cloud limit, best scene first (and only
+    those of ``acquisition_date`` when the request names one)."""
+    req = run.req
+    outcome = stac.search_items(run.client, req, run.cancelled, lambda msg: run.checkpoint(5, msg))
+    if req.acquisition_date:
+        day = [item for item in outcome.items if stac.item_date(item) == req.acquisition_date]
+        if not day:
+            dates = sorted({stac.item_date(item) for item in outcome.items}, reverse=True)
+            raise NothingFound(f"No scene of {req.acquisition_date} within {req.cloud_cover_max:g} % cloud over "
+                               f"this area. Dates with scenes: {', '.join(dates[:12]) or 'none'}.")
+        outcome = replace(outcome, items=day)
+    run.checkpoint(30, f"Found {len(outcome.items)} scene(s) within {req.cloud_cover_max:g} % cloud")
+    return outcome
+
+
+def quicklook_of(run: Run, outcome: stac.SearchOutcome) -> Quicklook:
+    """Stages 2-5 over candidates already found (the series calls this once per date)."""
+    assessment = assess(run, outcome.items)
+    plan = plan_reads(run, assessment.items)
+    run.checkpoint(40, f"Reading {len(plan.first)} scene(s) at about {plan.grid.resolution:.0f} m per pixel")
+    layers = read_plan(run, plan)
+    run.checkpoint(95, "Composing the result")
+    return compose(run, plan, layers, outcome, assessment)
+
+
+# -- stage 2: assess ---------------------------------------------------------------------------------
+@dataclass
+class Assessment:
+    """The candidates in rank order, with their cloud over the view (percent; None where unknown)."""
+
+    items: list[dict[str, Any]]
+    view_cloud: dict[str, Optional[float]] = field(default_factory=dict)
+    coverage: dict[str, float] = field(default_factory=dict)
+
+
+def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
+    """Rank by cloud over the view (``rank="view"``): the scene classification of the first few dates' items
+    is read over the view, while the scene-level winner's imagery is already being read (no extra round
+    trip when it stays the winner). ``rank="scene"`` keeps the search order (``eo:cloud_cover``)."""
+    if run.req.rank == "scene":
+        return Assessment(list(items))
+    items = [_with_assets(run, item, required=(i == 0)) for i, item in enumerate(items)]
+    items = [item for item in items if item is not None]
+    speculative = plan_reads(run, items)
+    submit_reads(run, speculative, speculative.first)  # read while the classification is judged
+    dates: list[str] = []
+    to_assess = []
+    for item in items:
+        day = stac.item_date(item)
+        if day not in dates:
+            if len(dates) == ASSESS_DATES:
+                break
+            dates.append(day)
+        if mask_source(item) and len(to_assess) < ASSESS_MAX_ITEMS:
+            to_assess.append(item)
+    if not to_assess:
+        return Assessment(items)
+    grid = plan_grid(run.req.bbox_wgs84, speculative.grid.crs, min(run.req.width, ASSESS_WIDTH))
+    run.checkpoint(32, f"Judging cloud over the view in {len(to_assess)} scene(s)")
+    masks = read_masks(run, to_assess, grid,
+                       lambda done, n: run.checkpoint(32 + 6 * done / n, f"Judged {done} of {n} scene(s)"))
+    view_cloud = {k: (m.view_cloud if m else None) for k, m in masks.items()}
+    coverage = {k: m.coverage for k, m in masks.items() if m is not None}
+    assessed = set(masks)
+
+    def rank_key(indexed: tuple[int, dict[str, Any]]) -> tuple:
+        index, item = indexed
+        item_id, scene = str(item.get("id")), stac.cloud_cover(item)
+        scene = 100.0 if scene is None else scene
+        if item_id in coverage and coverage[item_id] == 0:
+            return (2, 0.0, scene, index)  # no data over the view at all
+        if item_id not in assessed and mask_source(item):
+            return (1, scene, scene, index)  # not judged: after the judged ones, in scene order
+        cloud = view_cloud.get(item_id)
+        return (0, scene if cloud is None else cloud, scene, index)  # index keeps newest-first ties
+
+    ranked = [item for _, item in sorted(enumerate(items), key=rank_key)]
+    return Assessment(ranked, view_cloud, coverage)
+
+
+def _with_assets(run: Run, item: dict[str, Any], required: bool) -> Optional[dict[str, Any]]:
     try:
-        outcome = stac.search_items(client, req, cancelled, lambda msg: checkpoint(5, msg))
-        checkpoint(30, f"Found {len(outcome.items)} scene(s) within {req.cloud_cover_max:g} % cloud")
-        best = stac.ensure_assets(client, req.stac_api, outcome.items[0])
-        choice = choose_assets(best, req.asset_key)
-        dst_crs = _output_crs(req, best, choice, gdal_config, signer)
-        grid = plan_grid(req.bbox_wgs84, dst_crs, req.width)
-        first, spare = plan_mosaic([best] + outcome.items[1:], req.bbox_wgs84, req.max_mosaic_items)
-        checkpoint(40, f"Reading {len(first)} scene(s) at about {grid.resolution:.0f} m per pixel")
-        layers = _read_scenes(client, req, first, choice, grid, gdal_config, cancelled, checkpoint, signer)
-        array, valid = mosaic([(l[1].array, l[1].valid) for l in layers])
-        used = [l for l in layers if l[1].valid.any()]
-        while not valid.all() and spare and len(layers) < req.max_mosaic_items:
-            # Holes (nodata wedges at swath edges, gaps in footprints): fill from the next best scenes.
-            batch, spare = spare[:READ_THREADS], spare[READ_THREADS:]
-            checkpoint(80, f"Filling {100 * (1 - valid.mean()):.0f} % empty pixels from {len(batch)} more scene(s)")
-            more = _read_scenes(client, req, batch, choice, grid, gdal_config, cancelled, checkpoint, signer,
-                                required=False)
-            if not more:
-                continue
-            layers.extend(more)
-            before = valid.copy()
-            array, valid = mosaic([(array, valid)] + [(l[1].array, l[1].valid) for l in more])
-            used.extend(l for l in more if (l[1].valid & ~before).any())
-        if not valid.any():
-            raise NothingFound(f"The scene(s) found ({', '.join(l[0]['id'] for l in layers)}) have no valid "
-                               "pixels over this area. Try another date range or area.")
-        checkpoint(95, "Composing the result")
-        return _result(req, outcome, choice, grid, array, valid, used, best)
-    except Cancelled:
-        if budget.exceeded:
-            raise budget.error() from None
-        raise
-    except QuicklookError:
-        raise
-    except RecursionError as exc:  # a structure nested deep enough to pass the JSON parser
-        raise BadAnswer(f"The answer of {redact(req.stac_api)} is nested too deeply to be STAC.") from exc
-    except Exception as exc:  # an unexpected failure still reaches the user as one clear error
-        raise UnexpectedError(f"Unexpected error ({type(exc).__name__}) while making the quicklook from "
-                              f"{redact(req.stac_api)}. Please report it, with the details of the log.") from exc
-    finally:
-        client.close()
-
-
-def _client(req: QuicklookRequest, cancelled: Callable[[], bool] = lambda: False) -> HttpClient:
-    return HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=cancelled, api_url=req.stac_api,
-                      proxy=req.proxy, proxy_exclude=req.proxy_exclude)
-
-
-def _signer(req: QuicklookRequest) -> Optional[SasSigner]:
-    token_url = token_url_for(req.stac_api, req.sas_token_url)
-    if not token_url:
+        return stac.ensure_assets(run.client, run.req.stac_api, item)
+    except APIError:
+        if required:
+            raise
         return None
-    # The token endpoint is not the STAC API: it gets no API headers, but the same proxy.
-    return signer_for(token_url, lambda: HttpClient(timeout=req.timeout, proxy=req.proxy,
-                                                    proxy_exclude=req.proxy_exclude),
-                      tuple(req.sas_host_suffixes))
 
 
-def _read_options(req: QuicklookRequest, href: str, gdal_config: Optional[dict[str, str]]) -> dict[str, str]:
-    options = timeout_options(req.timeout)  # GDAL's HTTP limits follow the user's timeout
-    options.update(gdal_config or {})
-    options.update(proxy_options(proxy_for(href, req.proxy, req.proxy_exclude)))
-    return options
+# -- stage 3: plan -----------------------------------------------------------------------------------
+@dataclass
+class ReadPlan:
+    """What to read: the asset(s), the output grid, the scenes to read first and the spares for holes."""
+
+    best: dict[str, Any]
+    choice: AssetChoice
+    grid: Grid
+    first: list[dict[str, Any]]
+    spare: list[dict[str, Any]]
+    resampling: str
 
 
-def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice,
-                gdal_config: Optional[dict[str, str]], signer: Optional[SasSigner] = None) -> str:
+def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
+    best = stac.ensure_assets(run.client, run.req.stac_api, items[0])
+    choice = choose_assets(best, run.req.asset_key)
+    grid = plan_grid(run.req.bbox_wgs84, _output_crs(run, best, choice), run.req.width)
+    first, spare = plan_mosaic([best] + list(items[1:]), run.req.bbox_wgs84, run.req.max_mosaic_items)
+    resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
+    return ReadPlan(best, choice, grid, first, spare, resampling)
+
+
+def _output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:
     """WKT of the output CRS: the user's, else the item's (proj:epsg / proj:code), else the file's."""
-    if req.dst_crs:
-        return crs_wkt(req.dst_crs)
+    if run.req.dst_crs:
+        return crs_wkt(run.req.dst_crs)
     asset = item["assets"][choice.keys[0]]
     props = item.get("properties") or {}
     for source in (asset, props):
@@ -123,62 +161,70 @@ def _output_crs(req: QuicklookRequest, item: dict[str, Any], choice: AssetChoice
             return crs_wkt(f"EPSG:{epsg}")
         if isinstance(code, str) and code.upper().startswith("EPSG:") and code[5:].isdigit():
             return crs_wkt(code)
-    href = asset_href(item, choice.keys[0], req.stac_api)
-    signed = signer.sign(href) if signer else href
-    return source_crs(to_gdal_path(signed), href, _read_options(req, href, gdal_config))
+    href = asset_href(item, choice.keys[0], run.req.stac_api)
+    return source_crs(to_gdal_path(run.sign(href)), href, run.read_options(href))
 
 
-def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str, Any]], choice: AssetChoice,
-                 grid: Grid, gdal_config: Optional[dict[str, str]], cancelled: Callable[[], bool],
-                 checkpoint: Callable[[float, str], None], signer: Optional[SasSigner] = None,
-                 required: bool = True) -> list[tuple[dict[str, Any], ReadResult, list[str]]]:
+# -- stage 4: read -----------------------------------------------------------------------------------
+@dataclass
+class Layer:
+    """One scene read onto the grid: its pixels, and its cloud mask where masking."""
+
+    item: dict[str, Any]
+    result: ReadResult
+    hrefs: list[str]
+    mask: Optional[CloudMask] = None
+
+    @property
+    def clear(self) -> np.ndarray:
+        """Pixels usable as they are: data, and not cloudy where the mask says so."""
+        return self.result.valid if self.mask is None else self.result.valid & ~self.mask.cloudy
+
+
+def _jobs(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool
+          ) -> list[tuple[dict[str, Any], list[str]]]:
+    """(item, hrefs) for the items that have the plan's asset(s); refused or missing ones are skipped,
+    except the first one when ``required``."""
+    jobs = []
+    for index, item in enumerate(items):
+        full = _with_assets(run, item, required and index == 0)
+        if full is None:
+            continue
+        assets = full.get("assets") or {}
+        if not all(k in assets and (assets[k] or {}).get("href") for k in plan.choice.keys):
+            continue
+        try:
+            jobs.append((full, [asset_href(full, k, run.req.stac_api) for k in plan.choice.keys]))
+        except RefusedHref:
+            if required and index == 0:
+                raise
+    return jobs
+
+
+def submit_reads(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool = False) -> list:
+    """Start the reads of ``items`` (and their cloud masks when masking); returns their jobs."""
+    jobs = _jobs(run, plan, items, required)
+    for item, hrefs in jobs:
+        for href in hrefs:
+            run.submit(("image", href, plan.grid, plan.resampling), _reader(run, plan, href))
+        if run.req.mask_clouds:
+            submit_mask_read(run, item, plan.grid)
+    return jobs
+
+
+def _reader(run: Run, plan: ReadPlan, href: str) -> Callable[[], ReadResult]:
+    return lambda: read_to_grid(to_gdal_path(run.sign(href)), href, plan.grid, plan.resampling,
+                                run.req.overview_level, run.read_options(href), run.cancelled)
+
+
+def read_scenes(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool = True) -> list[Layer]:
     """Read every (scene, asset) pair concurrently. A scene that lacks the asset or fails is skipped,
     except the first one when ``required`` (the best scene; spares filling holes are never required)."""
-    full_items = []
-    for item in items:
-        try:
-            full_items.append(stac.ensure_assets(client, req.stac_api, item))
-        except APIError:
-            if required and item is items[0]:
-                raise
-    jobs = []
-    for item in full_items:
-        if all(k in (item.get("assets") or {}) and (item["assets"][k] or {}).get("href") for k in choice.keys):
-            try:
-                jobs.append((item, [asset_href(item, k, req.stac_api) for k in choice.keys]))
-            except RefusedHref:  # a scene whose href is refused is skipped, unless it is the one required
-                if required and item is full_items[0]:
-                    raise
-    resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
-    tasks = [(i, j, href) for i, (_, hrefs) in enumerate(jobs) for j, href in enumerate(hrefs)]
-    results: dict[tuple[int, int], Any] = {}
-    done = 0
-
-    def read_one(href: str) -> ReadResult:
-        signed = signer.sign(href) if signer else href  # cached: one token request per container
-        return read_to_grid(to_gdal_path(signed), href, grid, resampling, req.overview_level,
-                            _read_options(req, href, gdal_config), cancelled)
-
-    pool = ThreadPoolExecutor(max_workers=min(READ_THREADS, max(1, len(tasks))))
-    futures = {pool.submit(read_one, href): (i, j) for i, j, href in tasks}
-    pending = set(futures)
-    try:
-        while pending:
-            # Poll, so that a cancel is answered at once even while GDAL is still inside a read.
-            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            for future in finished:
-                try:
-                    results[futures[future]] = future.result()
-                except QuicklookError as exc:
-                    results[futures[future]] = exc
-                done += 1
-                checkpoint(40 + 40 * done / len(tasks), f"Read {done} of {len(tasks)} image(s)")
-            if pending and cancelled():
-                raise Cancelled("The quicklook was cancelled.")
-    finally:
-        # Reads still running finish in the background (GDAL cannot be interrupted); nobody waits.
-        pool.shutdown(wait=not pending, cancel_futures=True)
-    out = []
+    jobs = submit_reads(run, plan, items, required)
+    futures = {(i, j): run.reads[("image", href, plan.grid, plan.resampling)]
+               for i, (_, hrefs) in enumerate(jobs) for j, href in enumerate(hrefs)}
+    results = run.gather(futures, lambda done, n: run.checkpoint(40 + 40 * done / n, f"Read {done} of {n} image(s)"))
+    layers = []
     for i, (item, hrefs) in enumerate(jobs):
         parts = [results[(i, j)] for j in range(len(hrefs))]
         errors = [p for p in parts if isinstance(p, QuicklookError)]
@@ -186,10 +232,31 @@ def _read_scenes(client: HttpClient, req: QuicklookRequest, items: list[dict[str
             if isinstance(errors[0], Cancelled) or (required and i == 0):
                 raise errors[0]
             continue
-        out.append((item, _stack(parts), hrefs))
-    if not out and required:
+        layers.append(Layer(item, _stack(parts), hrefs))
+    if run.req.mask_clouds and layers:
+        masks = read_masks(run, [layer.item for layer in layers], plan.grid)
+        for layer in layers:
+            layer.mask = masks.get(str(layer.item.get("id")))
+    if not layers and required:
         raise ReadError("None of the scenes could be read.")
-    return out
+    return layers
+
+
+def read_plan(run: Run, plan: ReadPlan) -> list[Layer]:
+    """The plan's first scenes, then spares while pixels are still empty (or cloudy, when masking)."""
+    layers = read_scenes(run, plan, plan.first)
+    clear = mosaic([(l.result.array, l.clear) for l in layers])[1]
+    spare = list(plan.spare)
+    while not clear.all() and spare and len(layers) < run.req.max_mosaic_items:
+        # Holes (nodata wedges at swath edges, gaps in footprints, clouds when masking): the next scenes.
+        batch, spare = spare[:READ_THREADS], spare[READ_THREADS:]
+        what = "cloudy or empty" if run.req.mask_clouds else "empty"
+        run.checkpoint(80, f"Filling {100 * (1 - clear.mean()):.0f} % {what} pixels from {len(batch)} more scene(s)")
+        more = read_scenes(run, plan, batch, required=False)
+        layers.extend(more)
+        for layer in more:
+            clear |= layer.clear
+    return layers
 
 
 def _stack(parts: list[ReadResult]) -> ReadResult:
@@ -201,15 +268,51 @@ def _stack(parts: list[ReadResult]) -> ReadResult:
     return ReadResult(array, valid, first.nodata, first.dtype, first.overview_factor, first.profile)
 
 
-def _result(req: QuicklookRequest, outcome: stac.SearchOutcome, choice: AssetChoice, grid: Grid,
-            array: np.ndarray, valid: np.ndarray, used: list, best: dict[str, Any]) -> Quicklook:
-    nodata = used[0][1].nodata if used else None
+# -- stage 5: compose --------------------------------------------------------------------------------
+def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchOutcome,
+            assessment: Assessment) -> Quicklook:
+    """The mosaic (first clear pixel wins; where no scene is clear, the first scene's pixel stays) and
+    its provenance."""
+    array, valid = mosaic([(l.result.array, l.clear) for l in layers])
+    used = [l for l in layers if l.clear.any()]
+    view_cloud = None
+    if run.req.mask_clouds:
+        # Where no scene is clear, the first scene with data keeps its (cloudy) pixel: better than a hole.
+        remaining = np.zeros_like(valid)
+        for layer in layers:
+            remaining |= layer.result.valid
+        remaining &= ~valid
+        cloudy = np.zeros_like(valid)
+        for layer in layers:
+            take = layer.result.valid & remaining
+            if take.any():
+                array[:, take] = layer.result.array[:, take]
+                if layer.mask is not None:
+                    cloudy |= take & layer.mask.cloudy
+                valid |= take
+                remaining &= ~take
+                if layer not in used:
+                    used.append(layer)
+        if valid.any() and any(l.mask is not None for l in layers):
+            view_cloud = round(100.0 * int(cloudy.sum()) / int(valid.sum()), 2)
+    elif used:
+        view_cloud = assessment.view_cloud.get(str(used[0].item.get("id")))
+    if not valid.any():
+        raise NothingFound(f"The scene(s) found ({', '.join(str(l.item.get('id')) for l in layers) or 'none'}) "
+                           "have no valid pixels over this area. Try another date range or area.")
+    return _result(run.req, plan, array, valid, used, outcome, assessment, view_cloud)
+
+
+def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.ndarray, used: list[Layer],
+            outcome: stac.SearchOutcome, assessment: Assessment, view_cloud: Optional[float]) -> Quicklook:
+    grid, choice, best = plan.grid, plan.choice, plan.best
+    nodata = used[0].result.nodata if used else None
     if nodata is not None:
         array = array.copy()
         array[:, ~valid] = np.array(nodata).astype(array.dtype)
-    hrefs = [redact(h) for _, _, hs in used for h in hs]
-    first_href = used[0][2][0] if used else asset_href(best, choice.keys[0], req.stac_api)
-    profile = dict(used[0][1].profile) if used else {}
+    hrefs = [redact(h) for layer in used for h in layer.hrefs]
+    first_href = used[0].hrefs[0] if used else asset_href(best, choice.keys[0], req.stac_api)
+    profile = dict(used[0].result.profile) if used else {}
     be = backend()
     profile.update(width=grid.width, height=grid.height, count=int(array.shape[0]), crs=be.crs_label(grid.crs),
                    transform=grid.transform, dtype=str(array.dtype))
@@ -217,36 +320,36 @@ def _result(req: QuicklookRequest, outcome: stac.SearchOutcome, choice: AssetCho
         "chosen_asset_key": choice.label,
         "href": redact(first_href),
         "vsi_href": redact(to_gdal_path(first_href)),
-        "item_id": used[0][0]["id"] if used else best["id"],
+        "item_id": used[0].item["id"] if used else best["id"],
         "collection": req.collection,
-        "overview_factor": used[0][1].overview_factor if used else None,
+        "overview_factor": used[0].result.overview_factor if used else None,
         "kind": choice.kind,
         "search_notes": outcome.notes,
+        "rank": req.rank,
+        "mask_clouds": req.mask_clouds,
+        "view_cloud": view_cloud,
+        "scene_cloud": stac.cloud_cover(used[0].item) if used else None,
         **profile,
     }
+    items = [replace(stac.summarize(layer.item), view_cloud=assessment.view_cloud.get(str(layer.item.get("id"))))
+             for layer in used]
     return Quicklook(
-        array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs),
-        transform=grid.transform, bounds=grid.bounds,
-        items=[stac.summarize(item) for item, _, _ in used], asset_key=choice.label, hrefs=hrefs,
-        strategy=outcome.strategy, nodata=nodata, meta=meta)
+        array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs), transform=grid.transform,
+        bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=outcome.strategy,
+        nodata=nodata, meta=meta)
 
 
 def whole_scene_bbox(request: QuicklookRequest) -> QuicklookRequest:
     """The request narrowed to the best scene's own bbox, at the overview level's width (seed parity:
     a whole-scene read). The search runs over ``request.bbox_wgs84``."""
-    from dataclasses import replace
-
-    req = validate_request(request)
-    client = _client(req)
-    try:
-        best = stac.ensure_assets(client, req.stac_api, stac.search_items(client, req).items[0])
-    finally:
-        client.close()
+    with open_run(request) as run:
+        best = stac.ensure_assets(run.client, run.req.stac_api,
+                                  stac.search_items(run.client, run.req, run.cancelled).items[0])
     bbox = best.get("bbox")
     if not (isinstance(bbox, list) and len(bbox) >= 4):
         raise NothingFound(f"Item {best.get('id')} has no bbox; give a bbox for the quicklook.")
-    choice = choose_assets(best, req.asset_key)
+    choice = choose_assets(best, validate_request(request).asset_key)
     shape = best["assets"][choice.keys[0]].get("proj:shape") or [10980, 10980]
-    level = req.overview_level if req.overview_level is not None else 4
+    level = request.overview_level if request.overview_level is not None else 4
     width = int(min(8192, max(16, round(shape[-1] / 2 ** level))))
     return replace(request, bbox_wgs84=(bbox[0], bbox[1], bbox[-2], bbox[-1]), width=width)

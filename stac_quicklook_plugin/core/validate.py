@@ -41,7 +41,10 @@ def validate_bbox(bbox: object) -> tuple[float, float, float, float]:
 def _parse_instant(text: str, end: bool) -> datetime:
     text = text.strip()
     if _DATE_ONLY.match(text):
-        d = date.fromisoformat(text)
+        try:
+            d = date.fromisoformat(text)
+        except ValueError:
+            raise BadInput(f"{text} is not a calendar date: use YYYY-MM-DD.") from None
         t = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
         return t + timedelta(days=1, seconds=-1) if end else t
     try:
@@ -113,5 +116,29 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
         crs_wkt(req.dst_crs)  # BadInput when GDAL does not know it
     if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:
         raise BadInput("timeout, max_items and max_mosaic_items must be positive.")
+    if req.rank not in ("view", "scene"):
+        raise BadInput(f"The ranking must be 'view' (least cloud over the view) or 'scene' (least cloud over "
+                       f"the whole scene), got {req.rank!r}.")
+    datetime_range = normalize_datetime(req.datetime_range)
+    if req.acquisition_date is not None:
+        check_date_in_range(req.acquisition_date, datetime_range)
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
-                   datetime_range=normalize_datetime(req.datetime_range))
+                   datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds))
+
+
+def check_date_in_range(day: object, datetime_range: str) -> str:
+    """``day`` as YYYY-MM-DD, if it is one and lies inside the (normalised) range; else BadInput."""
+    text = str(day).strip()
+    if not _DATE_ONLY.match(text):
+        raise BadInput(f"The acquisition date must be YYYY-MM-DD, got {text!r}.")
+    try:
+        start_of_day = _parse_instant(text, False)
+    except BadInput:
+        raise BadInput(f"{text} is not a calendar date.") from None
+    end_of_day = _parse_instant(text, True)
+    first, _, second = datetime_range.partition("/") if "/" in datetime_range else (datetime_range, "", datetime_range)
+    if (first not in ("", "..") and end_of_day < _parse_instant(first, False)) or \
+            (second not in ("", "..") and start_of_day > _parse_instant(second, True)):
+        raise BadInput(f"The acquisition date {text} lies outside the date range {datetime_range}: widen the "
+                       "range or pick a date inside it.")
+    return text

@@ -190,11 +190,11 @@ def test_cli_exit_codes(stac_server, tmp_path, args, code):
 
 
 def test_a_spare_scene_that_fails_never_aborts_the_quicklook(stac_server, cog_server):
-    from stac_quicklook_plugin.core.http import HttpClient
     from stac_quicklook_plugin.core.assets import AssetChoice
     from stac_quicklook_plugin.core.models import QuicklookRequest as Req
-    from stac_quicklook_plugin.core.quicklook import _read_scenes
+    from stac_quicklook_plugin.core.quicklook import ReadPlan, read_scenes
     from stac_quicklook_plugin.core.read import plan_grid
+    from stac_quicklook_plugin.core.run import open_run
 
     broken = []
     for item in stac_server.items[:2]:
@@ -202,13 +202,12 @@ def test_a_spare_scene_that_fails_never_aborts_the_quicklook(stac_server, cog_se
         rel = item["assets"]["visual"]["href"].split(cog_server.url + "/", 1)[1]
         item["assets"]["visual"]["href"] = cog_server.fault_url("404", rel)
         broken.append(item)
-    req = Req(bbox_wgs84=SMALL_BBOX, stac_api=stac_server.url)
     grid = plan_grid(SMALL_BBOX, "EPSG:32613", 64)
-    args = (HttpClient(), req, broken, AssetChoice(("visual",), "visual"), grid, None, lambda: False,
-            lambda pct, msg: None)
-    assert _read_scenes(*args, required=False) == []
-    with pytest.raises(Exception, match="HTTP 404"):
-        _read_scenes(*args)
+    plan = ReadPlan(broken[0], AssetChoice(("visual",), "visual"), grid, broken, [], "average")
+    with open_run(Req(bbox_wgs84=SMALL_BBOX, stac_api=stac_server.url)) as run:
+        assert read_scenes(run, plan, broken, required=False) == []
+        with pytest.raises(Exception, match="HTTP 404"):
+            read_scenes(run, plan, broken)
 
 
 def test_internal_mask_without_nodata_marks_invalid_pixels(tmp_path):

@@ -46,7 +46,9 @@ def test_cancel_mid_read_ends_the_task_within_a_second(plugin, qgis_canvas, qtbo
     in_read = []
 
     def reading() -> bool:
-        if "Read" in plugin.dock.status_label.text() and not in_read:
+        # Images are read from "Judging cloud over the view" on (the best scene's imagery is read meanwhile).
+        text = plugin.dock.status_label.text()
+        if ("Read" in text or "Judging" in text) and not in_read:
             in_read.append(time.monotonic())
         return bool(in_read) and time.monotonic() - in_read[0] > 0.3  # well inside the first image request
 

@@ -112,7 +112,8 @@ def test_cancel_mid_read_adds_no_layer_and_no_file(plugin, qgis_canvas, qtbot, m
     set_canvas(qgis_canvas)
     files_before = set(layer_mod.vsimem_files())
     plugin.action.trigger()
-    qtbot.waitUntil(lambda: "Read" in plugin.dock.status_label.text(), timeout=30000)
+    # Images are read from "Judging cloud over the view" on (the best scene's imagery meanwhile).
+    qtbot.waitUntil(lambda: any(w in plugin.dock.status_label.text() for w in ("Read", "Judging")), timeout=30000)
     qtbot.wait(300)  # well inside the first image request (the server answers after 2 s)
     cancelled_at = time.monotonic()
     plugin.dock.cancel_button.click()

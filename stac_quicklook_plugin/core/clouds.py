@@ -1,0 +1,122 @@
+"""Cloud over the view, from a scene's own per-pixel classification: which pixels have data and which are
+cloudy, read (nearest, never averaged: they are classes) from the coarsest overview that still resolves
+the grid. One small adapter per mask source: Sentinel-2 L2A's scene classification (SCL) today; Landsat's
+``qa_pixel`` bits would be another ``MaskSource``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from stac_quicklook_plugin.core.assets import asset_href, to_gdal_path
+from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
+from stac_quicklook_plugin.core.read import Grid, read_to_grid
+from stac_quicklook_plugin.core.run import Run
+
+
+@dataclass(frozen=True)
+class MaskSource:
+    """Where an item's cloud classification is, and how to read it."""
+
+    name: str
+    asset_keys: tuple[str, ...]  # first present key wins
+    nodata: int
+    is_cloudy: Callable[[np.ndarray], np.ndarray]  # classes -> bool
+
+    def asset_key(self, item: dict[str, Any]) -> Optional[str]:
+        assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+        for key in self.asset_keys:
+            asset = assets.get(key)
+            if isinstance(asset, dict) and isinstance(asset.get("href"), str) and asset["href"]:
+                return key
+        return None
+
+
+# Sentinel-2 L2A scene classification: 0 no data, 1 saturated, 2 dark, 3 cloud shadow, 4 vegetation, 5 bare,
+# 6 water, 7 unclassified, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.
+SCL_CLOUDY = (3, 8, 9, 10)
+SENTINEL2_SCL = MaskSource("Sentinel-2 scene classification", ("scl", "SCL"), 0,
+                           lambda classes: np.isin(classes, SCL_CLOUDY))
+MASK_SOURCES: tuple[MaskSource, ...] = (SENTINEL2_SCL,)
+
+
+def mask_source(item: dict[str, Any]) -> Optional[tuple[MaskSource, str]]:
+    """The item's mask source and asset key, or None when it carries no classification."""
+    for source in MASK_SOURCES:
+        key = source.asset_key(item)
+        if key:
+            return source, key
+    return None
+
+
+@dataclass
+class CloudMask:
+    """One scene's classification on a grid: where it has data, and where that data is cloudy."""
+
+    data: np.ndarray  # (rows, cols) bool
+    cloudy: np.ndarray  # (rows, cols) bool, only where data
+
+    @property
+    def coverage(self) -> float:
+        """Percent of the grid where the scene has data."""
+        return float(100.0 * self.data.mean())
+
+    @property
+    def view_cloud(self) -> Optional[float]:
+        """Percent of the scene's data pixels over the grid that are cloudy; None without data."""
+        n = int(self.data.sum())
+        return round(100.0 * int(self.cloudy.sum()) / n, 2) if n else None
+
+
+def combine(masks: list[CloudMask]) -> CloudMask:
+    """Masks of scenes mosaicked in this order (first data wins), as one mask."""
+    data = np.zeros_like(masks[0].data)
+    cloudy = np.zeros_like(masks[0].cloudy)
+    for mask in masks:
+        fill = mask.data & ~data
+        cloudy[fill] = mask.cloudy[fill]
+        data |= fill
+    return CloudMask(data, cloudy)
+
+
+def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any]:
+    """Start reading the item's cloud mask on ``grid`` (a Future of CloudMask), or None without a source.
+    Submitted once per item and grid: a second call gets the same Future."""
+    found = mask_source(item)
+    if found is None:
+        return None
+    source, key = found
+    try:
+        href = asset_href(item, key, run.req.stac_api)
+    except QuicklookError:  # a refused or unusable href: no mask, the item ranks by its scene cloud
+        return None
+
+    def read() -> CloudMask:
+        result = read_to_grid(to_gdal_path(run.sign(href)), href, grid, "nearest", None,
+                              run.read_options(href), run.cancelled)
+        classes = result.array[0]
+        data = result.valid & (classes != source.nodata)
+        return CloudMask(data, source.is_cloudy(classes) & data)
+
+    return run.submit(("mask", href, grid), read)
+
+
+def read_masks(run: Run, items: list[dict[str, Any]], grid: Grid,
+               progress: Callable[[int, int], None] = lambda done, n: None) -> dict[str, Optional[CloudMask]]:
+    """Cloud masks of ``items`` on ``grid``, read concurrently: item id -> CloudMask, or None where the item
+    has no classification or it could not be read (that item then ranks by its scene cloud)."""
+    futures = {}
+    for item in items:
+        future = submit_mask_read(run, item, grid)
+        if future is not None:
+            futures[str(item.get("id"))] = future
+    results = run.gather(futures, progress)
+    masks: dict[str, Optional[CloudMask]] = {str(item.get("id")): None for item in items}
+    for item_id, result in results.items():
+        if isinstance(result, QuicklookError):
+            if isinstance(result, Cancelled):
+                raise result
+            continue
+        masks[item_id] = result
+    return masks
