@@ -19,7 +19,7 @@ from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
-from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
 
@@ -59,6 +59,10 @@ class StacQuicklookPlugin:
         self._remove_icon: Optional[Callable[[QAction], None]] = None
         self.engine = None  # None: core.quicklook.quicklook; tests may put a stand-in with its signature here
         self.provider = None  # the Processing provider, from initProcessing
+        self.translator = install_translator()  # QGIS's locale; before any tr()
+        self.saver = None  # writes quicklooks beside the project on save (gui/project.py)
+        self.save_copy = None  # the layer action "Save quicklook as..."
+        self._bar_items: list[Any] = []  # this plugin's warnings and errors in the message bar
 
     # ----- load / unload -----
 
@@ -101,6 +105,11 @@ class StacQuicklookPlugin:
         from stac_quicklook_plugin.gui.layer import VsimemJanitor  # needs only osgeo, which QGIS has
 
         self.janitor = VsimemJanitor(QgsProject.instance())
+        from stac_quicklook_plugin.gui.project import ProjectSaver, SaveCopyAction
+
+        self.saver = ProjectSaver(QgsProject.instance())
+        self.saver.saveProblems.connect(self._on_save_problems)
+        self.save_copy = SaveCopyAction(self.iface, QgsProject.instance())
 
         missing = missing_modules(load=False)
         if missing:
@@ -135,6 +144,15 @@ class StacQuicklookPlugin:
 
             unregister(self.provider)
             self.provider = None
+        if self.saver is not None:
+            self.saver.disconnect_project()
+            self.saver.deleteLater()
+            self.saver = None
+        if self.save_copy is not None:
+            self.save_copy.unload()
+            self.save_copy = None
+        remove_translator(self.translator)
+        self.translator = None
         if self.janitor is not None:
             self.janitor.disconnect_project()
             self.janitor.deleteLater()
@@ -254,6 +272,7 @@ class StacQuicklookPlugin:
         result, request = outcome.result, outcome.request
         layer = create_layer(result, request)
         add_to_project(layer, QgsProject.instance())
+        self._dismiss_own_messages()
         seconds = time.monotonic() - self._started_at
         if self.dock is not None:
             self.dock.add_history(layer.id(), layer.name(), list(result.items))
@@ -303,10 +322,28 @@ class StacQuicklookPlugin:
     def _report(self, title: str, text: str, level: Qgis.MessageLevel, detail: Optional[str] = None) -> None:
         """A short message in the bar (and the dock's status line); the full detail in the log."""
         short = text if len(text) <= 400 else text[:399] + "…"
-        self.iface.messageBar().pushMessage(title, short, level, DURATION.get(level, 10))
+        bar = self.iface.messageBar()
+        bar.pushMessage(title, short, level, DURATION.get(level, 10))
+        if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical) and hasattr(bar, "currentItem"):
+            self._bar_items.append(bar.currentItem())  # the item pushMessage just showed
         QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
         if self.dock is not None:
             self.dock.set_status(f"{title}: {short}")
+
+
+    def _dismiss_own_messages(self) -> None:
+        """A quicklook worked: this plugin's earlier warnings and errors are stale; other messages stay."""
+        bar = self.iface.messageBar()
+        items, self._bar_items = self._bar_items, []
+        if not hasattr(bar, "items"):
+            return
+        shown = bar.items()
+        for item in items:
+            if item is not None and item in shown:
+                bar.popWidget(item)
+
+    def _on_save_problems(self, problems: list) -> None:
+        self._report(tr("Quicklooks not saved with the project"), " ".join(problems), Qgis.MessageLevel.Warning)
 
 
 def _preload_engine() -> None:

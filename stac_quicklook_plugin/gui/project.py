@@ -13,13 +13,15 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from osgeo import gdal
-from qgis.core import QgsDataProvider, QgsMapLayer, QgsProject, QgsRasterLayer
+from qgis.core import Qgis, QgsDataProvider, QgsMapLayer, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
+from qgis.PyQt.QtWidgets import QAction, QFileDialog
 from qgis.PyQt.QtXml import QDomDocument, QDomElement
 
+from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.layer import PATH_PROPERTY, VSIMEM_DIR, LayerError, unlink_vsimem
 
 FOLDER_SUFFIX = "_quicklooks"
@@ -165,3 +167,65 @@ class ProjectSaver(QObject):
         errors, self._errors = self._errors, []
         if errors:
             self.saveProblems.emit(errors)
+
+
+class SaveCopyAction(QObject):
+    """The layer context-menu action "Save quicklook as...": a GeoTIFF copy of the quicklook wherever the user
+    picks. Shown on quicklook layers only (QGIS's custom layer actions, registered per layer)."""
+
+    def __init__(self, iface: Any, project: Optional[QgsProject] = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._iface = iface
+        self._project = project or QgsProject.instance()
+        self.action = QAction(tr("Save quicklook as…"), iface.mainWindow())
+        self.action.setObjectName("StacQuicklookSaveAs")
+        self.action.triggered.connect(self.save_active_layer)
+        self._registered = False
+        self._project.layersAdded.connect(self._on_layers_added)
+        self._on_layers_added(list(self._project.mapLayers().values()))
+
+    def _on_layers_added(self, layers: list) -> None:
+        add_for_type = getattr(self._iface, "addCustomActionForLayerType", None)
+        if add_for_type is None:  # an iface without custom layer actions (a stub)
+            return
+        for layer in layers:
+            if not is_quicklook(layer):
+                continue
+            if not self._registered:
+                # The layer's own type: no enum to name, the same on every QGIS version.
+                add_for_type(self.action, "", layer.type(), False)
+                self._registered = True
+            self._iface.addCustomActionForLayer(self.action, layer)
+
+    def save_active_layer(self, *_: Any) -> Optional[Path]:
+        """Ask where, write the copy, say where it went; returns the file written (None if cancelled)."""
+        layer = self._iface.activeLayer()
+        if not is_quicklook(layer):
+            return None
+        folder = Path(self._project.absolutePath() or Path.home())
+        suggested = str(folder / (re.sub(r"[^\w.-]+", "_", layer.name()).strip("_") + ".tif"))
+        path, _ = QFileDialog.getSaveFileName(self._iface.mainWindow(), tr("Save quicklook as"), suggested,
+                                              tr("GeoTIFF (*.tif *.tiff)"))
+        if not path:
+            return None
+        if Path(path).suffix.lower() not in (".tif", ".tiff"):
+            path += ".tif"
+        bar = self._iface.messageBar()
+        try:
+            written = write_copy(layer, path)
+        except (LayerError, OSError) as exc:
+            bar.pushMessage(tr("Could not save the quicklook"), str(exc), Qgis.MessageLevel.Critical, 15)
+            return None
+        bar.pushMessage(tr("Quicklook saved"), tr("Saved “{name}” as {path}").format(name=layer.name(), path=written),
+                        Qgis.MessageLevel.Success, 5)
+        return written
+
+    def unload(self) -> None:
+        try:
+            self._project.layersAdded.disconnect(self._on_layers_added)
+        except (TypeError, RuntimeError):
+            pass
+        remove = getattr(self._iface, "removeCustomActionForLayerType", None)
+        if remove is not None and self._registered:
+            remove(self.action)
+        self.action.deleteLater()
