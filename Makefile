@@ -48,14 +48,23 @@ demo: setup
 bench: setup
 	$(PY) -m benchmarks.run
 
+# The ZIP for the QGIS plugin repository: the package, metadata.txt, LICENSE, the icon and the translations
+# compiled with lrelease (Debian: qttools5-dev-tools); then checked as the repository checks an upload.
+LRELEASE ?= $(shell command -v lrelease || command -v lrelease-qt5 || echo /usr/lib/qt5/bin/lrelease)
 package:
 	@rm -rf build/package && mkdir -p build/package dist
 	@cp -r $(PLUGIN) build/package/
-	@cp metadata.txt build/package/$(PLUGIN)/
+	@cp metadata.txt LICENSE build/package/$(PLUGIN)/
 	@mkdir -p build/package/$(PLUGIN)/resources && cp resources/icon.svg build/package/$(PLUGIN)/resources/
 	@find build/package -name '__pycache__' -prune -exec rm -rf {} +
+	@find build/package \( -name '*.pyc' -o -name '*.pyo' -o -name '*.qm' \) -delete
+	@test -x "$(LRELEASE)" || { echo "make package: lrelease not found (Debian: apt install qttools5-dev-tools)" >&2; exit 1; }
+	@for ts in build/package/$(PLUGIN)/i18n/*.ts; do \
+	  "$(LRELEASE)" -silent "$$ts" -qm "$${ts%.ts}.qm" || exit 1; rm "$$ts"; done
 	@cd build/package && rm -f ../../dist/$(PLUGIN)-$(VERSION).zip && \
 	  /usr/bin/python3 -c "import shutil; shutil.make_archive('../../dist/$(PLUGIN)-$(VERSION)', 'zip', '.', '$(PLUGIN)')"
+	@/usr/bin/python3 scripts/validate_package.py dist/$(PLUGIN)-$(VERSION).zip --version $(VERSION) \
+	  --require LICENSE --require i18n/stac_quicklook_fr.qm
 	@echo "built dist/$(PLUGIN)-$(VERSION).zip"
 
 deploy: package

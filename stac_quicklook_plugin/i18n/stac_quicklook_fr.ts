@@ -1,0 +1,471 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR" sourcelanguage="en">
+    <context>
+        <name>StacQuicklook</name>
+        <message>
+            <source>GDAL's Python bindings (osgeo) are part of every QGIS installer: repair or reinstall QGIS.</source>
+            <translation>Les bibliothèques Python de GDAL (osgeo) font partie de chaque installation de QGIS : réparez ou réinstallez QGIS.</translation>
+        </message>
+        <message>
+            <source>In the OSGeo4W Shell (Start menu), run: python -m pip install {names}</source>
+            <translation>Dans l’OSGeo4W Shell (menu Démarrer), exécutez : python -m pip install {names}</translation>
+        </message>
+        <message>
+            <source>In a terminal, run: /Applications/QGIS.app/Contents/MacOS/bin/pip3 install {names}</source>
+            <translation>Dans un terminal, exécutez : /Applications/QGIS.app/Contents/MacOS/bin/pip3 install {names}</translation>
+        </message>
+        <message>
+            <source>On Debian/Ubuntu, run: sudo apt install {packages} (other Linux: install {names} for the Python that QGIS uses)</source>
+            <translation>Sous Debian/Ubuntu, exécutez : sudo apt install {packages} (autres Linux : installez {names} pour le Python qu’utilise QGIS)</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook needs the Python package(s) {names}, which this QGIS cannot import. {how} Then restart QGIS.</source>
+            <translation>STAC Quicklook a besoin du ou des paquets Python {names}, que ce QGIS ne peut pas importer. {how} Redémarrez ensuite QGIS.</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook</source>
+            <translation>STAC Quicklook</translation>
+        </message>
+        <message>
+            <source>STAC API root URL (the landing page that links to /search)</source>
+            <translation>URL racine de l’API STAC (la page d’accueil qui mène à /search)</translation>
+        </message>
+        <message>
+            <source>STAC API</source>
+            <translation>API STAC</translation>
+        </message>
+        <message>
+            <source>Optional QGIS authentication config (Basic, API key header...) sent to the STAC API only</source>
+            <translation>Configuration d’authentification QGIS facultative (Basic, en-tête de clé d’API…), envoyée à l’API STAC uniquement</translation>
+        </message>
+        <message>
+            <source>Authentication</source>
+            <translation>Authentification</translation>
+        </message>
+        <message>
+            <source>Collection id; the list is read from the API's /collections</source>
+            <translation>Identifiant de la collection ; la liste est lue dans /collections de l’API</translation>
+        </message>
+        <message>
+            <source>Collection</source>
+            <translation>Collection</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>30 derniers jours</translation>
+        </message>
+        <message>
+            <source>Search the 30 days up to today, whenever you click</source>
+            <translation>Chercher dans les 30 jours précédant aujourd’hui, à chaque clic</translation>
+        </message>
+        <message>
+            <source>Dates</source>
+            <translation>Dates</translation>
+        </message>
+        <message>
+            <source>Max cloud cover</source>
+            <translation>Couverture nuageuse max.</translation>
+        </message>
+        <message>
+            <source>Auto: the true-colour image if the item has one, else the red, green and blue bands</source>
+            <translation>Auto : l’image en couleurs naturelles si l’élément en a une, sinon les bandes rouge, verte et bleue</translation>
+        </message>
+        <message>
+            <source>Asset</source>
+            <translation>Ressource</translation>
+        </message>
+        <message>
+            <source>Auto (canvas width)</source>
+            <translation>Auto (largeur du canevas)</translation>
+        </message>
+        <message>
+            <source>Output width</source>
+            <translation>Largeur de sortie</translation>
+        </message>
+        <message>
+            <source>Quicklook</source>
+            <translation>Aperçu</translation>
+        </message>
+        <message>
+            <source>Quicklook the current map extent</source>
+            <translation>Faire un aperçu de l’emprise actuelle de la carte</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+        <message>
+            <source>Pan the map, then click Quicklook.</source>
+            <translation>Déplacez la carte, puis cliquez sur Aperçu.</translation>
+        </message>
+        <message>
+            <source>Quicklook / item</source>
+            <translation>Aperçu / élément</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Cloud</source>
+            <translation>Nuages</translation>
+        </message>
+        <message>
+            <source>Quicklooks made this session; double-click to zoom to one</source>
+            <translation>Aperçus faits pendant cette session ; double-cliquez pour zoomer sur l’un d’eux</translation>
+        </message>
+        <message>
+            <source>Auto</source>
+            <translation>Auto</translation>
+        </message>
+        <message>
+            <source>Listing collections of {api}</source>
+            <translation>Liste des collections de {api}</translation>
+        </message>
+        <message>
+            <source>Listing assets of {collection}</source>
+            <translation>Liste des ressources de {collection}</translation>
+        </message>
+        <message>
+            <source>Could not read the {what} list: {error}</source>
+            <translation>Impossible de lire la liste des {what} : {error}</translation>
+        </message>
+        <message>
+            <source>collection</source>
+            <translation>collections</translation>
+        </message>
+        <message>
+            <source>asset</source>
+            <translation>ressources</translation>
+        </message>
+        <message>
+            <source>no answer</source>
+            <translation>pas de réponse</translation>
+        </message>
+        <message>
+            <source>Empty map extent</source>
+            <translation>Emprise de carte vide</translation>
+        </message>
+        <message>
+            <source>The map view has no usable extent. Zoom to an area and try again.</source>
+            <translation>La vue de la carte n’a pas d’emprise utilisable. Zoomez sur une zone et réessayez.</translation>
+        </message>
+        <message>
+            <source>Unknown map CRS</source>
+            <translation>SCR de la carte inconnu</translation>
+        </message>
+        <message>
+            <source>The project has no valid coordinate reference system. Set one in Project &gt; Properties &gt; CRS.</source>
+            <translation>Le projet n’a pas de système de coordonnées de référence valide. Choisissez-en un dans Projet &gt; Propriétés &gt; SCR.</translation>
+        </message>
+        <message>
+            <source>Cannot transform the map extent</source>
+            <translation>Impossible de transformer l’emprise de la carte</translation>
+        </message>
+        <message>
+            <source>The map extent could not be transformed from {crs} to EPSG:4326 ({detail}). Zoom to a smaller area or check the project CRS.</source>
+            <translation>L’emprise de la carte n’a pas pu être transformée de {crs} en EPSG:4326 ({detail}). Zoomez sur une zone plus petite ou vérifiez le SCR du projet.</translation>
+        </message>
+        <message>
+            <source>The map extent has no valid position on Earth in EPSG:4326. Zoom to an area of land and try again.</source>
+            <translation>L’emprise de la carte n’a aucune position valide sur la Terre en EPSG:4326. Zoomez sur une zone de terre ferme et réessayez.</translation>
+        </message>
+        <message>
+            <source>Map extent crosses the antimeridian</source>
+            <translation>L’emprise de la carte traverse l’antiméridien</translation>
+        </message>
+        <message>
+            <source>The map view crosses the 180° meridian; a quicklook covers one side of it. Pan so the view lies east or west of 180°, or make one quicklook on each side.</source>
+            <translation>La vue de la carte traverse le méridien 180° ; un aperçu couvre un seul côté. Déplacez la vue à l’est ou à l’ouest de 180°, ou faites un aperçu de chaque côté.</translation>
+        </message>
+        <message>
+            <source>Map extent too large</source>
+            <translation>Emprise de carte trop grande</translation>
+        </message>
+        <message>
+            <source>The map shows {w:.1f}° x {h:.1f}°; a quicklook covers at most {m:.0f}° x {m:.0f}° (about 4 x 4 Sentinel-2 tiles). Zoom in and try again.</source>
+            <translation>La carte montre {w:.1f}° x {h:.1f}° ; un aperçu couvre au plus {m:.0f}° x {m:.0f}° (environ 4 x 4 tuiles Sentinel-2). Zoomez et réessayez.</translation>
+        </message>
+        <message>
+            <source>undated</source>
+            <translation>sans date</translation>
+        </message>
+        <message>
+            <source>{cloud} % cloud</source>
+            <translation>{cloud} % de nuages</translation>
+        </message>
+        <message>
+            <source>≤ {cloud} % cloud</source>
+            <translation>≤ {cloud} % de nuages</translation>
+        </message>
+        <message>
+            <source>Created by STAC Quicklook at {time}</source>
+            <translation>Créé par STAC Quicklook le {time}</translation>
+        </message>
+        <message>
+            <source>Quicklook from the STAC API {api}, collection {collection}.</source>
+            <translation>Aperçu de l’API STAC {api}, collection {collection}.</translation>
+        </message>
+        <message>
+            <source>Search: bbox {bbox}, dates {dates}, cloud cover ≤ {cloud} %, strategy “{strategy}”.</source>
+            <translation>Recherche : emprise {bbox}, dates {dates}, couverture nuageuse ≤ {cloud} %, stratégie « {strategy} ».</translation>
+        </message>
+        <message>
+            <source>last 30 days</source>
+            <translation>30 derniers jours</translation>
+        </message>
+        <message>
+            <source>Asset: {asset}</source>
+            <translation>Ressource : {asset}</translation>
+        </message>
+        <message>
+            <source>Items ({count}):</source>
+            <translation>Éléments ({count}) :</translation>
+        </message>
+        <message>
+            <source>cloud cover unknown</source>
+            <translation>couverture nuageuse inconnue</translation>
+        </message>
+        <message>
+            <source>Images:</source>
+            <translation>Images :</translation>
+        </message>
+        <message>
+            <source>Save quicklook as…</source>
+            <translation>Enregistrer l’aperçu sous…</translation>
+        </message>
+        <message>
+            <source>Save quicklook as</source>
+            <translation>Enregistrer l’aperçu sous</translation>
+        </message>
+        <message>
+            <source>GeoTIFF (*.tif *.tiff)</source>
+            <translation>GeoTIFF (*.tif *.tiff)</translation>
+        </message>
+        <message>
+            <source>Could not save the quicklook</source>
+            <translation>Impossible d’enregistrer l’aperçu</translation>
+        </message>
+        <message>
+            <source>Quicklook saved</source>
+            <translation>Aperçu enregistré</translation>
+        </message>
+        <message>
+            <source>Saved “{name}” as {path}</source>
+            <translation>« {name} » enregistré sous {path}</translation>
+        </message>
+        <message>
+            <source>The STAC API URL “{url}” must start with http:// or https://.</source>
+            <translation>L’URL de l’API STAC « {url} » doit commencer par http:// ou https://.</translation>
+        </message>
+        <message>
+            <source>The collection “{collection}” is not a collection id (no spaces or slashes).</source>
+            <translation>La collection « {collection} » n’est pas un identifiant de collection (ni espaces ni barres obliques).</translation>
+        </message>
+        <message>
+            <source>The start date {start} is after the end date {end}.</source>
+            <translation>La date de début {start} est postérieure à la date de fin {end}.</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: {collection}</source>
+            <translation>STAC Quicklook : {collection}</translation>
+        </message>
+        <message>
+            <source>Waiting to start</source>
+            <translation>En attente de démarrage</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: {stage}</source>
+            <translation>STAC Quicklook : {stage}</translation>
+        </message>
+        <message>
+            <source>Quicklook current extent</source>
+            <translation>Aperçu de l’emprise actuelle</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: a low-resolution Sentinel-2 picture of the map extent</source>
+            <translation>STAC Quicklook : une image Sentinel-2 basse résolution de l’emprise de la carte</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook panel</source>
+            <translation>Panneau STAC Quicklook</translation>
+        </message>
+        <message>
+            <source>Missing Python packages</source>
+            <translation>Paquets Python manquants</translation>
+        </message>
+        <message>
+            <source>Check the STAC Quicklook settings</source>
+            <translation>Vérifiez les réglages de STAC Quicklook</translation>
+        </message>
+        <message>
+            <source>Searching {api} …</source>
+            <translation>Recherche dans {api} …</translation>
+        </message>
+        <message>
+            <source>Quicklook cancelled</source>
+            <translation>Aperçu annulé</translation>
+        </message>
+        <message>
+            <source>No layer was added.</source>
+            <translation>Aucune couche n’a été ajoutée.</translation>
+        </message>
+        <message>
+            <source>Added “{name}” ({width} x {height} px, {seconds:.1f} s).</source>
+            <translation>« {name} » ajouté ({width} x {height} px, {seconds:.1f} s).</translation>
+        </message>
+        <message>
+            <source>Added {name}: {count} item(s), asset {asset}, strategy {strategy}, {seconds:.1f} s</source>
+            <translation>{name} ajouté : {count} élément(s), ressource {asset}, stratégie {strategy}, {seconds:.1f} s</translation>
+        </message>
+        <message>
+            <source>Status: {status}
+URL: {url}
+Body: {body}</source>
+            <translation>Statut : {status}
+URL : {url}
+Corps : {body}</translation>
+        </message>
+        <message>
+            <source>Unexpected error</source>
+            <translation>Erreur inattendue</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the log (View &gt; Panels &gt; Log Messages, tab “STAC Quicklook”).</source>
+            <translation>STAC Quicklook a rencontré une erreur inattendue ({kind} : {error}). Les détails sont dans le journal (Vue &gt; Panneaux &gt; Journal des messages, onglet « STAC Quicklook »).</translation>
+        </message>
+        <message>
+            <source>Quicklooks not saved with the project</source>
+            <translation>Aperçus non enregistrés avec le projet</translation>
+        </message>
+        <message>
+            <source>(The server's answer is in the log.)</source>
+            <translation>(La réponse du serveur est dans le journal.)</translation>
+        </message>
+        <message>
+            <source>Quicklook of an extent</source>
+            <translation>Aperçu d’une emprise</translation>
+        </message>
+        <message>
+            <source>Searches a STAC API for the least cloudy scene over the extent and streams only the overview tiles it needs from Cloud-Optimized GeoTIFFs into a raster file (a GeoTIFF by default). Empty dates mean the last 30 days; an empty asset picks true colour automatically. ITEMS lists the item ids used, STRATEGY the search strategy.</source>
+            <translation>Cherche dans une API STAC la scène la moins nuageuse sur l’emprise et ne lit, dans les GeoTIFF optimisés pour le cloud (COG), que les tuiles d’aperçu nécessaires, dans un fichier raster (un GeoTIFF par défaut). Sans dates : les 30 derniers jours ; sans ressource : les couleurs naturelles, choisies automatiquement. ITEMS liste les identifiants des éléments utilisés, STRATEGY la stratégie de recherche.</translation>
+        </message>
+        <message>
+            <source>Extent</source>
+            <translation>Emprise</translation>
+        </message>
+        <message>
+            <source>Start date</source>
+            <translation>Date de début</translation>
+        </message>
+        <message>
+            <source>End date</source>
+            <translation>Date de fin</translation>
+        </message>
+        <message>
+            <source>Maximum cloud cover (%)</source>
+            <translation>Couverture nuageuse maximale (%)</translation>
+        </message>
+        <message>
+            <source>Asset (empty: automatic)</source>
+            <translation>Ressource (vide : automatique)</translation>
+        </message>
+        <message>
+            <source>Output width (pixels)</source>
+            <translation>Largeur de sortie (pixels)</translation>
+        </message>
+        <message>
+            <source>Output CRS (empty: the scene's own)</source>
+            <translation>SCR de sortie (vide : celui de la scène)</translation>
+        </message>
+        <message>
+            <source>Rank scenes by</source>
+            <translation>Classer les scènes selon</translation>
+        </message>
+        <message>
+            <source>Least cloud over the extent (scene classification)</source>
+            <translation>Le moins de nuages sur l’emprise (classification de scène)</translation>
+        </message>
+        <message>
+            <source>Scene cloud cover (eo:cloud_cover)</source>
+            <translation>Couverture nuageuse de la scène (eo:cloud_cover)</translation>
+        </message>
+        <message>
+            <source>Fill cloudy pixels from the next scenes</source>
+            <translation>Remplir les pixels nuageux avec les scènes suivantes</translation>
+        </message>
+        <message>
+            <source>Item ids used</source>
+            <translation>Identifiants des éléments utilisés</translation>
+        </message>
+        <message>
+            <source>Search strategy</source>
+            <translation>Stratégie de recherche</translation>
+        </message>
+        <message>
+            <source>Quicklook cancelled: no file was written.</source>
+            <translation>Aperçu annulé : aucun fichier n’a été écrit.</translation>
+        </message>
+        <message>
+            <source>Items: {items}; asset {asset}; strategy {strategy}; {width} x {height} px</source>
+            <translation>Éléments : {items} ; ressource {asset} ; stratégie {strategy} ; {width} x {height} px</translation>
+        </message>
+        <message>
+            <source>{name} “{value}” is not a date; use YYYY-MM-DD.</source>
+            <translation>{name} « {value} » n’est pas une date ; utilisez AAAA-MM-JJ.</translation>
+        </message>
+        <message>
+            <source>GDAL could not write {path} as {driver}: {error}</source>
+            <translation>GDAL n’a pas pu écrire {path} au format {driver} : {error}</translation>
+        </message>
+        <message>
+            <source>Quicklook failed</source>
+            <translation>Échec de l’aperçu</translation>
+        </message>
+        <message>
+            <source>Invalid input</source>
+            <translation>Saisie invalide</translation>
+        </message>
+        <message>
+            <source>No imagery found</source>
+            <translation>Aucune image trouvée</translation>
+        </message>
+        <message>
+            <source>STAC API error</source>
+            <translation>Erreur de l’API STAC</translation>
+        </message>
+        <message>
+            <source>Network error</source>
+            <translation>Erreur réseau</translation>
+        </message>
+        <message>
+            <source>Malformed STAC answer</source>
+            <translation>Réponse STAC mal formée</translation>
+        </message>
+        <message>
+            <source>No usable asset</source>
+            <translation>Aucune ressource utilisable</translation>
+        </message>
+        <message>
+            <source>Refused catalog link</source>
+            <translation>Lien de catalogue refusé</translation>
+        </message>
+        <message>
+            <source>Could not read the image</source>
+            <translation>Impossible de lire l’image</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Annulé</translation>
+        </message>
+        <message>
+            <source>Missing Python package</source>
+            <translation>Paquet Python manquant</translation>
+        </message>
+        <message>
+            <source>STAC Quicklooks</source>
+            <translation>Aperçus STAC</translation>
+        </message>
+    </context>
+</TS>
