@@ -1,4 +1,5 @@
-"""Headless CLI: ``python -m stac_quicklook_plugin --bbox W S E N --out FILE.tif [--png FILE.png] [--json]``.
+"""Headless CLI: ``python -m stac_quicklook_plugin --bbox W S E N --out FILE.tif [--png FILE.png] [--json]``,
+``--list`` (the acquisition dates over the view), ``--date D`` (one date), ``--every-date --out-dir DIR``.
 
 Exit codes: 0 ok, 2 bad input, 3 nothing found, 4 server or network error, 5 unreadable data, 130 interrupted.
 """
@@ -8,8 +9,9 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from stac_quicklook_plugin.core.errors import BadInput, QuicklookError
 from stac_quicklook_plugin.core.models import DEFAULT_COLLECTION, DEFAULT_WIDTH, EARTH_SEARCH_V1, QuicklookRequest
@@ -24,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m stac_quicklook_plugin",
+    # allow_abbrev=False: "--date" must never pass for an abbreviation of "--datetime".
+    p = _Parser(prog="python -m stac_quicklook_plugin", allow_abbrev=False,
                 description="Stream a low-resolution Sentinel-2 quicklook of a bbox from a STAC API.")
     p.add_argument("--bbox", nargs=4, type=float, required=True, metavar=("W", "S", "E", "N"),
                    help="area in degrees (EPSG:4326)")
@@ -32,44 +35,81 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the last 30 days)")
     p.add_argument("--stac-api", default=EARTH_SEARCH_V1, help=f"STAC API root (default {EARTH_SEARCH_V1})")
     p.add_argument("--collection", default=DEFAULT_COLLECTION)
-    p.add_argument("--cloud-lt", type=float, default=20.0, help="maximum cloud cover in %% (default 20)")
+    p.add_argument("--cloud-lt", type=float, default=20.0, help="maximum scene cloud cover in %% (default 20)")
     p.add_argument("--asset", default=None, help="asset key (default: automatic true colour)")
     p.add_argument("--width", type=int, default=DEFAULT_WIDTH, help=f"output width in pixels (default {DEFAULT_WIDTH})")
     p.add_argument("--dst-crs", default=None, help="output CRS (default: the scene's UTM zone)")
     p.add_argument("--overview-level", type=int, default=None, help="force a decimation of 2**N")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per HTTP request (default 20)")
-    p.add_argument("--out", required=True, help="GeoTIFF to write")
+    p.add_argument("--rank", choices=("view", "scene"), default="view",
+                   help="best scene = least cloud over the view (default, from the scene classification) or "
+                        "over the whole scene (eo:cloud_cover)")
+    p.add_argument("--mask-clouds", action="store_true", help="fill cloudy pixels from the next scenes")
+    p.add_argument("--list", action="store_true", help="print the acquisition dates over the view as JSON "
+                   "(reads no imagery but the scene classification)")
+    p.add_argument("--date", default=None, help="the quicklook of this acquisition date (YYYY-MM-DD) only")
+    p.add_argument("--every-date", action="store_true", help="one GeoTIFF per acquisition date, in --out-dir")
+    p.add_argument("--out-dir", default=None, help="folder for --every-date (DIR/YYYY-MM-DD.tif)")
+    p.add_argument("--out", default=None, help="GeoTIFF to write (with --list: the JSON)")
     p.add_argument("--png", default=None, help="also write a PNG figure")
     p.add_argument("--json", action="store_true", help="print one JSON object describing the result on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return p
 
 
+def check_combination(args: argparse.Namespace) -> None:
+    """Bad combinations of flags, as a sentence (BadInput, exit 2), before any request."""
+    if args.list and args.every_date:
+        raise BadInput("--list and --every-date do different things: give one of them.")
+    if args.every_date and not args.out_dir:
+        raise BadInput("--every-date writes one file per date: give the folder with --out-dir DIR.")
+    if args.out_dir and not args.every_date:
+        raise BadInput("--out-dir goes with --every-date; for one quicklook give --out FILE.tif.")
+    if args.date and (args.list or args.every_date):
+        raise BadInput("--date picks one date: it does not go with --list or --every-date.")
+    if not (args.list or args.every_date) and not args.out:
+        raise BadInput("Give the GeoTIFF to write with --out FILE.tif (or use --list or --every-date).")
+    if args.png and (args.list or args.every_date):
+        raise BadInput("--png goes with a single quicklook (--out).")
+    for path in [Path(p) for p in (args.out, args.png) if p]:
+        if not path.parent.exists():
+            raise BadInput(f"The output folder {path.parent} does not exist.")
+        if path.is_dir():
+            raise BadInput(f"{path} is a folder; give a file name.")
+    if args.out_dir and not Path(args.out_dir).is_dir():
+        raise BadInput(f"The output folder {args.out_dir} does not exist.")
+
+
+def write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` to a temporary file beside ``path``, then rename: a failure leaves no partial output."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + ".aux.xml"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    progress = None if args.quiet else (lambda pct, msg: print(f"[{pct:3.0f}%] {msg}", file=sys.stderr, flush=True))
+    progress = None if args.quiet else (
+        lambda pct, msg: print(f"[{pct:3.0f}%] {redact(msg)}", file=sys.stderr, flush=True))
     try:
-        out = Path(args.out)
-        for path in [out] + ([Path(args.png)] if args.png else []):
-            if not path.parent.exists():
-                raise BadInput(f"The output folder {path.parent} does not exist.")
-            if path.is_dir():
-                raise BadInput(f"{path} is a folder; give a file name.")
+        check_combination(args)
         req = QuicklookRequest(bbox_wgs84=tuple(args.bbox), stac_api=args.stac_api, collection=args.collection,
                                datetime_range=args.datetime, cloud_cover_max=args.cloud_lt, asset_key=args.asset,
                                width=args.width, dst_crs=args.dst_crs, overview_level=args.overview_level,
-                               timeout=args.timeout)
-        from stac_quicklook_plugin.core.backend import backend
-        from stac_quicklook_plugin.core.quicklook import quicklook
-        from stac_quicklook_plugin.core.render import write_geotiff, write_png
-
-        ql = quicklook(req, progress=progress)
-        try:
-            write_geotiff(ql, out)
-            if args.png:
-                write_png(ql, args.png)
-        except (OSError, ValueError, *backend().ERRORS) as exc:
-            raise BadInput(f"Could not write the output: {exc}. Check the file names and free space.") from None
+                               timeout=args.timeout, rank=args.rank, mask_clouds=args.mask_clouds,
+                               acquisition_date=args.date)
+        if args.list:
+            document = _list(req, args, progress)
+        elif args.every_date:
+            document = _every_date(req, args, progress)
+        else:
+            document = _one(req, args, progress)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr, flush=True)
         sys.stdout.flush()
@@ -78,17 +118,75 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except QuicklookError as exc:
         print(f"{exc.title}: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
+    if args.json or args.list:
+        print(redact(json.dumps(document)))  # redact: no secret the engine holds reaches stdout
+    return 0
+
+
+def _one(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.quicklook import quicklook
+
+    ql = quicklook(req, progress=progress)
+    out = Path(args.out)
+    _write(ql, out, args.png)
     if progress:
         progress(100, f"Wrote {out}" + (f" and {args.png}" if args.png else ""))
-    if args.json:
-        print(json.dumps({
-            "items": [{"id": i.id, "datetime": i.datetime, "eo:cloud_cover": i.cloud_cover} for i in ql.items],
-            "asset": ql.asset_key, "crs": f"EPSG:{ql.crs_epsg}" if ql.crs_epsg else ql.crs,
-            "bounds": list(ql.bounds), "width": ql.width, "height": ql.height, "count": ql.count,
-            "dtype": str(ql.array.dtype), "out": str(out), "png": args.png, "strategy": ql.strategy,
-            "hrefs": ql.hrefs, "overview_factor": ql.meta.get("overview_factor"),
-        }))
-    return 0
+    return _describe(ql, out, args.png)
+
+
+def _write(ql: Any, out: Path, png: Optional[str] = None) -> None:
+    from stac_quicklook_plugin.core.backend import backend
+    from stac_quicklook_plugin.core.render import write_geotiff, write_png
+
+    try:
+        write_atomically(out, lambda tmp: write_geotiff(ql, tmp))
+        if png:
+            write_atomically(Path(png), lambda tmp: write_png(ql, tmp))
+    except (OSError, ValueError, *backend().ERRORS) as exc:
+        raise BadInput(f"Could not write the output: {exc}. Check the file names and free space.") from None
+
+
+def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
+    return {
+        "items": [{"id": i.id, "datetime": i.datetime, "eo:cloud_cover": i.cloud_cover, "view_cloud": i.view_cloud}
+                  for i in ql.items],
+        "asset": ql.asset_key, "crs": f"EPSG:{ql.crs_epsg}" if ql.crs_epsg else ql.crs,
+        "bounds": list(ql.bounds), "width": ql.width, "height": ql.height, "count": ql.count,
+        "dtype": str(ql.array.dtype), "out": str(out), "png": png, "strategy": ql.strategy,
+        "hrefs": ql.hrefs, "overview_factor": ql.meta.get("overview_factor"), "rank": ql.meta.get("rank"),
+        "mask_clouds": ql.meta.get("mask_clouds"), "view_cloud": ql.meta.get("view_cloud"),
+    }
+
+
+def _list(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.acquisitions import list_acquisitions
+
+    document = {"acquisitions": [a.as_json() for a in list_acquisitions(req, progress=progress)]}
+    if args.out:
+        text = redact(json.dumps(document, indent=1))
+        write_atomically(Path(args.out), lambda tmp: tmp.write_text(text + "\n"))
+    return document
+
+
+def _every_date(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.series import quicklook_series
+
+    out_dir = Path(args.out_dir)
+    outputs: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+
+    def on_frame(frame: Any) -> None:  # written as each date finishes: a cancel keeps what is done
+        if frame.quicklook is None:
+            failed.append({"date": frame.date, "error": f"{frame.error.title}: {redact(frame.error)}"})
+            if progress:
+                progress(100, f"{frame.date}: {frame.error.title}: {redact(frame.error)}")
+            return
+        path = out_dir / f"{frame.date}.tif"
+        _write(frame.quicklook, path)
+        outputs.append({"date": frame.date, "path": str(path), "items": [i.id for i in frame.quicklook.items]})
+
+    quicklook_series(req, progress=progress, on_frame=on_frame)
+    return {"outputs": sorted(outputs, key=lambda o: o["date"]), "failed": failed}
 
 
 if __name__ == "__main__":

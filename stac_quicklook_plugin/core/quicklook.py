@@ -94,7 +94,7 @@ def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
             to_assess.append(item)
     if not to_assess:
         return Assessment(items)
-    grid = plan_grid(run.req.bbox_wgs84, speculative.grid.crs, min(run.req.width, ASSESS_WIDTH))
+    grid = assessment_grid(run, speculative.grid.crs)
     run.checkpoint(32, f"Judging cloud over the view in {len(to_assess)} scene(s)")
     masks = read_masks(run, to_assess, grid,
                        lambda done, n: run.checkpoint(32 + 6 * done / n, f"Judged {done} of {n} scene(s)"))
@@ -115,6 +115,12 @@ def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
 
     ranked = [item for _, item in sorted(enumerate(items), key=rank_key)]
     return Assessment(ranked, view_cloud, coverage)
+
+
+def assessment_grid(run: Run, crs_wkt_: str) -> Grid:
+    """The grid cloud over the view is judged on: the view, ASSESS_WIDTH pixels across (same for every
+    stage and date of a run, so a mask read once serves them all)."""
+    return plan_grid(run.req.bbox_wgs84, crs_wkt_, min(run.req.width, ASSESS_WIDTH))
 
 
 def _with_assets(run: Run, item: dict[str, Any], required: bool) -> Optional[dict[str, Any]]:
@@ -142,13 +148,13 @@ class ReadPlan:
 def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
     best = stac.ensure_assets(run.client, run.req.stac_api, items[0])
     choice = choose_assets(best, run.req.asset_key)
-    grid = plan_grid(run.req.bbox_wgs84, _output_crs(run, best, choice), run.req.width)
+    grid = plan_grid(run.req.bbox_wgs84, output_crs(run, best, choice), run.req.width)
     first, spare = plan_mosaic([best] + list(items[1:]), run.req.bbox_wgs84, run.req.max_mosaic_items)
     resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
     return ReadPlan(best, choice, grid, first, spare, resampling)
 
 
-def _output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:
+def output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:
     """WKT of the output CRS: the user's, else the item's (proj:epsg / proj:code), else the file's."""
     if run.req.dst_crs:
         return crs_wkt(run.req.dst_crs)
@@ -331,12 +337,17 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
         "scene_cloud": stac.cloud_cover(used[0].item) if used else None,
         **profile,
     }
-    items = [replace(stac.summarize(layer.item), view_cloud=assessment.view_cloud.get(str(layer.item.get("id"))))
-             for layer in used]
+    items = [replace(stac.summarize(layer.item), view_cloud=_item_view_cloud(layer, assessment)) for layer in used]
     return Quicklook(
         array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs), transform=grid.transform,
         bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=outcome.strategy,
         nodata=nodata, meta=meta)
+
+
+def _item_view_cloud(layer: Layer, assessment: Assessment) -> Optional[float]:
+    """The scene's cloud over the view: as judged when ranking, else from the mask read for masking."""
+    judged = assessment.view_cloud.get(str(layer.item.get("id")))
+    return judged if judged is not None or layer.mask is None else layer.mask.view_cloud
 
 
 def whole_scene_bbox(request: QuicklookRequest) -> QuicklookRequest:

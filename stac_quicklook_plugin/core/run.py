@@ -37,6 +37,7 @@ class Run:
     reads: dict[Any, Future] = field(default_factory=dict)
     tokens: dict[Any, str] = field(default_factory=dict)  # signing tokens of this run, one per container
     sign_lock: threading.Lock = field(default_factory=threading.Lock)
+    submit_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def checkpoint(self, pct: float, message: str) -> None:
         """Report progress; the cancel checkpoint of every stage."""
@@ -57,10 +58,11 @@ class Run:
         return options
 
     def submit(self, key: Any, fn: Callable[[], Any]) -> Future:
-        """The read for ``key``: already submitted (by any stage), or submitted now."""
-        if key not in self.reads:
-            self.reads[key] = self.pool.submit(fn)
-        return self.reads[key]
+        """The read for ``key``: already submitted (by any stage, any date of a series), or submitted now."""
+        with self.submit_lock:
+            if key not in self.reads:
+                self.reads[key] = self.pool.submit(fn)
+            return self.reads[key]
 
     def gather(self, futures: dict[Any, Future], on_done: Callable[[int, int], None] = lambda done, n: None
                ) -> dict[Any, Any]:

@@ -40,7 +40,10 @@ def _run(monkeypatch, cog_server, url: str, reader: str, **overrides):
     gdal.VSICurlClearCache()  # rasterio here shares QGIS's libgdal, so one cache serves both backends
     stac.clear_api_cache()
     cog_server.clear_log()
-    req = dict(bbox_wgs84=SMALL_BBOX, stac_api=url, datetime_range=ALL_DATES, cloud_cover_max=20.0, width=100)
+    # rank="scene": one read per file, in a fixed order, so the two request logs are comparable (ranking by
+    # the view reads scene classifications concurrently, whose interleaving varies from run to run).
+    req = dict(bbox_wgs84=SMALL_BBOX, stac_api=url, datetime_range=ALL_DATES, cloud_cover_max=20.0, width=100,
+               rank="scene")
     req.update(overrides)
     ql = quicklook(QuicklookRequest(**req))
     return ql, cog_server.requests()

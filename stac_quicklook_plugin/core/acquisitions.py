@@ -1,0 +1,86 @@
+"""When was this place clear? The acquisition dates over the view (a date = the scenes of one day, as
+mosaics group them) with their scene cloud, cloud over the view and coverage of the view, from the
+scene classification alone: no imagery is read."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from stac_quicklook_plugin.core import stac
+from stac_quicklook_plugin.core.assets import choose_assets
+from stac_quicklook_plugin.core.clouds import combine, read_masks
+from stac_quicklook_plugin.core.compose import footprint_covers, sample_points
+from stac_quicklook_plugin.core.errors import APIError, AssetError
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.quicklook import assessment_grid, output_crs, search
+from stac_quicklook_plugin.core.read import crs_wkt
+from stac_quicklook_plugin.core.run import ProgressFn, Run, open_run
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """One date over the view."""
+
+    date: str  # YYYY-MM-DD
+    items: tuple[str, ...]  # item ids, best scene first
+    scene_cloud: Optional[float]  # mean eo:cloud_cover of the date's scenes
+    view_cloud: Optional[float]  # percent cloudy of the view's pixels that have data; None = unknown
+    view_coverage: float  # percent of the view where any scene of the date has data
+
+    def as_json(self) -> dict[str, Any]:
+        return {"date": self.date, "items": list(self.items), "scene_cloud": self.scene_cloud,
+                "view_cloud": self.view_cloud, "view_coverage": self.view_coverage}
+
+
+def by_date(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Items grouped by acquisition day, newest day first; within a day, in the order given."""
+    days: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        days.setdefault(stac.item_date(item), []).append(item)
+    return dict(sorted(days.items(), key=lambda kv: kv[0], reverse=True))
+
+
+def list_acquisitions(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
+                      is_cancelled: Optional[Callable[[], bool]] = None,
+                      gdal_config: Optional[dict[str, str]] = None) -> list[Acquisition]:
+    """Every acquisition date over the view within the cloud limit, newest first. Raises NothingFound."""
+    with open_run(request, progress, is_cancelled, gdal_config) as run:
+        return acquisitions_of(run, search(run).items)
+
+
+def acquisitions_of(run: Run, items: list[dict[str, Any]]) -> list[Acquisition]:
+    """The dates of ``items`` (search results) over the run's view, judged on the assessment grid."""
+    full = []
+    for item in items:
+        try:
+            full.append(stac.ensure_assets(run.client, run.req.stac_api, item))
+        except APIError:
+            continue  # an item that cannot be fetched is left out of the list, not fatal for it
+    if not full:
+        return []
+    try:
+        crs = output_crs(run, full[0], choose_assets(full[0], run.req.asset_key))
+    except AssetError:  # no imagery asset to take the CRS from: judge the view in WGS 84
+        crs = crs_wkt("EPSG:4326")
+    grid = assessment_grid(run, crs)
+    run.checkpoint(35, f"Judging cloud over the view in {len(full)} scene(s)")
+    masks = read_masks(run, full, grid,
+                       lambda done, n: run.checkpoint(35 + 60 * done / n, f"Judged {done} of {n} scene(s)"))
+    x, y = sample_points(run.req.bbox_wgs84)
+    out = []
+    for day, day_items in by_date(full).items():
+        known = [masks[str(i.get("id"))] for i in day_items if masks.get(str(i.get("id"))) is not None]
+        clouds = [c for c in (stac.cloud_cover(i) for i in day_items) if c is not None]
+        scene_cloud = round(float(np.mean(clouds)), 2) if clouds else None
+        if known:
+            mask = combine(known)
+            view_cloud, coverage = mask.view_cloud, round(mask.coverage, 2)
+        else:  # no classification: coverage from the footprints, cloud unknown
+            covered = np.zeros(x.shape, dtype=bool)
+            for item in day_items:
+                covered |= footprint_covers(item, x, y)
+            view_cloud, coverage = None, round(100.0 * float(covered.mean()), 2)
+        out.append(Acquisition(day, tuple(str(i.get("id")) for i in day_items), scene_cloud, view_cloud, coverage))
+    return out

@@ -1,0 +1,81 @@
+"""Every date, one click: a quicklook per acquisition date over the view (one search, masks read once,
+a bounded number of dates at a time), delivered as each finishes so a cancel keeps what is done."""
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
+
+from stac_quicklook_plugin.core import stac
+from stac_quicklook_plugin.core.acquisitions import Acquisition, acquisitions_of, by_date
+from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError
+from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.quicklook import quicklook_of, search
+from stac_quicklook_plugin.core.run import ProgressFn, Run, open_run
+
+MAX_DATES = 40
+DATES_AT_ONCE = 2  # each date already reads its scenes 4 at a time
+
+
+@dataclass
+class Frame:
+    """One date of the series: its quicklook, or the error that date met (other dates go on)."""
+
+    acquisition: Acquisition
+    quicklook: Optional[Quicklook] = None
+    error: Optional[QuicklookError] = None
+
+    @property
+    def date(self) -> str:
+        return self.acquisition.date
+
+
+def quicklook_series(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
+                     is_cancelled: Optional[Callable[[], bool]] = None, gdal_config: Optional[dict[str, str]] = None,
+                     on_frame: Optional[Callable[[Frame], None]] = None, max_dates: int = MAX_DATES) -> list[Frame]:
+    """A quicklook of every acquisition date with view coverage > 0, oldest first. ``on_frame`` gets each
+    as it finishes. More than ``max_dates`` dates is refused before any imagery is read."""
+    with open_run(request, progress, is_cancelled, gdal_config) as run:
+        outcome = search(run)
+        dates = [a for a in acquisitions_of(run, outcome.items) if a.view_coverage > 0]
+        if not dates:
+            raise NothingFound("None of the scenes found has data over this view.")
+        if len(dates) > max_dates:
+            raise BadInput(f"The date range has {len(dates)} acquisition dates over this view, more than the "
+                           f"{max_dates} a series makes at once. Narrow the date range (from {dates[-1].date} to "
+                           f"{dates[0].date} now), lower the cloud limit, or raise the limit in the settings.")
+        run.cancelled.seconds *= max(1.0, len(dates) / DATES_AT_ONCE)  # the budget grows with the series
+        return _frames(run, outcome, list(reversed(dates)), on_frame or (lambda frame: None))
+
+
+def _frames(run: Run, outcome: stac.SearchOutcome, dates: list[Acquisition],
+            on_frame: Callable[[Frame], None]) -> list[Frame]:
+    items = by_date(outcome.items)
+    done: list[Frame] = []
+
+    def one(acquisition: Acquisition) -> Frame:
+        day_run = replace(run, report=lambda pct, msg: None)  # shares the client, pool and reads
+        day_outcome = replace(outcome, items=items[acquisition.date])
+        try:
+            return Frame(acquisition, quicklook_of(day_run, day_outcome))
+        except Cancelled:
+            raise
+        except QuicklookError as exc:
+            return Frame(acquisition, error=exc)
+
+    pool = ThreadPoolExecutor(max_workers=DATES_AT_ONCE)
+    futures = {pool.submit(one, a): a for a in dates}
+    pending = set(futures)
+    try:
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in finished:
+                frame = future.result()  # Cancelled (or an unexpected error) ends the series here
+                done.append(frame)
+                on_frame(frame)
+                run.checkpoint(100 * len(done) / len(dates), f"{frame.date}: done ({len(done)} of {len(dates)} dates)")
+            if pending and run.cancelled():
+                raise Cancelled(f"The series was cancelled after {len(done)} of {len(dates)} dates.")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return sorted(done, key=lambda f: f.date)
