@@ -90,6 +90,27 @@ def test_parameters_and_outputs(provider):
     assert alg.parameterDefinition("OUTPUT").defaultFileExtension() == "tif"
 
 
+def test_parameters_become_the_engines_request(provider, stac_server):
+    from stac_quicklook_plugin.processing.algorithm import request_fields
+
+    alg = QgsApplication.processingRegistry().createAlgorithmById(ALG)
+    extra = {"RANK": 1, "MASK_CLOUDS": True} if {"rank", "mask_clouds"} <= request_fields() else {}
+    request = alg.build_request(params(stac_server, "x.tif", START="2024-06-01", END="", ASSET=" nir ",
+                                       DST_CRS="EPSG:3857", CLOUD_COVER_MAX=35.5, **extra), QgsProcessingContext())
+    assert request.bbox_wgs84 == pytest.approx(TEST_BBOX)
+    assert (request.stac_api, request.collection) == (stac_server.url, "sentinel-2-l2a")
+    assert request.datetime_range == "2024-06-01T00:00:00Z/.."  # one date: open-ended
+    assert (request.asset_key, request.dst_crs, request.cloud_cover_max, request.width) == ("nir", "EPSG:3857",
+                                                                                             35.5, 300)
+    if extra:
+        assert (request.rank, request.mask_clouds) == ("scene", True)
+    defaults = alg.build_request({"EXTENT": extent_string(), "OUTPUT": "x.tif"}, QgsProcessingContext())
+    assert defaults.datetime_range is None and defaults.asset_key is None and defaults.dst_crs is None
+    assert defaults.stac_api == QuicklookRequest(bbox_wgs84=TEST_BBOX).stac_api
+    if extra:
+        assert (defaults.rank, defaults.mask_clouds) == ("view", False)
+
+
 def test_processing_run_writes_the_engines_pixels(provider, stac_server, tmp_path):
     import processing
 
