@@ -281,3 +281,37 @@ def test_toolbox_dialog_runs_the_algorithm(provider, qgis_iface, stac_server, tm
     finally:
         dialog.close()
         dialog.deleteLater()
+
+
+def test_batch_dialog_runs_one_row_per_extent(provider, qgis_iface, stac_server, tmp_path, monkeypatch):
+    """QGIS's own batch dialog (Run as Batch Process...): two rows, two extents, two files; a new context per row."""
+    from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
+    from qgis.gui import QgsBrowserGuiModel
+
+    browser = QgsBrowserGuiModel()
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    alg = QgsApplication.processingRegistry().createAlgorithmById(ALG)
+    dialog = BatchAlgorithmDialog(alg, qgis_iface.mainWindow())
+    try:
+        panel = dialog.mainWidget()
+        panel.addRow()
+        panel.checkLoadLayersOnCompletion.setChecked(False)
+        west, south, east, north = TEST_BBOX
+        mid = (west + east) / 2
+        outs = [tmp_path / "west.tif", tmp_path / "east.tif"]
+        context = QgsProcessingContext()
+        for row, (bbox, out) in enumerate(zip([(west, south, mid, north), (mid, south, east, north)], outs)):
+            for name, value in params(stac_server, out, bbox=bbox, WIDTH=128).items():
+                column = panel.parameter_to_column[name]
+                if name == "OUTPUT":
+                    panel.tblParameters.cellWidget(row + 1, column).setValue(str(value))
+                else:
+                    panel.wrappers[row][column].setParameterValue(value, context)
+        assert panel.batchRowCount() == 2
+        dialog.runAlgorithm()  # QGIS 3.22 runs the rows one after the other on the calling thread
+        for out in outs:
+            assert read(out)[1] == 128
+        assert read(outs[0])[4][0] < read(outs[1])[4][0]  # west of east
+    finally:
+        dialog.close()
+        dialog.deleteLater()
