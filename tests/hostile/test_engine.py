@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from stac_quicklook_plugin.core import http
+from stac_quicklook_plugin.core import gdal_env, http
 from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError, QuicklookError, ReadError
-from stac_quicklook_plugin.core.gdal_env import gdal_options, timeout_options
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.quicklook import quicklook
@@ -93,7 +92,7 @@ def test_the_whole_quicklook_has_a_budget(hostile, monkeypatch):
 
 
 def test_gdal_reads_get_the_users_timeout(hostile):
-    assert timeout_options(7) == {"GDAL_HTTP_TIMEOUT": "7", "GDAL_HTTP_CONNECTTIMEOUT": "7",
+    assert gdal_env.timeout_options(7) == {"GDAL_HTTP_TIMEOUT": "7", "GDAL_HTTP_CONNECTTIMEOUT": "7",
                                   "GDAL_HTTP_LOW_SPEED_TIME": "4", "GDAL_HTTP_LOW_SPEED_LIMIT": "1024"}
     started = time.monotonic()
     with pytest.raises(ReadError):
@@ -124,7 +123,7 @@ def test_proxy_credentials_are_redacted(hostile):
 def test_aws_keys_of_the_environment_are_redacted(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTILETEST0001")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", f"{SECRET}wJalrXUtnFEMI/K7MDENG")
-    gdal_options({}, "s3://bucket/x.tif")
+    gdal_env.gdal_options({}, "s3://bucket/x.tif")
     told = redact(f"GDAL says: signing with AKIAHOSTILETEST0001 and {SECRET}wJalrXUtnFEMI/K7MDENG failed")
     assert "AKIAHOSTILETEST0001" not in told and SECRET not in told
 
