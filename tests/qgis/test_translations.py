@@ -41,7 +41,8 @@ def test_every_string_of_the_code_is_in_the_ts():
         pytest.fail("pylupdate5 is missing: apt install pyqt5-dev-tools (scripts/debian-packages.txt)")
     result = subprocess.run([sys.executable, str(REPO / "scripts" / "update_translations.py"), "--check"],
                             capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, (result.stderr + "\nRun /usr/bin/python3 scripts/update_translations.py and "
+                                    "translate the new (unfinished) messages in the .ts.")
 
 
 @pytest.fixture()
