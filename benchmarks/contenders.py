@@ -143,21 +143,53 @@ def run_rio_tiler(spec: dict[str, Any], preview: bool = False) -> dict[str, Any]
 
 # ----------------------------------------------------------------------------- ours
 
-def run_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.quicklook import quicklook
+def _request(spec: dict[str, Any], **overrides: Any) -> Any:
     from stac_quicklook_plugin.core.models import QuicklookRequest
 
     sc = spec["scenario"]
-    request = QuicklookRequest(bbox_wgs84=tuple(sc["bbox"]), stac_api=spec["stac_api"],
-                               collection=spec["collection"], datetime_range=spec["datetime_range"],
-                               cloud_cover_max=spec["cloud_cover_max"], asset_key=sc.get("asset_key"),
-                               width=sc["width"])
-    result = quicklook(request)
+    fields = dict(bbox_wgs84=tuple(sc["bbox"]), stac_api=spec["stac_api"], collection=spec["collection"],
+                  datetime_range=sc.get("datetime_range", spec["datetime_range"]),
+                  cloud_cover_max=sc.get("cloud_cover_max", spec["cloud_cover_max"]), asset_key=sc.get("asset_key"),
+                  width=sc["width"])
+    fields.update(overrides)
+    return QuicklookRequest(**fields)
+
+
+def _describe(result: Any) -> dict[str, Any]:
     grid = {"crs": result.crs, "transform": list(result.transform), "width": result.width,
             "height": result.height}
     return {"shape": list(result.array.shape), "hrefs": list(result.hrefs),
             "items": [i.id for i in result.items], "overview_factor": result.meta.get("overview_factor"),
-            "grid": grid, "strategy": result.strategy, "notes": list(result.meta.get("search_notes") or [])}
+            "grid": grid, "strategy": result.strategy, "notes": list(result.meta.get("search_notes") or []),
+            "view_cloud": result.meta.get("view_cloud")}
+
+
+def run_ours(spec: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.quicklook import quicklook
+
+    return _describe(quicklook(_request(spec, **overrides)))
+
+
+def run_series(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every acquisition date of the scenario's range over the view (the dock's Time series button)."""
+    from stac_quicklook_plugin.core.series import quicklook_series
+
+    frames = quicklook_series(_request(spec))
+    first = next(f.quicklook for f in frames if f.quicklook is not None)
+    out = _describe(first)
+    out.update(items=[i.id for f in frames if f.quicklook for i in f.quicklook.items],
+               hrefs=[h for f in frames if f.quicklook for h in f.quicklook.hrefs], dates=[f.date for f in frames],
+               shape=[len(frames)] + list(first.array.shape))
+    return out
+
+
+def run_list(spec: dict[str, Any]) -> dict[str, Any]:
+    """The acquisition dates over the view (``--list``): scene classification only."""
+    from stac_quicklook_plugin.core.acquisitions import list_acquisitions
+
+    dates = list_acquisitions(_request(spec))
+    return {"shape": [len(dates)], "hrefs": [], "items": [i for a in dates for i in a.items],
+            "overview_factor": None, "notes": [], "dates": [a.as_json() for a in dates]}
 
 
 def warm_api_cache(spec: dict[str, Any]) -> None:
@@ -178,6 +210,10 @@ CONTENDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "rio-tiler preview": lambda spec: run_rio_tiler(spec, preview=True),
     "ours": run_ours,
     "ours, conformance cached": run_ours,
+    "ours, rank by scene": lambda spec: run_ours(spec, rank="scene"),
+    "ours, mask clouds": lambda spec: run_ours(spec, mask_clouds=True),
+    "ours, series": run_series,
+    "ours, list": run_list,
 }
 # Imported before the clock starts: a plugin or a tile server has its libraries loaded already.
 IMPORTS = {
@@ -186,6 +222,10 @@ IMPORTS = {
     "rio-tiler preview": ["rio_tiler.io", "rio_tiler.mosaic"],
     "ours": ["stac_quicklook_plugin.core.quicklook"],
     "ours, conformance cached": ["stac_quicklook_plugin.core.quicklook"],
+    "ours, rank by scene": ["stac_quicklook_plugin.core.quicklook"],
+    "ours, mask clouds": ["stac_quicklook_plugin.core.quicklook"],
+    "ours, series": ["stac_quicklook_plugin.core.series"],
+    "ours, list": ["stac_quicklook_plugin.core.acquisitions"],
 }
 
 

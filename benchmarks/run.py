@@ -61,6 +61,11 @@ VARIANTS = {
 }
 
 
+# UTM 13N (447960, 4442400)-(457560, 4452000), as in tests/core/test_clouds.py: the least cloudy scene
+# (2024-06-23) has clouds over 29 % of this view, 2024-08-22 and 2024-09-16 none.
+CLOUDY_WINNER_VIEW = (-105.61159, 40.13032, -105.49814, 40.21734)
+
+
 def canvas_bbox(lon: float, lat: float, width_km: float, height_km: float) -> tuple[float, ...]:
     """WGS84 bbox of a width x height km rectangle of UTM 13N centred on (lon, lat)."""
     from rasterio.crs import CRS
@@ -78,6 +83,7 @@ def scenarios() -> dict[str, dict[str, Any]]:
         "a": {"title": "seed example: one tile, visual, 1024 px", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "contenders": ["seed", "rio-tiler", "rio-tiler preview", "ours", "ours, conformance cached",
+                              "ours, rank by scene",
                               "ours, HEAD + 16 KB chunks", f"ours [{DEBIAN}]", GDAL_READER,
                               f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
         "b": {"title": "30 x 25 km canvas at 1000 px, visual", "bbox": canvas, "width": 1000, "asset": "visual",
@@ -93,6 +99,16 @@ def scenarios() -> dict[str, dict[str, Any]]:
               "width": 1000, "assets": ("red", "green", "blue"), "asset_key": "red,green,blue", "kind": "rgb",
               "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
                              f"ours [{DEBIAN}]", GDAL_READER]},
+        "e": {"title": "10 km view where the least cloudy scene is cloudy (13TDE), visual, 1000 px",
+              "bbox": CLOUDY_WINNER_VIEW, "width": 1000, "asset": "visual", "asset_key": None, "kind": "single",
+              "contenders": ["rio-tiler", "ours", "ours, rank by scene", "ours, mask clouds"]},
+        "f": {"title": "time series of the seed view: 4 dates (May-August, any cloud), 1024 px",
+              "bbox": (-105.9, 40.1, -105.3, 40.6), "width": 1024, "asset": "visual", "asset_key": None,
+              "kind": "single", "datetime_range": "2024-05-01/2024-08-31", "cloud_cover_max": 100.0,
+              "contenders": ["ours", "ours, series"]},
+        "g": {"title": "--list of the seed view over a month (June 2024)", "bbox": (-105.9, 40.1, -105.3, 40.6),
+              "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
+              "datetime_range": "2024-06-01/2024-06-30", "contenders": ["ours, list", "ours"]},
     }
 
 

@@ -24,6 +24,7 @@ CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
 ASSESS_DATES = 4  # view cloud is read for the candidates of this many dates (scene order), not for all
 ASSESS_MAX_ITEMS = 16
 ASSESS_WIDTH = 256  # pixels across the view for judging cloud: a 10 km view at 40 m, the SCL's overview 2
+HEADER_PREFETCH = 4  # other candidates whose imagery headers are fetched while the cloud is judged
 
 
 def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
@@ -94,6 +95,7 @@ def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
             to_assess.append(item)
     if not to_assess:
         return Assessment(items)
+    _prefetch_headers(run, speculative, [i for i in to_assess if i not in speculative.first][:HEADER_PREFETCH])
     grid = assessment_grid(run, speculative.grid.crs)
     run.checkpoint(32, f"Judging cloud over the view in {len(to_assess)} scene(s)")
     masks = read_masks(run, to_assess, grid,
@@ -115,6 +117,19 @@ def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
 
     ranked = [item for _, item in sorted(enumerate(items), key=rank_key)]
     return Assessment(ranked, view_cloud, coverage)
+
+
+def _prefetch_headers(run: Run, plan: "ReadPlan", items: list[dict[str, Any]]) -> None:
+    """Open the imagery of the runner-up candidates while the cloud is judged (GDAL keeps their size and
+    header), so that if one of them wins, its read is one round trip (the tiles), not three."""
+    for item in items:
+        for key in plan.choice.keys:
+            try:
+                href = asset_href(item, key, run.req.stac_api)
+            except (QuicklookError, KeyError):
+                continue
+            run.submit(("header", href), lambda href=href: source_crs(to_gdal_path(run.sign(href)), href,
+                                                                      run.read_options(href)))
 
 
 def assessment_grid(run: Run, crs_wkt_: str) -> Grid:
