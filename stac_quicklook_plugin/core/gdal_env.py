@@ -30,6 +30,15 @@ GDAL_DEFAULTS: dict[str, str] = {
     "GDAL_HTTP_LOW_SPEED_LIMIT": "1024",
     "GDAL_HTTP_USERAGENT": "stac-quicklook-qgis/0.1",
 }
+# The only formats a read may open. A catalog's "image" could be a VRT (or any XML format) whose sources are
+# local files: content sniffing would open it whatever its name, and read the user's files.
+JP2_DRIVERS = ("JP2OpenJPEG", "JP2KAK", "JP2ECW", "JP2MrSID", "JPEG2000")
+
+
+def allowed_drivers(gdal_path: str) -> list[str]:
+    """The GDAL drivers a read of ``gdal_path`` may use, best first: JPEG 2000 for .jp2, else GeoTIFF."""
+    path = urlsplit(gdal_path.split("/vsicurl/", 1)[-1]).path.lower()
+    return list(JP2_DRIVERS) if path.endswith((".jp2", ".j2k")) else ["GTiff"]
 # Any of these means the user configured AWS access (keys, a profile, SSO...): s3:// reads are signed.
 AWS_CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
                        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI")

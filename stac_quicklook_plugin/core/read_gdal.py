@@ -14,6 +14,7 @@ import numpy as np
 from osgeo import gdal, gdal_array, osr
 
 from stac_quicklook_plugin.core.errors import Cancelled
+from stac_quicklook_plugin.core.gdal_env import allowed_drivers
 
 # As QGIS itself does since 3.38 (and GDAL 4 will by default): errors raise instead of returning None.
 # Without it, GDAL >= 3.7 warns on the first call. Left alone when the host application chose already.
@@ -188,7 +189,7 @@ class Source:
 def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
     open_options = [f"OVERVIEW_LEVEL={overview_level}"] if overview_level is not None else []
     dataset = gdal.OpenEx(gdal_path, gdal.OF_RASTER | gdal.OF_READONLY | gdal.OF_VERBOSE_ERROR,
-                          open_options=open_options)
+                          allowed_drivers=allowed_drivers(gdal_path), open_options=open_options)  # never a VRT
     try:
         yield Source(dataset)
     finally:

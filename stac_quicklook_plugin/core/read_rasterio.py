@@ -15,6 +15,8 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds as _transform_bounds
 from rasterio.windows import Window
 
+from stac_quicklook_plugin.core.gdal_env import allowed_drivers
+
 NAME = "rasterio"
 ERRORS: tuple[type[BaseException], ...] = (RasterioError, RasterioIOError)
 _RESAMPLING = {"average": Resampling.average, "nearest": Resampling.nearest}
@@ -100,7 +102,8 @@ class Source:
 @contextmanager
 def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
     kwargs = {"overview_level": overview_level} if overview_level is not None else {}
-    with rasterio.open(gdal_path, **kwargs) as dataset:
+    # rasterio 1.3 takes one driver: never a VRT (or other XML) whose sources are local files
+    with rasterio.open(gdal_path, driver=allowed_drivers(gdal_path)[0], **kwargs) as dataset:
         yield Source(dataset)
 
 

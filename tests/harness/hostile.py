@@ -16,6 +16,7 @@ import base64
 import gzip
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ SCENARIOS = {
     "href-vsizip": "asset hrefs /vsizip/<a local path>.zip/x.tif",
     "href-data": "asset hrefs data:image/tiff;base64,...",
     "href-windows": "asset hrefs C:\\Windows\\x.tif",
+    "href-vrt": "asset hrefs on /_vrt/: a remote .tif whose content is a VRT of a local file",
     "self-file": "no assets in the search answer, self links file:///etc/passwd",
     "next-file": "one cloudy item per page, next link file:///etc/passwd",
     "search-link-file": "the landing page's search link is file:///etc/passwd",
@@ -110,6 +112,8 @@ class HostileHandler(KeepAliveHandler):
         parts = [p for p in path.split("/") if p]
         if parts[:1] == ["_img"] and len(parts) >= 3:
             return self._image(parts[1], "/".join(parts[2:]))
+        if parts[:1] == ["_vrt"] and len(parts) >= 2:
+            return self._vrt_of_local_file("/".join(parts[1:]))
         if not parts or parts[0] not in SCENARIOS:
             return self._json(404, {"code": "NotFound", "description": f"no route {path}"})
         scenario, rest = parts[0], parts[1:]
@@ -266,6 +270,19 @@ class HostileHandler(KeepAliveHandler):
             if mode == "trickle":
                 time.sleep(IMAGE_TRICKLE_PAUSE_S)
 
+    def _vrt_of_local_file(self, relpath: str) -> None:
+        """A VRT naming the local file by its absolute path: GDAL sniffs the content, whatever the name."""
+        from osgeo import gdal
+
+        local = (Path(self.server.cog_root) / relpath).resolve()
+        name = f"/vsimem/hostile-{threading.get_ident()}.vrt"
+        gdal.Translate(name, str(local), format="VRT")  # SourceFilename is the absolute local path
+        handle = gdal.VSIFOpenL(name, "rb")
+        data = bytes(gdal.VSIFReadL(1, 1 << 24, handle))
+        gdal.VSIFCloseL(handle)
+        gdal.Unlink(name)
+        self.send_bytes(200, data, "image/tiff")
+
     # -- items ---------------------------------------------------------------------------------
     def items(self, root: str, scenario: str) -> list[dict]:
         out = []
@@ -299,6 +316,7 @@ class HostileHandler(KeepAliveHandler):
             "href-data": "data:image/tiff;base64," + base64.b64encode(b"II*\x00" + b"\x00" * 64).decode(),
             "href-windows": "C:\\Windows\\Temp\\x.tif",
             "trickle-image": f"http://{urlsplit(root).netloc}/_img/trickle/{rel}",
+            "href-vrt": f"http://{urlsplit(root).netloc}/_vrt/{rel}",
         }.get(scenario, href)
 
 

@@ -155,3 +155,12 @@ def test_a_malformed_item_is_skipped_with_a_note_when_others_are_usable(hostile)
     result = run(hostile.url_for("bbox-nan-best"))
     assert BEST not in [item.id for item in result.items]
     assert f"skipped item {BEST}: its bbox is [NaN, NaN, NaN, NaN], not 4 or 6 numbers" in result.meta["search_notes"]
+
+
+@pytest.mark.parametrize("reader", ["rasterio", "gdal"])
+def test_a_remote_tif_that_is_a_vrt_of_local_files_is_not_opened(hostile, monkeypatch, reader):
+    monkeypatch.setenv("STAC_QUICKLOOK_READER", reader)
+    with pytest.raises(ReadError) as err:  # GDAL sniffs content: a VRT would read the user's local file
+        run(hostile.url_for("href-vrt"))
+    assert "is not a readable GeoTIFF" in str(err.value)
+    assert any(r["path"].startswith("/_vrt/") for r in hostile.requests())
