@@ -273,14 +273,20 @@ def test_toolbox_dialog_runs_the_algorithm(provider, qgis_iface, stac_server, tm
         for name, value in values.items():
             wrappers[name].setParameterValue(value, context)
         assert dialog.createProcessingParameters()["WIDTH"] == 120
+        finished = []
+        # The dialog closes (and is deleted) after a successful run unless "keep dialog open" is set.
+        dialog.algorithmFinished.connect(lambda ok, results: finished.append((ok, dict(results))))
         dialog.runAlgorithm()
-        qtbot.waitUntil(out.is_file, timeout=30000)
-        qtbot.waitUntil(lambda: "ITEMS" in (dialog.results() or {}), timeout=30000)
-        assert read(out)[1] == 120
-        assert dialog.results()["ITEMS"].split(",")[0] in {item["id"] for item in stac_server.items}
+        qtbot.waitUntil(lambda: bool(finished), timeout=30000)
+        ok, results = finished[0]
+        assert ok and results["OUTPUT"] == str(out) and read(out)[1] == 120
+        assert results["ITEMS"].split(",")[0] in {item["id"] for item in stac_server.items}
     finally:
-        dialog.close()
-        dialog.deleteLater()
+        try:
+            dialog.close()
+            dialog.deleteLater()
+        except RuntimeError:  # already deleted by its own close
+            pass
 
 
 def test_batch_dialog_runs_one_row_per_extent(provider, qgis_iface, stac_server, tmp_path, monkeypatch):
