@@ -63,6 +63,8 @@ class StacQuicklookPlugin:
         self.saver = None  # writes quicklooks beside the project on save (gui/project.py)
         self.save_copy = None  # the layer action "Save quicklook as..."
         self._bar_items: list[Any] = []  # this plugin's warnings and errors in the message bar
+        self.dates = None  # the dates over the view, Previous / Next date (gui/dates.py)
+        self.series = None  # the Time series button (gui/series.py)
 
     # ----- load / unload -----
 
@@ -101,6 +103,7 @@ class StacQuicklookPlugin:
         self.dock.toggleViewAction().setIcon(QIcon(str(icon_path())))
         self.dock.toggleViewAction().setText(tr("STAC Quicklook panel"))
         self._add_to_menu(self.dock.toggleViewAction())
+        self._init_dates()
 
         from stac_quicklook_plugin.gui.layer import VsimemJanitor  # needs only osgeo, which QGIS has
 
@@ -118,6 +121,17 @@ class StacQuicklookPlugin:
             # Import the engine (numpy, rasterio) on the main thread while QGIS starts: imported by the
             # first quicklook's worker instead, it holds the GIL ~200 ms and stalls the UI mid-task.
             QTimer.singleShot(2000, _preload_engine)
+
+    def _init_dates(self) -> None:
+        from stac_quicklook_plugin.gui.dates import DatesController
+        from stac_quicklook_plugin.gui.series import SeriesController
+
+        self.dates = DatesController(self.dock.dates_panel, self.canvas_request, self.quicklook_date, self.dock)
+        self.dates.register_actions(self.iface)
+        for action in (self.dates.previous_action, self.dates.next_action):
+            self._add_to_menu(action)
+        self.series = SeriesController(self.dock, self.canvas_request, self._report, self._report_exception,
+                                       self.iface.mapCanvas(), self.dock)
 
     def _add_to_menu(self, action: QAction) -> None:
         add = getattr(self.iface, "addPluginToWebMenu", None) or self.iface.addPluginToMenu
@@ -157,6 +171,14 @@ class StacQuicklookPlugin:
             self.janitor.disconnect_project()
             self.janitor.deleteLater()
             self.janitor = None
+        if self.series is not None:
+            self.series.cancel(quiet=True)
+            self.series = None
+        if self.dates is not None:
+            self.dates.unload(self.iface)
+            for action in (self.dates.previous_action, self.dates.next_action):
+                self._remove_from_menu(action)
+            self.dates = None
         if self.dock is not None:
             _disconnect(self.dock.toggleViewAction().toggled, settings.set_dock_visible)
             self._remove_from_menu(self.dock.toggleViewAction())
@@ -179,8 +201,9 @@ class StacQuicklookPlugin:
 
     # ----- the click -----
 
-    def quicklook_current_extent(self, *_: Any) -> None:
-        """Start a quicklook of the canvas extent; a running one is cancelled and its result dropped."""
+    def quicklook_current_extent(self, *_: Any, acquisition_date: Optional[str] = None) -> None:
+        """Start a quicklook of the canvas extent (of one acquisition date, "YYYY-MM-DD", when given); a running
+        one is cancelled and its result dropped."""
         if self.dock is not None and not self._dock_shown_by_click:
             self._dock_shown_by_click = True
             self.dock.show()
@@ -189,19 +212,29 @@ class StacQuicklookPlugin:
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)
             return
+        request = self.canvas_request(acquisition_date)
+        if request is None:
+            return
+        self.cancel(superseded=True)
+        self._start(request)
+
+    def quicklook_date(self, day: str) -> None:
+        """Quicklook the canvas extent on the acquisition date ``day`` (a row of the dates list, Previous/Next)."""
+        self.quicklook_current_extent(acquisition_date=day)
+
+    def canvas_request(self, acquisition_date: Optional[str] = None) -> Any:
+        """The request for the canvas extent from the saved settings, or None after saying why not."""
         canvas = self.iface.mapCanvas()
         try:
             crs = canvas.mapSettings().destinationCrs()
             bbox = bbox_wgs84(canvas.extent(), crs, QgsProject.instance())
-            request = build_request(bbox, canvas.width())  # Auto width: the canvas in logical pixels
+            # Auto width: the canvas in logical pixels
+            return build_request(bbox, canvas.width(), acquisition_date)
         except ExtentError as exc:
             self._report(exc.title, str(exc), Qgis.MessageLevel.Warning)
-            return
         except SettingsError as exc:
             self._report(tr("Check the STAC Quicklook settings"), str(exc), Qgis.MessageLevel.Warning)
-            return
-        self.cancel(superseded=True)
-        self._start(request)
+        return None
 
     def _start(self, request: Any) -> None:
         self._serial += 1
@@ -278,6 +311,8 @@ class StacQuicklookPlugin:
             self.dock.add_history(layer.id(), layer.name(), list(result.items))
             self.dock.set_status(tr("Added “{name}” ({width} x {height} px, {seconds:.1f} s).").format(
                 name=layer.name(), width=result.width, height=result.height, seconds=seconds))
+        if self.dates is not None and self.engine is None:  # a stand-in engine has no catalog to list
+            self.dates.on_quicklook(result, request)
         QgsMessageLog.logMessage(
             tr("Added {name}: {count} item(s), asset {asset}, strategy {strategy}, {seconds:.1f} s").format(
                 name=layer.name(), count=len(result.items), asset=result.asset_key, strategy=result.strategy,

@@ -13,6 +13,7 @@ from qgis.core import QgsApplication
 from qgis.gui import QgsAuthConfigSelect, QgsDateEdit
 from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
@@ -32,6 +33,7 @@ from qgis.PyQt.QtWidgets import (
 
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import CatalogTask
 
@@ -114,6 +116,16 @@ class QuicklookDock(QDockWidget):
         self.cloud_spin.setSuffix(" %")
         form.addRow(tr("Max cloud cover"), self.cloud_spin)
 
+        self.rank_combo = QComboBox(body)
+        self.rank_combo.addItem(tr("Least cloud over the view"), "view")
+        self.rank_combo.addItem(tr("Least cloud over the scene"), "scene")
+        self.mask_clouds_check = QCheckBox(tr("Mask clouds"), body)
+        self.mask_clouds_check.setToolTip(tr("Fill cloudy pixels (scene classification) from the next scenes"))
+        best = QHBoxLayout()
+        best.addWidget(self.rank_combo, 1)
+        best.addWidget(self.mask_clouds_check)
+        form.addRow(tr("Best scene"), best)
+
         self.asset_combo = QComboBox(body)
         self.asset_combo.setEditable(True)
         self.asset_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -149,6 +161,9 @@ class QuicklookDock(QDockWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.status_label)
 
+        self.dates_panel = AcquisitionsPanel(body)  # dates over the view, Previous / Next, Time series
+        outer.addWidget(self.dates_panel, 1)
+
         self.history = QTreeWidget(body)
         self.history.setColumnCount(3)
         self.history.setHeaderLabels([tr("Quicklook / item"), tr("Date"), tr("Cloud")])
@@ -174,6 +189,8 @@ class QuicklookDock(QDockWidget):
             self.asset_combo.addItem(key, key)
             self.asset_combo.setCurrentIndex(1)
         self.width_spin.setValue(settings.output_width() or 0)
+        self.rank_combo.setCurrentIndex(max(self.rank_combo.findData(settings.rank()), 0))
+        self.mask_clouds_check.setChecked(settings.mask_clouds())
         self.auth_select.setConfigId(settings.auth_cfg() or "")
 
     def _connect(self) -> None:
@@ -183,6 +200,8 @@ class QuicklookDock(QDockWidget):
         self.date_to.dateValueChanged.connect(self._dates_changed)
         self.last_30_days_button.clicked.connect(self.reset_dates)
         self.cloud_spin.valueChanged.connect(settings.set_cloud_cover_max)
+        self.rank_combo.currentIndexChanged.connect(lambda index: settings.set_rank(self.rank_combo.itemData(index)))
+        self.mask_clouds_check.toggled.connect(settings.set_mask_clouds)
         self.asset_combo.currentTextChanged.connect(self._asset_changed)
         self.width_spin.valueChanged.connect(lambda value: settings.set_output_width(value or None))
         self.quicklook_button.clicked.connect(self.quicklookRequested)

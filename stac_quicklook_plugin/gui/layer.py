@@ -151,7 +151,8 @@ def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
 
 
 def layer_name(result: "Quicklook", collection: str) -> str:
-    """Like "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst cloud cover."""
+    """Like "S2 2024-08-03 · visual · 0 % cloud over view" (cloud over the view, when the engine judged it),
+    else "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst scene cloud cover."""
     prefix = "S2" if collection.lower().startswith("sentinel-2") else collection
     dates = sorted({(item.datetime or "")[:10] for item in result.items if item.datetime})
     if not dates:
@@ -162,7 +163,10 @@ def layer_name(result: "Quicklook", collection: str) -> str:
         when = f"{dates[0]}…{dates[-1]}"
     clouds = [item.cloud_cover for item in result.items if item.cloud_cover is not None]
     parts = [f"{prefix} {when}", result.asset_key]
-    if clouds:
+    view_cloud = (result.meta or {}).get("view_cloud")
+    if view_cloud is not None:  # what the user sees: cloud over the view, from the scene classification
+        parts.append(tr("{cloud} % cloud over view").format(cloud=_percent(round(float(view_cloud), 1))))
+    elif clouds:
         worst = max(clouds)
         parts.append(tr("{cloud} % cloud").format(cloud=_percent(worst)) if len(result.items) == 1
                      else tr("≤ {cloud} % cloud").format(cloud=_percent(worst)))
@@ -207,15 +211,29 @@ def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
             dates=request.datetime_range or tr("last 30 days"),
             cloud=_percent(request.cloud_cover_max), strategy=result.strategy),
         tr("Asset: {asset}").format(asset=result.asset_key),
+        _cloud_line(result),
         tr("Items ({count}):").format(count=len(result.items)),
     ]
     lines += [f"  - {item.id}  {item.datetime or '?'}  "
               + (tr("{cloud} % cloud").format(cloud=_percent(item.cloud_cover))
                  if item.cloud_cover is not None else tr("cloud cover unknown"))
+              + ("" if getattr(item, "view_cloud", None) is None
+                 else ", " + tr("{cloud} % over the view").format(cloud=_percent(round(item.view_cloud, 2))))
               for item in result.items]
     lines.append(tr("Images:"))
     lines += [f"  - {redact(href)}" for href in result.hrefs]
     return "\n".join(lines)
+
+
+def _cloud_line(result: "Quicklook") -> str:
+    """Both cloud figures: over the view (scene classification) and over the first scene (eo:cloud_cover)."""
+    meta = result.meta or {}
+    view, scene = meta.get("view_cloud"), meta.get("scene_cloud")
+    return tr("Cloud: {view} over the view, {scene} over the scene (best scene by {rank}; clouds {masked}).").format(
+        view=tr("unknown") if view is None else f"{_percent(round(float(view), 2))} %",
+        scene=tr("unknown") if scene is None else f"{_percent(round(float(scene), 2))} %",
+        rank=tr("scene cloud cover") if meta.get("rank") == "scene" else tr("cloud over the view"),
+        masked=tr("masked") if meta.get("mask_clouds") else tr("not masked"))
 
 
 def add_to_project(layer: QgsRasterLayer, project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:

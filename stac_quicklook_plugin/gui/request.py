@@ -14,8 +14,10 @@ class SettingsError(Exception):
     """A dock setting cannot work; ``str()`` says which and how to fix it. Nothing was sent."""
 
 
-def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: int) -> "QuicklookRequest":
-    """A request for ``bbox_wgs84`` from the saved settings; raises SettingsError for settings that cannot work."""
+def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: int,
+                  acquisition_date: Optional[str] = None) -> "QuicklookRequest":
+    """A request for ``bbox_wgs84`` from the saved settings (only the scenes of ``acquisition_date``,
+    "YYYY-MM-DD", when given); raises SettingsError for settings that cannot work."""
     from stac_quicklook_plugin.core.models import QuicklookRequest
 
     api_url = settings.api_url()
@@ -50,6 +52,9 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
         headers=headers,  # sent to the STAC API's host only, never to image hosts
         proxy=proxy,
         proxy_exclude=proxy_exclude,
+        rank=settings.rank(),
+        mask_clouds=settings.mask_clouds(),
+        acquisition_date=acquisition_date,
     )
 
 

@@ -145,3 +145,51 @@ def remember_api_url(url: str, keep: int = 8) -> None:
         return
     urls = [url] + [u for u in recent_api_urls() if u != url]
     _set("recent_api_urls", urls[:keep])
+
+
+# ----- cloud over the view, every date (issue #12) -----
+
+RANKS = ("view", "scene")  # the engine's QuicklookRequest.rank values
+DEFAULT_SERIES_MAX_DATES = 40  # core.series.MAX_DATES: a series refuses more dates than this
+MAX_SERIES_MAX_DATES = 500
+
+
+def rank() -> str:
+    """How the best scene is chosen: "view" (least cloud over the view, the default) or "scene"."""
+    value = _get_str("rank", "view").strip()
+    return value if value in RANKS else "view"
+
+
+def set_rank(value: str) -> None:
+    _set("rank", value if value in RANKS else "view")
+
+
+def mask_clouds() -> bool:
+    """Cloudy pixels (scene classification) filled from the next scenes."""
+    return _settings().value(PREFIX + "mask_clouds", False, type=bool)
+
+
+def set_mask_clouds(enabled: bool) -> None:
+    _set("mask_clouds", bool(enabled))
+
+
+def show_footprints() -> bool:
+    """The searched items' outlines as a vector layer in the quicklook group."""
+    return _settings().value(PREFIX + "show_footprints", False, type=bool)
+
+
+def set_show_footprints(enabled: bool) -> None:
+    _set("show_footprints", bool(enabled))
+
+
+def series_max_dates() -> int:
+    """A time series refuses more acquisition dates than this."""
+    try:
+        value = int(_settings().value(PREFIX + "series_max_dates", DEFAULT_SERIES_MAX_DATES))
+    except (TypeError, ValueError):
+        return DEFAULT_SERIES_MAX_DATES
+    return min(max(value, 1), MAX_SERIES_MAX_DATES)
+
+
+def set_series_max_dates(count: int) -> None:
+    _set("series_max_dates", int(count))

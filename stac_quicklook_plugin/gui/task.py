@@ -111,6 +111,54 @@ class CatalogTask(QgsTask):
             self.loaded.emit(self.value if ok else None, self.exception)
 
 
+@dataclass
+class EngineOutcome:
+    """What a finished EngineTask leaves behind: the value, or the exception, or a cancel."""
+
+    value: Any = None
+    exception: Optional[BaseException] = None
+    traceback: str = ""
+    cancelled: bool = False
+
+
+class EngineTask(QgsTask):
+    """Any engine call ``work(progress, is_cancelled)`` off the UI thread (the acquisitions of a view, a
+    series); progress by signal, one ``done`` signal with an EngineOutcome from ``finished()``."""
+
+    progressed = pyqtSignal(float, str)  # percent, message (queued to the main thread)
+    done = pyqtSignal(object)  # EngineOutcome, once, on the main thread
+
+    def __init__(self, description: str, work: Callable[..., Any]):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self._work = work
+        self.value: Any = None
+        self.exception: Optional[BaseException] = None
+        self.traceback = ""
+        _LIVE_TASKS.add(self)
+
+    def run(self) -> bool:
+        try:
+            self.value = self._work(self._progress, self.isCanceled)
+            return True
+        except Exception as exc:  # kept for finished(): no GUI work in the worker thread
+            self.exception = exc
+            if not _is_expected(exc):
+                self.traceback = traceback.format_exc()
+            return False
+
+    def _progress(self, percent: float, message: str) -> None:
+        self.setProgress(max(0.0, min(100.0, float(percent))))
+        self.progressed.emit(float(percent), message)
+
+    def finished(self, ok: bool) -> None:
+        _LIVE_TASKS.discard(self)
+        cancelled = self.isCanceled() or _is_cancelled_error(self.exception)
+        outcome = EngineOutcome(self.value if ok and not cancelled else None, self.exception, self.traceback,
+                                cancelled)
+        self.value = None
+        self.done.emit(outcome)
+
+
 def live_tasks() -> list[QgsTask]:
     return list(_LIVE_TASKS)
 

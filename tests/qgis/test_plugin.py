@@ -51,7 +51,8 @@ def test_load_adds_action_menu_dock_and_unload_removes_them(web_iface, clean_set
     assert plugin.action.text() == "Quicklook current extent"
     assert not plugin.action.icon().isNull()
     assert ("STAC Quicklook", plugin.action) in rec.menu
-    assert len(rec.menu) == 2  # the action and the panel toggle
+    assert [a.text() for _, a in rec.menu] == ["Quicklook current extent", "STAC Quicklook panel",
+                                               "Previous date", "Next date"]
     assert rec.docks == [plugin.dock]
     assert web_iface.mainWindow().dockWidgetArea(plugin.dock) == Qt.RightDockWidgetArea
     assert plugin.dock.isHidden()  # not visible unless remembered visible
