@@ -57,9 +57,9 @@ def write_copy(layer: QgsRasterLayer, path: Path | str) -> Path:
     try:
         dataset = gdal.Translate(str(temporary), source, format="GTiff", creationOptions=CREATION_OPTIONS)
     except RuntimeError as exc:
-        raise LayerError(f"GDAL could not copy {source} to {path}: {exc}") from exc
+        raise LayerError(tr("GDAL could not write {path}: {error}").format(path=path, error=exc)) from exc
     if dataset is None:
-        raise LayerError(f"GDAL could not copy {source} to {path}: {gdal.GetLastErrorMsg()}")
+        raise LayerError(tr("GDAL could not write {path}: {error}").format(path=path, error=gdal.GetLastErrorMsg()))
     dataset = None
     os.replace(temporary, path)
     return path
@@ -74,7 +74,7 @@ def repoint(layer: QgsRasterLayer, path: Path | str) -> None:
     options.transformContext = layer.transformContext()
     layer.setDataSource(str(path), name, "gdal", options)
     if not layer.isValid():
-        raise LayerError(f"QGIS could not open {path} for layer {name}")
+        raise LayerError(tr("QGIS could not open {path} for the layer “{name}”.").format(path=path, name=name))
     layer.setRenderer(renderer)
     layer.setMetadata(metadata)
     layer.setCustomProperty(PATH_PROPERTY, str(path))
@@ -119,7 +119,7 @@ class ProjectSaver(QObject):
             if Path(layer.source()).resolve() != target.resolve() or not target.is_file():
                 write_copy(layer, target)
         except (LayerError, OSError) as exc:
-            self._errors.append(str(exc))
+            self._errors.append(tr("“{name}” keeps its memory copy: {error}").format(name=layer.name(), error=exc))
             return
         datasource = element.firstChildElement("datasource")
         if datasource.isNull():
@@ -141,7 +141,7 @@ class ProjectSaver(QObject):
                 try:
                     entry.unlink()
                 except OSError as exc:
-                    self._errors.append(f"Could not delete {entry}: {exc}")
+                    self._errors.append(tr("Could not delete {path}: {error}").format(path=entry, error=exc))
         try:
             folder.rmdir()  # only succeeds when empty: a project without quicklooks leaves no folder
         except OSError:

@@ -420,6 +420,218 @@ Corps : {body}</translation>
             <translation>GDAL n’a pas pu écrire {path} au format {driver} : {error}</translation>
         </message>
         <message>
+            <source>unknown</source>
+            <translation>inconnue</translation>
+        </message>
+        <message>
+            <source>Refresh dates</source>
+            <translation>Actualiser les dates</translation>
+        </message>
+        <message>
+            <source>List the acquisition dates over the current map extent</source>
+            <translation>Lister les dates d’acquisition sur l’emprise actuelle de la carte</translation>
+        </message>
+        <message>
+            <source>Time series</source>
+            <translation>Série temporelle</translation>
+        </message>
+        <message>
+            <source>Quicklook every acquisition date of the date range over the map extent, one layer per date, for the Temporal Controller</source>
+            <translation>Faire un aperçu de chaque date d’acquisition de la période sur l’emprise de la carte, une couche par date, pour le contrôleur temporel</translation>
+        </message>
+        <message>
+            <source>at most </source>
+            <translation>au plus </translation>
+        </message>
+        <message>
+            <source> dates</source>
+            <translation> dates</translation>
+        </message>
+        <message>
+            <source>A time series with more acquisition dates than this is refused</source>
+            <translation>Une série temporelle de plus de dates d’acquisition que cela est refusée</translation>
+        </message>
+        <message>
+            <source>Footprints</source>
+            <translation>Emprises</translation>
+        </message>
+        <message>
+            <source>Show the outlines of the scenes found as a layer in the quicklook group</source>
+            <translation>Afficher les contours des scènes trouvées dans une couche du groupe des aperçus</translation>
+        </message>
+        <message>
+            <source>Dates over the view appear here after a quicklook.</source>
+            <translation>Les dates disponibles sur la vue apparaissent ici après un aperçu.</translation>
+        </message>
+        <message>
+            <source>Cloud over view</source>
+            <translation>Nuages sur la vue</translation>
+        </message>
+        <message>
+            <source>Scene cloud</source>
+            <translation>Nuages de la scène</translation>
+        </message>
+        <message>
+            <source>Coverage</source>
+            <translation>Couverture</translation>
+        </message>
+        <message>
+            <source>Acquisition dates over the view; double-click one to quicklook it</source>
+            <translation>Dates d’acquisition sur la vue ; double-cliquez sur l’une d’elles pour en faire un aperçu</translation>
+        </message>
+        <message>
+            <source>Previous date</source>
+            <translation>Date précédente</translation>
+        </message>
+        <message>
+            <source>Quicklook the acquisition before the one on screen, over the map extent</source>
+            <translation>Faire un aperçu de l’acquisition précédant celle affichée, sur l’emprise de la carte</translation>
+        </message>
+        <message>
+            <source>Next date</source>
+            <translation>Date suivante</translation>
+        </message>
+        <message>
+            <source>Quicklook the acquisition after the one on screen, over the map extent</source>
+            <translation>Faire un aperçu de l’acquisition suivant celle affichée, sur l’emprise de la carte</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: acquisition dates</source>
+            <translation>STAC Quicklook : dates d’acquisition</translation>
+        </message>
+        <message>
+            <source>Listing the acquisition dates over the view …</source>
+            <translation>Liste des dates d’acquisition sur la vue …</translation>
+        </message>
+        <message>
+            <source>Listing cancelled.</source>
+            <translation>Liste annulée.</translation>
+        </message>
+        <message>
+            <source>{count} date(s) over the view; double-click one to quicklook it.</source>
+            <translation>{count} date(s) sur la vue ; double-cliquez sur l’une d’elles pour en faire un aperçu.</translation>
+        </message>
+        <message>
+            <source>No acquisition date over this view in the date range.</source>
+            <translation>Aucune date d’acquisition sur cette vue dans la période.</translation>
+        </message>
+        <message>
+            <source>from {first} to {last}</source>
+            <translation>du {first} au {last}</translation>
+        </message>
+        <message>
+            <source>No earlier acquisition over this view in the date range ({span}).</source>
+            <translation>Aucune acquisition antérieure sur cette vue dans la période ({span}).</translation>
+        </message>
+        <message>
+            <source>No later acquisition over this view in the date range ({span}).</source>
+            <translation>Aucune acquisition postérieure sur cette vue dans la période ({span}).</translation>
+        </message>
+        <message>
+            <source>Least cloud over the view</source>
+            <translation>Le moins de nuages sur la vue</translation>
+        </message>
+        <message>
+            <source>Least cloud over the scene</source>
+            <translation>Le moins de nuages sur la scène</translation>
+        </message>
+        <message>
+            <source>Mask clouds</source>
+            <translation>Masquer les nuages</translation>
+        </message>
+        <message>
+            <source>Fill cloudy pixels (scene classification) from the next scenes</source>
+            <translation>Remplir les pixels nuageux (classification de scène) avec les scènes suivantes</translation>
+        </message>
+        <message>
+            <source>Best scene</source>
+            <translation>Meilleure scène</translation>
+        </message>
+        <message>
+            <source>Scene footprints</source>
+            <translation>Emprises des scènes</translation>
+        </message>
+        <message>
+            <source>{cloud} % cloud over view</source>
+            <translation>{cloud} % de nuages sur la vue</translation>
+        </message>
+        <message>
+            <source>{cloud} % over the view</source>
+            <translation>{cloud} % sur la vue</translation>
+        </message>
+        <message>
+            <source>Cloud: {view} over the view, {scene} over the scene (best scene by {rank}; clouds {masked}).</source>
+            <translation>Nuages : {view} sur la vue, {scene} sur la scène (meilleure scène selon {rank} ; nuages {masked}).</translation>
+        </message>
+        <message>
+            <source>scene cloud cover</source>
+            <translation>la couverture nuageuse de la scène</translation>
+        </message>
+        <message>
+            <source>cloud over the view</source>
+            <translation>les nuages sur la vue</translation>
+        </message>
+        <message>
+            <source>masked</source>
+            <translation>masqués</translation>
+        </message>
+        <message>
+            <source>not masked</source>
+            <translation>non masqués</translation>
+        </message>
+        <message>
+            <source>GDAL could not write {path}: {error}</source>
+            <translation>GDAL n’a pas pu écrire {path} : {error}</translation>
+        </message>
+        <message>
+            <source>QGIS could not open {path} for the layer “{name}”.</source>
+            <translation>QGIS n’a pas pu ouvrir {path} pour la couche « {name} ».</translation>
+        </message>
+        <message>
+            <source>“{name}” keeps its memory copy: {error}</source>
+            <translation>« {name} » garde sa copie en mémoire : {error}</translation>
+        </message>
+        <message>
+            <source>Could not delete {path}: {error}</source>
+            <translation>Impossible de supprimer {path} : {error}</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: time series</source>
+            <translation>STAC Quicklook : série temporelle</translation>
+        </message>
+        <message>
+            <source>Time series: listing the dates over the view …</source>
+            <translation>Série temporelle : liste des dates sur la vue …</translation>
+        </message>
+        <message>
+            <source>Time series cancelled</source>
+            <translation>Série temporelle annulée</translation>
+        </message>
+        <message>
+            <source>Kept the {count} date(s) already made.</source>
+            <translation>Les {count} date(s) déjà faites sont conservées.</translation>
+        </message>
+        <message>
+            <source>Time series: {stage}</source>
+            <translation>Série temporelle : {stage}</translation>
+        </message>
+        <message>
+            <source>Series {start} – {end}</source>
+            <translation>Série {start} – {end}</translation>
+        </message>
+        <message>
+            <source>{count} date(s), {first} to {last}: play them in the Temporal Controller.</source>
+            <translation>{count} date(s), du {first} au {last} : faites-les défiler dans le contrôleur temporel.</translation>
+        </message>
+        <message>
+            <source>Not made: {dates}.</source>
+            <translation>Non faites : {dates}.</translation>
+        </message>
+        <message>
+            <source>Time series ready</source>
+            <translation>Série temporelle prête</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

@@ -223,7 +223,11 @@ def write_raster(result: Any, path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if driver == "GTiff":
-        write_geotiff(result, path)
+        try:
+            write_geotiff(result, path)
+        except Exception as exc:  # the reader library's own error type (rasterio or GDAL)
+            raise QgsProcessingException(tr("GDAL could not write {path}: {error}").format(path=path, error=exc)) \
+                from None
         return
     with tempfile.TemporaryDirectory(prefix="stac-ql-") as tmp:
         tif = os.path.join(tmp, "quicklook.tif")

@@ -170,3 +170,15 @@ def test_save_quicklook_as_writes_a_copy_anywhere(project, tmp_path):
     target = write_copy(layer, tmp_path / "elsewhere" / "copy.tif")
     assert np.array_equal(pixels(str(target)), pixels(layer.source()))
     assert layer.source().startswith(layer_mod.VSIMEM_DIR)  # the layer itself stays where it was
+
+
+def test_a_quicklook_that_cannot_be_written_keeps_its_memory_copy_and_says_why(project, qtbot, tmp_path):
+    layer = add_quicklook(project)
+    (tmp_path / "blocked_quicklooks").write_text("a file where the folder should be")
+    problems = []
+    project.saver.saveProblems.connect(problems.append)
+    assert project.write(str(tmp_path / "blocked.qgs"))
+    qtbot.waitUntil(lambda: bool(problems), timeout=5000)
+    (message,) = problems[0]
+    assert message.startswith(f"“{layer.name()}” keeps its memory copy: ")
+    assert layer.source().startswith(layer_mod.VSIMEM_DIR) and layer.isValid()
