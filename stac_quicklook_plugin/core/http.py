@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from stac_quicklook_plugin.core import hrefs
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
 from stac_quicklook_plugin.core.redact import (redact, register_environment, register_headers, register_url,
                                                strip_controls)
@@ -161,6 +162,7 @@ class HttpClient:
             if content is None:  # a redirect
                 location = requests.compat.urljoin(response.url, response.headers["Location"])
                 register_url(location)
+                hrefs.check_url(location, f"The redirect of {redact(url)}")  # a redirect is a link too
                 if response.status_code == 303:  # 307/308 (and in practice 301/302) keep the POST
                     method, body = "GET", None
                 url, params = location, None

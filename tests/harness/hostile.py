@@ -48,6 +48,7 @@ SCENARIOS = {
     "self-file": "no assets in the search answer, self links file:///etc/passwd",
     "next-file": "one cloudy item per page, next link file:///etc/passwd",
     "search-link-file": "the landing page's search link is file:///etc/passwd",
+    "redirect-file": "the search answers 302 to file:///etc/passwd",
     # -- slow: no answer ever ends
     "trickle-landing": "the landing page, 5 bytes a second",
     "trickle-search": "the search answer, 5 bytes a second",
@@ -165,6 +166,9 @@ class HostileHandler(KeepAliveHandler):
             return self._json(500, {"code": "InternalServerError", "description": f"{ESCAPES}database on fire"})
         if scenario == "trickle-headers":
             return self._trickle_headers()
+        if scenario == "redirect-file":
+            return self.send_bytes(307 if self.command == "POST" else 302, b"", "text/plain",
+                                   {"Location": "file:///etc/passwd"})
         if scenario == "huge-body":
             return self._huge_body()
         if scenario == "gzip-bomb":

@@ -54,6 +54,7 @@ CASES = {
     "self-file": Case(4, REFUSED + ("self link of item", "file:///etc/passwd")),
     "next-file": Case(4, REFUSED + ("next-page link", "file:///etc/passwd")),
     "search-link-file": Case(4, REFUSED + ("search link", "file:///etc/passwd")),
+    "redirect-file": Case(4, REFUSED + ("redirect of", "file:///etc/passwd")),
     # an absolute or relative path resolves on the API's host (there: 404), never on this machine
     # a remote "GeoTIFF" that is a VRT of a local file: only image formats are opened
     "href-vrt": Case(5, ("not a readable GeoTIFF",)),
