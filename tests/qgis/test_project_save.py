@@ -182,3 +182,12 @@ def test_a_quicklook_that_cannot_be_written_keeps_its_memory_copy_and_says_why(p
     (message,) = problems[0]
     assert message.startswith(f"“{layer.name()}” keeps its memory copy: ")
     assert layer.source().startswith(layer_mod.VSIMEM_DIR) and layer.isValid()
+
+
+def test_a_project_set_to_absolute_paths_stores_the_absolute_path(project, qtbot, tmp_path):
+    layer = add_quicklook(project)
+    project.writeEntryBool("Paths", "/Absolute", True)
+    path = tmp_path / "absolute.qgs"
+    save(project, qtbot, path)
+    target = tmp_path / "absolute_quicklooks" / file_name(layer)
+    assert f"<datasource>{target}</datasource>" in project_xml(path)
