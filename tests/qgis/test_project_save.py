@@ -90,6 +90,7 @@ def test_saved_project_reopens_with_the_same_pixels(project, qtbot, tmp_path, su
     assert sorted(p.name for p in folder.iterdir()) == sorted(file_name(lyr) for lyr in (layer, styled))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, folder.name])  # nothing else written
     xml = project_xml(path)
+    assert "/vsimem/" not in xml and "/vsicurl/" not in xml  # nothing to fetch, nothing lost on reopening
     for lyr in (layer, styled):
         source, original, name, abstract, renderer = originals[lyr.id()]
         target = folder / file_name(lyr)
