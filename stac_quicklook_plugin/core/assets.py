@@ -127,6 +127,7 @@ def asset_href(item: dict[str, Any], key: str, api_url: Optional[str] = None) ->
     """The asset's href as an absolute URL a quicklook may read (http(s), s3, gs): a relative href resolves
     against the item's own http(s) self link, else ``api_url``. Anything else raises RefusedHref."""
     href = item["assets"][key].get("href") if isinstance(item["assets"][key], dict) else None
+    api_url = api_url.rstrip("/") + "/" if api_url else None  # the API root is a folder: "x.tif" is under it
     what = f"Asset '{key}' of item {item.get('id')}"
     self_href = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict)
                       and l.get("rel") == "self" and isinstance(l.get("href"), str)), None)
