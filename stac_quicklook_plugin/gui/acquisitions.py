@@ -120,7 +120,7 @@ class AcquisitionsPanel(QWidget):
         for index in range(self.list.topLevelItemCount()):
             row = self.list.topLevelItem(index)
             on_screen = row.data(0, DATE_ROLE) == current_date
-            font = QFont(row.font(0))
+            font = QFont(self.list.font())  # the view's own font (an item's unset font is QFont(), not it)
             font.setBold(on_screen)
             for column in range(len(COLUMNS)):
                 row.setFont(column, font)
