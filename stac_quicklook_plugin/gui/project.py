@@ -121,16 +121,22 @@ class ProjectSaver(QObject):
         except (LayerError, OSError) as exc:
             self._errors.append(tr("“{name}” keeps its memory copy: {error}").format(name=layer.name(), error=exc))
             return
+        saved_path = self._project.pathResolver().writePath(str(target))
         datasource = element.firstChildElement("datasource")
         if datasource.isNull():
             return
         while datasource.hasChildNodes():
             datasource.removeChild(datasource.firstChild())
-        datasource.appendChild(document.createTextNode(self._project.pathResolver().writePath(str(target))))
+        datasource.appendChild(document.createTextNode(saved_path))
+        # The same source is kept in two more places: the layer's custom property and its layer-tree node
+        # (written before the layers); neither may name the /vsimem file that is freed after the save.
+        _set_attributes(element.elementsByTagName("Option"), "name", PATH_PROPERTY, "value", str(target))
+        _set_attributes(document.elementsByTagName("layer-tree-layer"), "id", layer.id(), "source", saved_path)
         self._pending[layer.id()] = target
 
     def _on_write_project(self, document: QDomDocument) -> None:
-        """Every layer is written by now: delete the folder's files no quicklook of the project uses."""
+        """Delete the folder's files that no quicklook of the project uses (QGIS 3.22 emits this before it writes
+        the layers; which files are kept depends only on the project's layers)."""
         folder = quicklooks_folder(self._project)
         if folder is None or not folder.is_dir():
             return
@@ -167,6 +173,14 @@ class ProjectSaver(QObject):
         errors, self._errors = self._errors, []
         if errors:
             self.saveProblems.emit(errors)
+
+
+def _set_attributes(nodes: Any, key: str, key_value: str, attribute: str, value: str) -> None:
+    """Set ``attribute`` to ``value`` on each element of ``nodes`` whose ``key`` attribute is ``key_value``."""
+    for index in range(nodes.count()):
+        node = nodes.at(index).toElement()
+        if node.attribute(key) == key_value:
+            node.setAttribute(attribute, value)
 
 
 class SaveCopyAction(QObject):
