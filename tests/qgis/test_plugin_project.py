@@ -93,3 +93,13 @@ def test_save_quicklook_as_action(plugin, web_iface, qgis_canvas, qtbot, tmp_pat
     assert np.array_equal(gdal.Open(str(written)).ReadAsArray(), gdal.Open(layer.source()).ReadAsArray())
     assert messages.get_messages(Qgis.Success) == [f"Quicklook saved:Saved “{layer.name()}” as {written}"]
     assert layer.source().startswith(layer_mod.VSIMEM_DIR)
+
+
+def test_a_quicklook_the_save_cannot_write_is_a_warning(plugin, qgis_canvas, qtbot, tmp_path, messages):
+    set_canvas(qgis_canvas)
+    run_quicklook(plugin, qtbot, succeeding)
+    (tmp_path / "blocked_quicklooks").write_text("a file where the folder should be")
+    assert QgsProject.instance().write(str(tmp_path / "blocked.qgz"))
+    qtbot.waitUntil(lambda: bool(messages.get_messages(Qgis.Warning)), timeout=5000)
+    (warning,) = messages.get_messages(Qgis.Warning)
+    assert warning.startswith("Quicklooks not saved with the project:“S2 2024-08-03") and "keeps its memory copy" in warning
