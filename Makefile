@@ -64,7 +64,7 @@ package:
 	@cd build/package && rm -f ../../dist/$(PLUGIN)-$(VERSION).zip && \
 	  /usr/bin/python3 -c "import shutil; shutil.make_archive('../../dist/$(PLUGIN)-$(VERSION)', 'zip', '.', '$(PLUGIN)')"
 	@/usr/bin/python3 scripts/validate_package.py dist/$(PLUGIN)-$(VERSION).zip --version $(VERSION) \
-	  --require LICENSE --require i18n/stac_quicklook_fr.qm
+	  --require LICENSE --require i18n/stac_quicklook_fr.qm || { rm -f dist/$(PLUGIN)-$(VERSION).zip; exit 1; }
 	@echo "built dist/$(PLUGIN)-$(VERSION).zip"
 
 deploy: package

@@ -70,7 +70,7 @@ def test_make_package_fails_loudly_when_the_validation_fails(package_zip):
                                 text=True, timeout=180)
         assert result.returncode != 0
         assert "does not match the package version '9.9.9'" in result.stderr
-        assert "built dist/" not in result.stdout
+        assert "built dist/" not in result.stdout and not bad.exists()  # no ZIP that would be refused
     finally:
         bad.unlink(missing_ok=True)
 
