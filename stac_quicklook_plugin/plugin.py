@@ -360,11 +360,11 @@ class StacQuicklookPlugin:
         bar = self.iface.messageBar()
         bar.pushMessage(title, short, level, DURATION.get(level, 10))
         if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical) and hasattr(bar, "currentItem"):
-            self._bar_items.append(bar.currentItem())  # the item pushMessage just showed
+            shown = bar.items()  # items whose time ran out are gone from the bar: forget them
+            self._bar_items = [item for item in self._bar_items if item in shown] + [bar.currentItem()]
         QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
         if self.dock is not None:
             self.dock.set_status(f"{title}: {short}")
-
 
     def _dismiss_own_messages(self) -> None:
         """A quicklook worked: this plugin's earlier warnings and errors are stale; other messages stay."""
