@@ -10,15 +10,14 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsDateTimeRange,
-    QgsInterval,
     QgsProject,
     QgsRasterLayer,
     QgsTemporalNavigationObject,
-    QgsUnitTypes,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QObject, Qt, QTime, pyqtSignal
 
 from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.compat import animated_navigation, one_day
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import EngineOutcome, EngineTask
 
@@ -189,8 +188,8 @@ class SeriesController(QObject):
         if not isinstance(controller, QgsTemporalNavigationObject):
             return  # no Temporal Controller (a canvas outside the QGIS window)
         controller.setTemporalExtents(extent)
-        controller.setFrameDuration(QgsInterval(1, QgsUnitTypes.TemporalUnit.TemporalDays))
-        controller.setNavigationMode(QgsTemporalNavigationObject.NavigationMode.Animated)
+        controller.setFrameDuration(one_day())
+        controller.setNavigationMode(animated_navigation())
         controller.setCurrentFrameNumber(0)
 
 

@@ -13,11 +13,11 @@ from qgis.core import (
     QgsMapRendererSequentialJob,
     QgsProject,
     QgsTemporalNavigationObject,
-    QgsUnitTypes,
 )
 
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.compat import animated_navigation, one_day
 from stac_quicklook_plugin.gui.layer import GROUP_NAME
 from stac_quicklook_plugin.gui.series import SERIES_PROPERTY, day_range
 from tests.core.test_clouds import VIEW
@@ -92,8 +92,8 @@ def test_series_lands_as_temporal_layers_the_controller_animates(plugin, qgis_ca
     # The Temporal Controller now spans the series, one day per frame, animated.
     extent = navigation.temporalExtents()
     assert extent.begin() == day_range(FIVE[0]).begin() and extent.end() == day_range(FIVE[-1]).end()
-    assert navigation.navigationMode() == QgsTemporalNavigationObject.NavigationMode.Animated
-    assert navigation.frameDuration() == QgsInterval(1, QgsUnitTypes.TemporalUnit.TemporalDays)
+    assert navigation.navigationMode() == animated_navigation()
+    assert navigation.frameDuration() == one_day() and one_day().seconds() == 24 * 3600
     assert QgsProject.instance().timeSettings().temporalRange() == extent
 
     # At each acquisition's frame exactly that date's layer is visible, on the canvas too.
@@ -144,3 +144,20 @@ def test_cancel_keeps_the_dates_already_made(plugin, qgis_canvas, qtbot, message
     layers = [node.layer() for node in series_group().findLayers()]
     assert len(layers) == kept and all(layer.temporalProperties().isActive() for layer in layers)
     assert messages.get_messages(Qgis.Success) == []
+
+
+def test_compat_picks_the_temporal_enums_of_the_running_qgis(monkeypatch):
+    from types import SimpleNamespace
+
+    from qgis.core import QgsUnitTypes
+
+    from stac_quicklook_plugin.gui import compat
+
+    assert one_day() == QgsInterval(1, QgsUnitTypes.TemporalUnit.TemporalDays)
+    if Qgis.QGIS_VERSION_INT < compat.TEMPORAL_ENUMS_IN_QGIS_SINCE:
+        assert animated_navigation() == QgsTemporalNavigationObject.NavigationMode.Animated
+    newer = SimpleNamespace(QGIS_VERSION_INT=40000, TemporalNavigationMode=SimpleNamespace(Animated="qgis-4"),
+                            TemporalUnit=SimpleNamespace(Days=QgsUnitTypes.TemporalUnit.TemporalDays))
+    monkeypatch.setattr(compat, "Qgis", newer)
+    assert compat.animated_navigation() == "qgis-4"
+    assert compat.one_day().seconds() == 24 * 3600
