@@ -137,6 +137,9 @@ class ProjectSaver(QObject):
     def _on_write_project(self, document: QDomDocument) -> None:
         """Delete the folder's files that no quicklook of the project uses (QGIS 3.22 emits this before it writes
         the layers; which files are kept depends only on the project's layers)."""
+        for layer_id, target in self._pending.items():  # should a QGIS emit it after the layers instead
+            _set_attributes(document.elementsByTagName("layer-tree-layer"), "id", layer_id, "source",
+                            self._project.pathResolver().writePath(str(target)))
         folder = quicklooks_folder(self._project)
         if folder is None or not folder.is_dir():
             return

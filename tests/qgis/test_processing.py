@@ -48,6 +48,15 @@ def params(stac_server, out, bbox=TEST_BBOX, **extra):
     return values
 
 
+def _readable(path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        return read(path)[1] > 0
+    except Exception:  # still being written
+        return False
+
+
 def read(path):
     dataset = gdal.Open(str(path))
     try:
@@ -289,7 +298,7 @@ def test_toolbox_dialog_runs_the_algorithm(provider, qgis_iface, stac_server, tm
             pass
 
 
-def test_batch_dialog_runs_one_row_per_extent(provider, qgis_iface, stac_server, tmp_path, monkeypatch):
+def test_batch_dialog_runs_one_row_per_extent(provider, qgis_iface, stac_server, tmp_path, monkeypatch, qtbot):
     """QGIS's own batch dialog (Run as Batch Process...): two rows, two extents, two files; a new context per row."""
     from processing.gui.BatchAlgorithmDialog import BatchAlgorithmDialog
     from qgis.gui import QgsBrowserGuiModel
@@ -314,7 +323,8 @@ def test_batch_dialog_runs_one_row_per_extent(provider, qgis_iface, stac_server,
                 else:
                     panel.wrappers[row][column].setParameterValue(value, context)
         assert panel.batchRowCount() == 2
-        dialog.runAlgorithm()  # QGIS 3.22 runs the rows one after the other on the calling thread
+        dialog.runAlgorithm()  # QGIS 3.22 runs the rows one after the other on the calling thread, later ones in tasks
+        qtbot.waitUntil(lambda: all(_readable(out) for out in outs), timeout=60000)
         for out in outs:
             assert read(out)[1] == 128
         assert read(outs[0])[4][0] < read(outs[1])[4][0]  # west of east
