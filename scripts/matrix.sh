@@ -206,11 +206,15 @@ run_root() {
             | paste -sd ';' | sed 's/;/ ; /g')
   # The end-to-end click must have run and passed, not been skipped (no qgis or xvfb-run in the root).
   if [ -z "${MATRIX_PYTEST_ARGS:-}" ] && ! grep -q "^PASSED $E2E_TEST" "$log"; then
-    echo "matrix: $name: the end-to-end click did not pass ($E2E_TEST)"
+    if [ -z "$summary" ]; then
+      echo "matrix: $name: pytest ended without its summary (a crash? see $log), so the end-to-end click is unconfirmed"
+    else
+      echo "matrix: $name: the end-to-end click did not pass ($E2E_TEST)"
+    fi
     [ $rc -ne 0 ] || rc=1
   fi
   RESULTS+=("$(printf '%-16s %s  %s | %s | %ss' "$name" "$([ $rc = 0 ] && echo PASS || echo FAIL)" \
-    "$versions" "${summary:-no pytest summary}" "$(( $(date +%s) - started ))")")
+    "$versions" "${summary:-no pytest summary: crashed? $(grep -m1 -E "Fatal Python error|Segmentation fault|Killed" "$log" || true)}" "$(( $(date +%s) - started ))")")
   return $rc
 }
 
