@@ -117,6 +117,17 @@ def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: py
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _engine_forgets_between_tests():
+    """Each test starts with nothing known of any API (landing pages, recent searches): a test's requests
+    are its own. Tests of the caches turn them on themselves."""
+    from stac_quicklook_plugin.core import stac
+
+    stac.clear_api_cache()
+    yield
+    stac.clear_api_cache()
+
+
 @pytest.fixture(params=["rasterio", "gdal"])
 def reader(request, monkeypatch) -> str:
     """Run the test once per read backend (rasterio, osgeo.gdal); CLI subprocesses inherit the choice."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
-from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core import cache, hrefs
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
@@ -92,14 +92,33 @@ def api_root(url: str) -> str:
     return url.rstrip("/")
 
 
-def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> ApiInfo:
-    """Landing page (and /conformance if the landing page has no ``conformsTo``), cached per API URL."""
+def cached_api_info(api_url: str) -> Optional[ApiInfo]:
+    """What is known of the API without asking it: this session's answer, else the one kept on disk."""
     root = api_root(api_url)
     now = time.monotonic()
     with _cache_lock:
         hit = _api_cache.get(root)
-        if hit and not refresh and now - hit[0] < CONFORMANCE_TTL_S:
+        if hit and now - hit[0] < CONFORMANCE_TTL_S:
             return hit[1]
+    stored = cache.load_api_info(root)
+    if stored is None:
+        return None
+    conforms = stored["conforms_to"]
+    info = ApiInfo(root, stored["search_url"], frozenset(conforms) if conforms is not None else None,
+                   get_only=stored["get_only"])
+    with _cache_lock:
+        _api_cache[root] = (now, info)
+    return info
+
+
+def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> ApiInfo:
+    """Landing page (and /conformance if the landing page has no ``conformsTo``), cached per API URL
+    (in memory, and on disk where a store is set: see core.cache)."""
+    root = api_root(api_url)
+    now = time.monotonic()
+    known = None if refresh else cached_api_info(root)
+    if known is not None:
+        return known
     try:
         landing = client.get_json(root)
     except APIError as exc:
@@ -128,6 +147,8 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
                    get_only=methods == {"GET"})
     with _cache_lock:
         _api_cache[root] = (now, info)
+    cache.save_api_info(root, info.search_url, sorted(info.conforms_to) if info.conforms_to is not None else None,
+                        info.get_only)
     return info
 
 
@@ -138,8 +159,10 @@ def _links(doc: Any) -> list[dict[str, Any]]:
 
 
 def clear_api_cache() -> None:
+    """Forget what this session knows of every API: landing pages and recent searches (the refresh)."""
     with _cache_lock:
         _api_cache.clear()
+    cache.clear_searches()
 
 
 def cloud_cover(item: dict[str, Any]) -> Optional[float]:
