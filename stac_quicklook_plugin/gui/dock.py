@@ -1,4 +1,5 @@
-"""The dock: search settings (saved as they change), Quicklook/Cancel, a status line, this session's quicklooks.
+"""The dock: search settings (saved as they change), Quicklook/Cancel, a status line, the dates over the view
+(gui/acquisitions.py), this session's quicklooks.
 
 The dock owns no engine logic. It writes every control straight into ``gui.settings`` so the toolbar
 click and the dock button read the same values, and it fills the collection and asset lists from the

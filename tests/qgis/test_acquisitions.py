@@ -3,7 +3,7 @@ Previous / Next step through it, a double-click quicklooks a date, Mask clouds, 
 from __future__ import annotations
 
 import pytest
-from qgis.core import Qgis, QgsProject, QgsSettings, QgsWkbTypes
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt
 
 from stac_quicklook_plugin.core import stac
@@ -84,7 +84,9 @@ def test_refresh_lists_the_current_extent_without_a_quicklook(over_view, qgis_ca
     plugin = over_view
     panel = plugin.dock.dates_panel
     panel.refresh_button.click()
-    assert plugin.dates._task is not None and not panel.refresh_button.isEnabled()  # in the background
+    # In the background: a task in QGIS's task manager, the dock free meanwhile.
+    assert not panel.refresh_button.isEnabled() and "Listing the acquisition dates" in panel.note_label.text()
+    assert "STAC Quicklook: acquisition dates" in [t.description() for t in QgsApplication.taskManager().tasks()]
     wait_all(qtbot, plugin)
     assert panel.dates() == ALL_FIVE and quicklook_layers() == []
     settings.set_dates(DATA_DATES[0], DATA_DATES[0].replace(month=7, day=31))  # May to July
