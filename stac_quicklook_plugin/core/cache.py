@@ -20,8 +20,8 @@ SEARCH_TTL_S = 300.0
 MAX_SEARCHES = 32
 # A search covers the view plus this share of its size on every side (at most PAD_MAX_DEG), so that a
 # pan by half a view, or any zoom in, stays inside an area already answered.
-PAD_SHARE = 0.5
-PAD_MAX_DEG = 0.25
+PAD_SHARE = 0.6  # a little over half: a pan by exactly half a view stays inside despite rounding
+PAD_MAX_DEG = 0.5
 # Where the landing-page facts are kept: the plugin points this at its QGIS settings folder; headless,
 # set STAC_QUICKLOOK_CACHE_DIR (unset: nothing is written to disk).
 CACHE_DIR_ENV = "STAC_QUICKLOOK_CACHE_DIR"
