@@ -8,6 +8,7 @@
 # data in .cache/testdata is shared, not copied), runs `make test` there with VENV=.cache/venv-<root>
 # (the host's .venv is left alone) and unmounts everything on exit, failure or Ctrl-C included.
 # Usage: scripts/matrix.sh [root...]   (default: MATRIX_ROOTS or both). Needs root and debootstrap.
+#        scripts/matrix.sh --exec <root> <command...>   one command in a built root, from the repository
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd -P)
@@ -223,6 +224,12 @@ exec 9> "$LOG_DIR/.lock"
 flock -n 9 || die "another matrix run holds $LOG_DIR/.lock"
 RESULTS=()
 status=0
+if [ "${ROOTS[0]}" = --exec ]; then  # scripts/matrix.sh --exec <root> <command...>: run one command there
+  [ ${#ROOTS[@]} -ge 3 ] && [ -d "$ROOTS_DIR/${ROOTS[1]}" ] || die "usage: $0 --exec <built root> <command...>"
+  enter "$ROOTS_DIR/${ROOTS[1]}"
+  in_root "$ROOTS_DIR/${ROOTS[1]}" bash -c "cd '$REPO' && ${ROOTS[*]:2}" || status=$?
+  exit $status
+fi
 for name in "${ROOTS[@]}"; do
   suites_for "$name" >/dev/null
   if [ "$(cat "$ROOTS_DIR/$name/.matrix-stamp" 2>/dev/null)" != "$(recipe_sha "$name")" ]; then
