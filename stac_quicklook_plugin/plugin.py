@@ -65,6 +65,7 @@ class StacQuicklookPlugin:
         self._bar_items: list[Any] = []  # this plugin's warnings and errors in the message bar
         self.dates = None  # the dates over the view, Previous / Next date (gui/dates.py)
         self.series = None  # the Time series button (gui/series.py)
+        self.warmup = None  # engine imports and the API's landing page before the click (gui/warmup.py)
 
     # ----- load / unload -----
 
@@ -118,9 +119,21 @@ class StacQuicklookPlugin:
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)
         else:
-            # Import the engine (numpy, rasterio) on the main thread while QGIS starts: imported by the
-            # first quicklook's worker instead, it holds the GIL ~200 ms and stalls the UI mid-task.
-            QTimer.singleShot(2000, _preload_engine)
+            self._init_warmup()
+
+    def _init_warmup(self) -> None:
+        """The engine imported and the API's landing page read in the background, before any click; the
+        landing page is kept on disk, and searches are forgotten when the API or the dates change."""
+        from stac_quicklook_plugin.core import cache
+        from stac_quicklook_plugin.gui.warmup import WarmUp, configure_store
+
+        configure_store()
+        self.warmup = WarmUp(self.dock)
+        self.dock.api_combo.currentTextChanged.connect(lambda _text: (cache.clear_searches(),
+                                                                      self.warmup.api_changed()))
+        for edit in (self.dock.date_from, self.dock.date_to):
+            edit.dateValueChanged.connect(lambda _date: cache.clear_searches())
+        self.warmup.start()
 
     def _init_dates(self) -> None:
         from stac_quicklook_plugin.gui.dates import DatesController
@@ -179,6 +192,9 @@ class StacQuicklookPlugin:
             for action in (self.dates.previous_action, self.dates.next_action):
                 self._remove_from_menu(action)
             self.dates = None
+        if self.warmup is not None:
+            self.warmup.stop()
+            self.warmup = None
         if self.dock is not None:
             _disconnect(self.dock.toggleViewAction().toggled, settings.set_dock_visible)
             self._remove_from_menu(self.dock.toggleViewAction())
@@ -379,16 +395,6 @@ class StacQuicklookPlugin:
 
     def _on_save_problems(self, problems: list) -> None:
         self._report(tr("Quicklooks not saved with the project"), " ".join(problems), Qgis.MessageLevel.Warning)
-
-
-def _preload_engine() -> None:
-    try:
-        import stac_quicklook_plugin.core.quicklook  # noqa: F401
-        from stac_quicklook_plugin.core.backend import backend
-
-        backend()  # the read library (rasterio, else osgeo.gdal) is imported lazily: import it now
-    except Exception:  # reported properly on the first click
-        pass
 
 
 def bar_text(message: str) -> str:

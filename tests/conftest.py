@@ -118,14 +118,16 @@ def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: py
 
 
 @pytest.fixture(autouse=True)
-def _engine_forgets_between_tests():
-    """Each test starts with nothing known of any API (landing pages, recent searches): a test's requests
-    are its own. Tests of the caches turn them on themselves."""
-    from stac_quicklook_plugin.core import stac
+def _engine_forgets_between_tests(tmp_path_factory, monkeypatch):
+    """Each test starts with nothing known of any API (landing pages in memory and on disk, recent
+    searches): a test's requests are its own. The disk store is a fresh folder per test."""
+    from stac_quicklook_plugin.core import cache, stac
 
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path_factory.mktemp("api_store")))
     stac.clear_api_cache()
     yield
     stac.clear_api_cache()
+    cache.set_store_dir(None)
 
 
 @pytest.fixture(params=["rasterio", "gdal"])

@@ -632,6 +632,14 @@ Corps : {body}</translation>
             <translation>Série temporelle prête</translation>
         </message>
         <message>
+            <source>STAC Quicklook: loading the engine</source>
+            <translation>STAC Quicklook : chargement du moteur</translation>
+        </message>
+        <message>
+            <source>STAC Quicklook: reading the API's landing page</source>
+            <translation>STAC Quicklook : lecture de la page d’accueil de l’API</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

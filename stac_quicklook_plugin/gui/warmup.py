@@ -1,0 +1,112 @@
+"""Before the click, in the background: the engine imported and the API's landing page known (kept on disk
+beside QGIS's settings, so QGIS starts warm the next day). Neither holds the main thread."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QObject, QTimer
+
+from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui.i18n import tr
+
+DEBOUNCE_MS = 800  # the API field changes with every keystroke: ask once typing has paused
+CACHE_DIR_ENV = "STAC_QUICKLOOK_CACHE_DIR"  # as core.cache: a folder given here wins (tests use it)
+
+
+def store_dir() -> Path:
+    """Where the engine keeps what it knows of each API."""
+    given = os.environ.get(CACHE_DIR_ENV)
+    return Path(given) if given else Path(QgsApplication.qgisSettingsDirPath()) / "stac_quicklook"
+
+
+def configure_store() -> None:
+    from stac_quicklook_plugin.core import cache
+
+    cache.set_store_dir(store_dir())
+
+
+class WarmUp(QObject):
+    """Imports the engine once, and reads the landing page of the saved API whenever it changes."""
+
+    def __init__(self, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fetch_landing)
+        self._tasks: list[QgsTask] = []  # kept alive until the task manager is done with them
+        self.fetched: list[str] = []  # API URLs whose landing page a warm-up read (for the tests)
+
+    def start(self, delay_ms: int = 0) -> None:
+        """The engine's imports and the saved API's landing page, in a worker, after ``delay_ms``."""
+        task = QgsTask.fromFunction(tr("STAC Quicklook: loading the engine"), _import_engine,
+                                    flags=QgsTask.Flag.CanCancel)
+        self._add(task)
+        self.api_changed(delay_ms)
+
+    def api_changed(self, delay_ms: int = DEBOUNCE_MS) -> None:
+        self._timer.start(delay_ms)
+
+    def _fetch_landing(self) -> None:
+        from stac_quicklook_plugin.core import stac
+
+        url = settings.api_url()
+        if not url.lower().startswith(("http://", "https://")) or stac.cached_api_info(url) is not None:
+            return
+        from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+
+        try:  # QGIS's auth database and proxy settings are read on the main thread
+            headers = auth_headers(url, settings.auth_cfg())
+        except AuthError:
+            return  # the click reports it
+        proxy, exclude = qgis_proxy()
+        task = QgsTask.fromFunction(tr("STAC Quicklook: reading the API's landing page"), _landing, url, headers,
+                                    proxy, exclude, flags=QgsTask.Flag.CanCancel)
+        self._add(task)
+        self.fetched.append(url)
+
+    def _add(self, task: QgsTask) -> None:
+        self._tasks = [t for t in self._tasks if _alive(t)] + [task]
+        QgsApplication.taskManager().addTask(task)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        for task in self._tasks:
+            if _alive(task):
+                task.cancel()
+        self._tasks = []
+
+
+def _alive(task: QgsTask) -> bool:
+    try:
+        return task.status() not in (QgsTask.TaskStatus.Complete, QgsTask.TaskStatus.Terminated)
+    except RuntimeError:  # the task manager deleted it
+        return False
+
+
+def _import_engine(task: QgsTask) -> None:
+    """Imported in a worker: numpy and the read library load while QGIS stays responsive."""
+    try:
+        import stac_quicklook_plugin.core.quicklook  # noqa: F401
+        from stac_quicklook_plugin.core.backend import backend
+
+        backend()
+    except Exception:  # reported properly on the first click
+        pass
+
+
+def _landing(task: QgsTask, url: str, headers: dict[str, str], proxy: Optional[str], exclude: Any) -> None:
+    from stac_quicklook_plugin.core import stac
+    from stac_quicklook_plugin.core.errors import QuicklookError
+    from stac_quicklook_plugin.core.http import HttpClient
+
+    client = HttpClient(headers=headers, timeout=10.0, is_cancelled=task.isCanceled, api_url=url, proxy=proxy,
+                        proxy_exclude=tuple(exclude or ()))
+    try:
+        stac.get_api_info(client, url)
+    except QuicklookError:
+        pass  # the click asks again, and reports
+    finally:
+        client.close()

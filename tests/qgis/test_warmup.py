@@ -1,0 +1,89 @@
+"""Before the click: the API's landing page is read in the background when the plugin loads and when the
+API changes, kept on disk, and the click then goes straight to the search; the engine is imported in a
+worker, not on QGIS's main thread."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+from stac_quicklook_plugin.core import cache, stac
+from stac_quicklook_plugin.gui import settings, warmup
+from tests.faults.plugin_checks import DATA_DATES, click_and_wait
+from tests.qgis.conftest import set_canvas
+
+
+def landing_requests(fault_stac, tag):
+    return [r for r in fault_stac.requests() if r["path"].rstrip("/") == f"/{tag}"]
+
+
+def load_plugin(web_iface):
+    from stac_quicklook_plugin import classFactory
+
+    plugin = classFactory(web_iface)
+    plugin.initGui()
+    return plugin
+
+
+def test_the_landing_page_is_read_before_the_click_and_kept_on_disk(web_iface, clean_settings, qgis_new_project,
+                                                                    messages, qtbot, fault_stac, qgis_canvas):
+    tag = "tag-warm-load"
+    url = fault_stac.url_for(tag)
+    settings.set_api_url(url)
+    settings.set_dates(*DATA_DATES)
+    plugin = load_plugin(web_iface)
+    try:
+        qtbot.waitUntil(lambda: stac.cached_api_info(url) is not None, timeout=10000)
+        assert len(landing_requests(fault_stac, tag)) == 1  # before any click
+        stored = json.loads((warmup.store_dir() / "api_info.json").read_text())
+        assert url.rstrip("/") in stored
+        set_canvas(qgis_canvas)
+        click_and_wait(plugin, qtbot)
+        assert len(landing_requests(fault_stac, tag)) == 1  # the click did not ask again
+        from qgis.core import Qgis
+
+        assert messages.get_messages(Qgis.Critical) == [] and messages.get_messages(Qgis.Warning) == []
+        assert [r for r in fault_stac.requests() if r["path"] == f"/{tag}/search"]  # it searched
+    finally:
+        plugin.unload()
+
+
+def test_a_new_api_in_the_dock_is_read_once_typing_pauses(plugin, qtbot, fault_stac):
+    tag = "tag-warm-typed"
+    url = fault_stac.url_for(tag)
+    plugin.dock.api_combo.setEditText(url[:-5])  # half typed: not asked (the debounce restarts)
+    plugin.dock.api_combo.setEditText(url)
+    qtbot.waitUntil(lambda: stac.cached_api_info(url) is not None, timeout=10000)
+    assert len(landing_requests(fault_stac, tag)) == 1
+    assert plugin.warmup.fetched[-1] == url
+
+
+def test_changing_the_api_or_the_dates_forgets_recent_searches(plugin, monkeypatch):
+    cleared = []
+    monkeypatch.setattr(cache, "clear_searches", lambda: cleared.append(1))
+    plugin.dock.api_combo.setEditText("http://127.0.0.1:9/other")
+    assert cleared
+    cleared.clear()
+    plugin.dock.date_from.setDate(plugin.dock.date_from.date().addDays(-1))
+    assert cleared
+
+
+def test_the_engine_is_imported_in_a_worker(web_iface, clean_settings, qgis_new_project, messages, qtbot,
+                                            monkeypatch):
+    threads = []
+    real = warmup._import_engine
+    monkeypatch.setattr(warmup, "_import_engine", lambda task: (threads.append(threading.get_ident()), real(task)))
+    plugin = load_plugin(web_iface)
+    try:
+        qtbot.waitUntil(lambda: bool(threads), timeout=10000)
+        assert threads[0] != threading.get_ident()
+    finally:
+        plugin.unload()
+
+
+def test_the_store_is_beside_qgis_settings_unless_a_folder_is_given(monkeypatch):
+    from qgis.core import QgsApplication
+
+    assert warmup.store_dir() == type(warmup.store_dir())(os.environ[warmup.CACHE_DIR_ENV])
+    monkeypatch.delenv(warmup.CACHE_DIR_ENV)
+    assert str(warmup.store_dir()).startswith(QgsApplication.qgisSettingsDirPath().rstrip("/"))
