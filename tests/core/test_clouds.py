@@ -121,3 +121,25 @@ def test_every_date_gives_one_quicklook_per_date_oldest_first(stac_server):
         assert frame.quicklook.width == 120
     with pytest.raises(BadInput, match="more than the 2 a series makes"):
         quicklook_series(req(stac_server.url, cloud_cover_max=100.0), max_dates=2)
+
+
+def test_items_without_a_classification_rank_by_scene_cloud(stac_server):
+    import copy
+
+    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.quicklook import assess
+    from stac_quicklook_plugin.core.run import open_run
+    from stac_quicklook_plugin.core.validate import validate_request
+
+    found = stac.search_items(HttpClient(), validate_request(req(stac_server.url)))
+    with_scl = [i for i in found.items if "_13TDE_" in i["id"]]
+    without = copy.deepcopy(with_scl)
+    for item in without:
+        item["assets"].pop("scl")
+    with open_run(req(stac_server.url)) as run:
+        assessment = assess(run, without)
+    assert [i["id"] for i in assessment.items] == [i["id"] for i in without]  # scene order kept
+    assert all(v is None for v in assessment.view_cloud.values())
+    with open_run(req(stac_server.url)) as run:
+        judged = assess(run, with_scl)
+    assert judged.items[0]["id"] != with_scl[0]["id"]  # with the classification, the clear scene wins
