@@ -33,9 +33,11 @@ def test_the_landing_page_is_read_before_the_click_and_kept_on_disk(web_iface, c
     settings.set_dates(*DATA_DATES)
     plugin = load_plugin(web_iface)
     try:
-        qtbot.waitUntil(lambda: stac.cached_api_info(url) is not None, timeout=10000)
+        store = warmup.store_dir() / "api_info.json"
+        # (the facts reach memory a moment before the file is written)
+        qtbot.waitUntil(lambda: stac.cached_api_info(url) is not None and store.exists(), timeout=10000)
         assert len(landing_requests(fault_stac, tag)) == 1  # before any click
-        stored = json.loads((warmup.store_dir() / "api_info.json").read_text())
+        stored = json.loads(store.read_text())
         assert url.rstrip("/") in stored
         set_canvas(qgis_canvas)
         click_and_wait(plugin, qtbot)
