@@ -10,7 +10,7 @@ import numpy as np
 
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import choose_assets
-from stac_quicklook_plugin.core.clouds import combine, read_masks
+from stac_quicklook_plugin.core.clouds import CloudMask, combine, read_masks
 from stac_quicklook_plugin.core.compose import footprint_covers, sample_points
 from stac_quicklook_plugin.core.errors import APIError, AssetError
 from stac_quicklook_plugin.core.models import QuicklookRequest
@@ -50,8 +50,9 @@ def list_acquisitions(request: QuicklookRequest, progress: Optional[ProgressFn] 
         return acquisitions_of(run, search(run).items)
 
 
-def acquisitions_of(run: Run, items: list[dict[str, Any]]) -> list[Acquisition]:
-    """The dates of ``items`` (search results) over the run's view, judged on the assessment grid."""
+def judged_items(run: Run, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Optional[CloudMask]]]:
+    """The items (with their assets) and each one's cloud mask over the run's view, on the assessment grid
+    (None where an item has no classification). Masks are read once per run, whoever asks."""
     full = []
     for item in items:
         try:
@@ -59,7 +60,7 @@ def acquisitions_of(run: Run, items: list[dict[str, Any]]) -> list[Acquisition]:
         except APIError:
             continue  # an item that cannot be fetched is left out of the list, not fatal for it
     if not full:
-        return []
+        return [], {}
     try:
         crs = output_crs(run, full[0], choose_assets(full[0], run.req.asset_key))
     except AssetError:  # no imagery asset to take the CRS from: judge the view in WGS 84
@@ -68,6 +69,16 @@ def acquisitions_of(run: Run, items: list[dict[str, Any]]) -> list[Acquisition]:
     run.checkpoint(35, f"Judging cloud over the view in {len(full)} scene(s)")
     masks = read_masks(run, full, grid,
                        lambda done, n: run.checkpoint(35 + 60 * done / n, f"Judged {done} of {n} scene(s)"))
+    return full, masks
+
+
+def acquisitions_of(run: Run, items: list[dict[str, Any]]) -> list[Acquisition]:
+    """The dates of ``items`` (search results) over the run's view, judged on the assessment grid."""
+    return dates_of(run, *judged_items(run, items))
+
+
+def dates_of(run: Run, full: list[dict[str, Any]], masks: dict[str, Optional[CloudMask]]) -> list[Acquisition]:
+    """The acquisition dates of judged items (``judged_items``), newest first."""
     x, y = sample_points(run.req.bbox_wgs84)
     out = []
     for day, day_items in by_date(full).items():

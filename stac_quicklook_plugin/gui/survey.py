@@ -1,9 +1,8 @@
 """What the dock lists for a view: its acquisition dates and the footprints of the scenes searched, from one
 search and one read of the scene classification (no imagery). Pure Python, run in a worker thread.
 
-It composes the engine's stages as ``core.acquisitions.list_acquisitions`` does, and keeps what that
-function drops: each item's geometry and its own cloud over the view (the masks are read once per run:
-``Run.submit`` hands the second ``read_masks`` the reads the acquisitions already made).
+It composes the engine's stages as ``core.acquisitions.list_acquisitions`` does, and keeps each item's
+geometry and its own cloud over the view too (``judged_items``; the masks are read once per run).
 """
 from __future__ import annotations
 
@@ -32,43 +31,16 @@ def survey_view(request: Any, progress: Optional[Callable[[float, str], None]] =
                 is_cancelled: Optional[Callable[[], bool]] = None) -> Survey:
     """The acquisition dates over ``request``'s view and the scenes behind them; raises QuicklookError
     (NothingFound when no scene passes the cloud limit)."""
-    from stac_quicklook_plugin.core.acquisitions import acquisitions_of
+    from stac_quicklook_plugin.core import stac
+    from stac_quicklook_plugin.core.acquisitions import dates_of, judged_items
     from stac_quicklook_plugin.core.quicklook import search
     from stac_quicklook_plugin.core.run import open_run
 
     with open_run(request, progress, is_cancelled) as run:
-        items = search(run).items
-        acquisitions = acquisitions_of(run, items)
-        return Survey(acquisitions, _footprints(run, items))
-
-
-def _footprints(run: Any, items: list[dict[str, Any]]) -> list[Footprint]:
-    from stac_quicklook_plugin.core import stac
-    from stac_quicklook_plugin.core.assets import choose_assets
-    from stac_quicklook_plugin.core.clouds import read_masks
-    from stac_quicklook_plugin.core.errors import APIError, AssetError
-    from stac_quicklook_plugin.core.quicklook import assessment_grid, output_crs
-    from stac_quicklook_plugin.core.read import crs_wkt
-
-    full = []
-    for item in items:  # as acquisitions_of: the same items, the same grid, so the same (cached) mask reads
-        try:
-            full.append(stac.ensure_assets(run.client, run.req.stac_api, item))
-        except APIError:
-            continue
-    if not full:
-        return []
-    try:
-        crs = output_crs(run, full[0], choose_assets(full[0], run.req.asset_key))
-    except AssetError:
-        crs = crs_wkt("EPSG:4326")
-    masks = read_masks(run, full, assessment_grid(run, crs))
-    out = []
-    for item in full:
-        geometry = item.get("geometry")
-        if not isinstance(geometry, dict):
-            continue
-        mask = masks.get(str(item.get("id")))
-        out.append(Footprint(str(item.get("id")), stac.item_date(item), stac.cloud_cover(item),
-                             mask.view_cloud if mask is not None else None, geometry))
-    return out
+        full, masks = judged_items(run, search(run).items)
+        acquisitions = dates_of(run, full, masks)
+    footprints = [Footprint(str(item.get("id")), stac.item_date(item), stac.cloud_cover(item),
+                            masks[str(item.get("id"))].view_cloud if masks.get(str(item.get("id"))) else None,
+                            item["geometry"])
+                  for item in full if isinstance(item.get("geometry"), dict)]
+    return Survey(acquisitions, footprints)
