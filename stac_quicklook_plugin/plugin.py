@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -20,14 +20,11 @@ from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
 from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
+from stac_quicklook_plugin.gui.messages import LOG_TAG, Messages
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
 
-LOG_TAG = "STAC Quicklook"
 MENU_NAME = "STAC Quicklook"
-# Seconds a message stays in the bar, by level.
-DURATION = {Qgis.MessageLevel.Info: 5, Qgis.MessageLevel.Success: 5, Qgis.MessageLevel.Warning: 10,
-            Qgis.MessageLevel.Critical: 15}
 
 
 def icon_path() -> Path:
@@ -62,7 +59,8 @@ class StacQuicklookPlugin:
         self.translator = install_translator()  # QGIS's locale; before any tr()
         self.saver = None  # writes quicklooks beside the project on save (gui/project.py)
         self.save_copy = None  # the layer action "Save quicklook as..."
-        self._bar_items: list[Any] = []  # this plugin's warnings and errors in the message bar
+        # The message bar, the log and the dock's status line (gui/messages.py).
+        self.messages = Messages(iface, lambda: self.dock)
         self.dates = None  # the dates over the view, Previous / Next date (gui/dates.py)
         self.series = None  # the Time series button (gui/series.py)
         self.warmup = None  # engine imports and the API's landing page before the click (gui/warmup.py)
@@ -321,7 +319,7 @@ class StacQuicklookPlugin:
         result, request = outcome.result, outcome.request
         layer = create_layer(result, request)
         add_to_project(layer, QgsProject.instance())
-        self._dismiss_own_messages()
+        self.messages.dismiss_own()
         seconds = time.monotonic() - self._started_at
         if self.dock is not None:
             self.dock.add_history(layer.id(), layer.name(), list(result.items))
@@ -348,64 +346,16 @@ class StacQuicklookPlugin:
             return
         canvas.refresh()
 
-    # ----- messages -----
-
-    def _report_exception(self, exc: BaseException, trace: str = "") -> None:
-        from stac_quicklook_plugin.core import errors
-        from stac_quicklook_plugin.core.redact import redact
-
-        if isinstance(exc, errors.QuicklookError):
-            expected = isinstance(exc, (errors.BadInput, errors.NothingFound))
-            level = Qgis.MessageLevel.Warning if expected else Qgis.MessageLevel.Critical
-            detail = str(exc)
-            if isinstance(exc, errors.APIError):
-                detail += "\n" + tr("Status: {status}\nURL: {url}\nBody: {body}").format(
-                    status=exc.status, url=exc.url, body=(exc.body or "")[:4000])
-            self._report(tr(exc.title), bar_text(redact(str(exc))), level, redact(detail))
-        else:
-            self._report(tr("Unexpected error"),
-                         tr("STAC Quicklook hit an unexpected error ({kind}: {error}). The details are in the "
-                            "log (View > Panels > Log Messages, tab “STAC Quicklook”).").format(
-                             kind=type(exc).__name__, error=redact(str(exc))[:200]),
-                         Qgis.MessageLevel.Critical,
-                         redact(trace or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
+    # ----- messages (gui/messages.py) -----
 
     def _report(self, title: str, text: str, level: Qgis.MessageLevel, detail: Optional[str] = None) -> None:
-        """A short message in the bar (and the dock's status line); the full detail in the log."""
-        short = text if len(text) <= 400 else text[:399] + "…"
-        bar = self.iface.messageBar()
-        bar.pushMessage(title, short, level, DURATION.get(level, 10))
-        if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical) and hasattr(bar, "currentItem"):
-            shown = bar.items()  # items whose time ran out are gone from the bar: forget them
-            self._bar_items = [item for item in self._bar_items if item in shown] + [bar.currentItem()]
-        QgsMessageLog.logMessage(f"{title}: {detail or text}", LOG_TAG, level)
-        if self.dock is not None:
-            self.dock.set_status(f"{title}: {short}")
+        self.messages.report(title, text, level, detail)
 
-    def _dismiss_own_messages(self) -> None:
-        """A quicklook worked: this plugin's earlier warnings and errors are stale; other messages stay."""
-        bar = self.iface.messageBar()
-        items, self._bar_items = self._bar_items, []
-        if not hasattr(bar, "items"):
-            return
-        shown = bar.items()
-        for item in items:
-            if item is not None and item in shown:
-                bar.popWidget(item)
+    def _report_exception(self, exc: BaseException, trace: str = "") -> None:
+        self.messages.report_exception(exc, trace)
 
     def _on_save_problems(self, problems: list) -> None:
         self._report(tr("Quicklooks not saved with the project"), " ".join(problems), Qgis.MessageLevel.Warning)
-
-
-def bar_text(message: str) -> str:
-    """The part of an engine message for the message bar: what failed and what to try, without the
-    server's (possibly long, HTML) answer, which stays in the log."""
-    lines = [line.strip() for line in message.strip().splitlines()]
-    for index, line in enumerate(lines):
-        if line.lower().startswith("server says"):
-            kept = " ".join(part for part in lines[:index] if part)
-            return kept + " " + tr("(The server's answer is in the log.)") if kept else message.strip()
-    return " ".join(part for part in lines if part)
 
 
 def _disconnect(signal: Any, slot: Any = None) -> None:

@@ -84,6 +84,7 @@ class DatesController(QObject):
                 unregister(action)
         self._registered = []
         self.cancel()
+        self._serial += 1  # a listing still running reports to nobody: the dock is going away
 
     # ----- the list -----
 

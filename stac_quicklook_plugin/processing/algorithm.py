@@ -208,7 +208,7 @@ def crs_text(crs: QgsCoordinateReferenceSystem) -> Optional[str]:
 def engine_sentence(exc: Exception) -> str:
     """The sentence the plugin's message bar shows for an engine error: title, then what failed and what to do."""
     from stac_quicklook_plugin.core.redact import redact
-    from stac_quicklook_plugin.plugin import bar_text
+    from stac_quicklook_plugin.gui.messages import bar_text
 
     return f"{tr(getattr(exc, 'title', 'Quicklook failed'))}: {bar_text(redact(str(exc)))}"
 

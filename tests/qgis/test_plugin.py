@@ -308,7 +308,7 @@ def gdal_exists(path: str) -> bool:
 
 
 def test_server_answers_stay_out_of_the_message_bar():
-    from stac_quicklook_plugin.plugin import bar_text
+    from stac_quicklook_plugin.gui.messages import bar_text
 
     message = ("POST http://h/search failed with HTTP 502. The server had a problem: try again later.\n"
                "Server says: <html>\r\n<head><title>502 Bad Gateway</title></head>\r\n</html>")
