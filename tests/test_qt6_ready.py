@@ -100,11 +100,16 @@ def enum_members(cls: Any) -> dict[str, str]:
             hit = scoped_name.get(enum_class)
         except TypeError:  # unhashable attribute type
             continue
-        if hit is not None:
-            members[name] = hit
+        if hit is None:
+            continue
+        if issubclass(enum_class, enum.Enum) and name not in enum_class.__members__:
+            continue  # a constant of that type (Qgis.DEFAULT_SNAP_UNITS, a Qgis.MapToolUnit), not a member
+        members[name] = hit
     for enum_class, name in scoped_name.items():
         if isinstance(enum_class, type) and issubclass(enum_class, enum.Enum):
             for member in enum_class.__members__:
+                if is_enum_type(getattr(cls, member, None)):
+                    continue  # cls.<member> is another enum class (Qgis.Aggregate), not this member unscoped
                 members.setdefault(member, name)
     return members
 
@@ -372,6 +377,25 @@ def test_enum_members_come_from_the_installed_bindings():
     assert enum_members(QgsTask)["CanCancel"] == "Flag"
     assert enum_members(QgsContrastEnhancement)["StretchToMinimumMaximum"] == "ContrastEnhancementAlgorithm"
     assert len(enum_members(Qt)) > 300  # the whole Qt namespace, not a sample
+
+
+def test_enum_members_leave_out_constants_and_enum_classes():
+    """Neither a constant of an enum's type nor an enum class whose name is also a member of another enum is an
+    unscoped member to rewrite (both exist from QGIS 3.40: Qgis.DEFAULT_SNAP_UNITS, Qgis.Aggregate)."""
+    from qgis.core import Qgis
+
+    members = enum_members(Qgis)
+    for name, value in _attributes(Qgis):
+        if is_enum_type(value):
+            assert name not in members, (name, members[name])
+        elif name in members:
+            scoped = getattr(getattr(Qgis, members[name]), name)
+            assert scoped == value, (name, members[name])
+    # (Qgis.Aggregate itself is left out here: on QGIS 3.22 it is the unscoped Qgis.SqlKeywordCategory.Aggregate.)
+    source = "from qgis.core import Qgis\nb = Qgis.DEFAULT_SNAP_UNITS\nc = Qgis.MessageLevel\n"
+    assert not check_source(source, check_existence=False)
+    assert [f.message.split(":")[0] for f in check_source(source + "d = Qgis.Info\n", check_existence=False)] == \
+        ["Qgis.Info is an unscoped enum member (removed in PyQt6, deprecated in QGIS 4)"]
 
 
 def test_referenced_classes_are_found_in_the_plugin_source():
