@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profiles", default="0ms,50ms,50ms+tls")
-    parser.add_argument("--scenarios", default="a,b,c,d")
+    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g,h")
     parser.add_argument("--no-qgis", action="store_true")
     parser.add_argument("--python", type=Path, help="interpreter for the contenders (default: .venv-bench)")
     parser.add_argument("--out", type=Path, default=RESULTS)

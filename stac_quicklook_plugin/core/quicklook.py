@@ -25,7 +25,7 @@ CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
 ASSESS_DATES = 4  # view cloud is read for the candidates of this many dates (scene order), not for all
 ASSESS_MAX_ITEMS = 16
 ASSESS_WIDTH = 256  # pixels across the view for judging cloud: a 10 km view at 40 m, the SCL's overview 2
-HEADER_PREFETCH = 4  # other candidates whose imagery headers are fetched while the cloud is judged
+HEADER_PREFETCH = 2  # other candidates whose imagery headers are fetched while the cloud is judged
 
 
 def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
