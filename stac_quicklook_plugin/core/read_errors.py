@@ -37,14 +37,15 @@ def read_error(href: str, exc: BaseException) -> ReadError:
                 409: "the storage account refuses anonymous access (the href needs a signed token)"}.get(
             code, "the server failed; try again later" if code >= 500 else "the request was refused")
         return ReadError(f"Could not read {shown}: HTTP {code}, {hint}.\nGDAL says: {text[:500]}")
+    # Before "not recognized": GDAL 3.10 fails the open with that and names this reason as an earlier error.
+    if "Range downloading not supported" in text:
+        return ReadError(f"The server of {shown} does not support HTTP range requests, so the file cannot be "
+                         "streamed; a quicklook will not download whole files.")
     # GDAL <= 3.8: "not recognized as a supported file format"; 3.9+: "not recognized as being in a
     # supported file format".
     if "not recognized as" in text or "not a tiff" in text.lower():
         return ReadError(f"{shown} is not a readable GeoTIFF (the server may have sent an HTML page or an "
                          f"error instead of the image).\nGDAL says: {text[:500]}")
-    if "Range downloading not supported" in text:
-        return ReadError(f"The server of {shown} does not support HTTP range requests, so the file cannot be "
-                         "streamed; a quicklook will not download whole files.")
     if any(k in text for k in ("TIFFReadEncodedTile", "IReadBlock failed", "TIFFFillTile", "Read or write failed")):
         return ReadError(f"Could not read {shown}: the file is damaged or cut short on the server (a tile could "
                          "not be read). Try again later, or another date; if it persists, report it to the "

@@ -1,6 +1,8 @@
 """The rasterio read backend: the engine's library wherever rasterio is installed (CLI, tests, QGIS on Linux)."""
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -99,11 +101,67 @@ class Source:
         return array, valid
 
 
+# rasterio logs every GDAL error here (at INFO) but raises only the last. With GDAL 3.10 a server that ignores
+# Range ends an open in "not recognized as being in a supported file format"; the reason ("Range downloading not
+# supported by this server!") is an earlier error (osgeo.gdal appends it as "May be caused by:", rasterio not).
+_GDAL_LOG = logging.getLogger("rasterio._env")
+_LOG_LEVEL_LOCK = threading.Lock()
+_capturing = 0
+_saved_level = logging.NOTSET
+
+
+class _EarlierGdalErrors(logging.Handler):
+    """The GDAL error messages rasterio logs in the thread that installed it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self._thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self._thread:
+            args = record.args
+            self.messages.append(args[1] if isinstance(args, tuple) and len(args) == 2 else record.getMessage())
+
+
+@contextmanager
+def _earlier_gdal_errors() -> Iterator[_EarlierGdalErrors]:
+    global _capturing, _saved_level
+    handler = _EarlierGdalErrors()
+    with _LOG_LEVEL_LOCK:
+        if _capturing == 0:
+            _saved_level = _GDAL_LOG.level
+            if not _GDAL_LOG.isEnabledFor(logging.INFO):
+                _GDAL_LOG.setLevel(logging.INFO)
+        _capturing += 1
+        _GDAL_LOG.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        with _LOG_LEVEL_LOCK:
+            _GDAL_LOG.removeHandler(handler)
+            _capturing -= 1
+            if _capturing == 0:
+                _GDAL_LOG.setLevel(_saved_level)
+
+
+def _open(gdal_path: str, **kwargs: Any) -> Any:
+    """rasterio.open, its error carrying GDAL's earlier errors as "May be caused by:" lines (as osgeo.gdal's)."""
+    with _earlier_gdal_errors() as earlier:
+        try:
+            return rasterio.open(gdal_path, **kwargs)
+        except RasterioIOError as exc:
+            causes = [m for m in dict.fromkeys(earlier.messages) if m and m not in str(exc)]
+            if not causes:
+                raise
+            raise RasterioIOError("\n".join([str(exc)] + [f"May be caused by: {m}" for m in causes])) from exc
+
+
 @contextmanager
 def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
     kwargs = {"overview_level": overview_level} if overview_level is not None else {}
     # rasterio 1.3 takes one driver: never a VRT (or other XML) whose sources are local files
-    with rasterio.open(gdal_path, driver=allowed_drivers(gdal_path)[0], **kwargs) as dataset:
+    with _open(gdal_path, driver=allowed_drivers(gdal_path)[0], **kwargs) as dataset:
         yield Source(dataset)
 
 
