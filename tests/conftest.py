@@ -117,6 +117,33 @@ def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: py
     server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _work_ends_before_qgis_exits(qgis_app):
+    """At the end of the session, before pytest-qgis calls exitQgis(): QGIS tasks cancelled and waited for,
+    and reads still running in engine threads finished, so none is inside GDAL while QGIS tears it down
+    (a read abandoned by a cancel goes on in its thread until GDAL's timeout)."""
+    yield
+    if qgis_app is None:
+        return
+    import threading
+    import time
+
+    from qgis.core import QgsApplication
+
+    manager = QgsApplication.taskManager()
+    manager.cancelAll()
+    deadline = time.monotonic() + 30
+    while manager.countActiveTasks() and time.monotonic() < deadline:
+        qgis_app.processEvents()
+        time.sleep(0.05)
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    import gc
+
+    gc.collect()  # GDAL objects kept alive by old frames go while GDAL is still there, not after exitQgis
+
+
 @pytest.fixture(autouse=True)
 def _engine_forgets_between_tests(tmp_path_factory, monkeypatch):
     """Each test starts with nothing known of any API (landing pages in memory and on disk, recent
