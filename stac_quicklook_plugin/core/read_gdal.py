@@ -93,7 +93,13 @@ def env(options: dict[str, str]) -> Iterator[None]:
 
 def _progress(is_cancelled: Callable[[], bool]) -> Callable[..., int]:
     """A GDAL progress callback that stops the read (returns 0) once the caller has cancelled."""
-    return lambda complete, message, data: 0 if is_cancelled() else 1
+    def progress(complete: float, message: str, data: Any) -> int:
+        try:
+            return 0 if is_cancelled() else 1
+        except Exception:  # a cancel check that fails (its caller is gone): nobody wants the pixels
+            return 0
+
+    return progress
 
 
 def _numpy_dtype(band: Any) -> str:

@@ -57,7 +57,7 @@ class QuicklookTask(QgsTask):
             engine = self._engine
             if engine is None:
                 from stac_quicklook_plugin.core.quicklook import quicklook as engine
-            self.result = engine(self.request, progress=self._progress, is_cancelled=self.isCanceled)
+            self.result = engine(self.request, progress=self._progress, is_cancelled=still_wanted(self))
             return True
         except Exception as exc:  # kept for finished(): no GUI work in the worker thread
             self.exception = exc
@@ -138,7 +138,7 @@ class EngineTask(QgsTask):
 
     def run(self) -> bool:
         try:
-            self.value = self._work(self._progress, self.isCanceled)
+            self.value = self._work(self._progress, still_wanted(self))
             return True
         except Exception as exc:  # kept for finished(): no GUI work in the worker thread
             self.exception = exc
@@ -179,3 +179,15 @@ def _is_cancelled_error(exc: Optional[BaseException]) -> bool:
     except ImportError:
         return False
     return isinstance(exc, Cancelled)
+
+
+def still_wanted(task: QgsTask) -> Callable[[], bool]:
+    """``task.isCanceled`` for the engine's threads. A read the engine abandoned (after a cancel, or a
+    speculative one) may ask long after QGIS deleted the finished task: then the answer is "cancelled"."""
+    def cancelled() -> bool:
+        try:
+            return task.isCanceled()
+        except RuntimeError:  # the C++ task is gone
+            return True
+
+    return cancelled

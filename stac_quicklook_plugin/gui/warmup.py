@@ -101,8 +101,9 @@ def _landing(task: QgsTask, url: str, headers: dict[str, str], proxy: Optional[s
     from stac_quicklook_plugin.core import stac
     from stac_quicklook_plugin.core.errors import QuicklookError
     from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.gui.task import still_wanted
 
-    client = HttpClient(headers=headers, timeout=10.0, is_cancelled=task.isCanceled, api_url=url, proxy=proxy,
+    client = HttpClient(headers=headers, timeout=10.0, is_cancelled=still_wanted(task), api_url=url, proxy=proxy,
                         proxy_exclude=tuple(exclude or ()))
     try:
         stac.get_api_info(client, url)
