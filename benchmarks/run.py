@@ -52,6 +52,9 @@ DEBIAN = "Debian GDAL, as in QGIS"
 GDAL_READER = f"ours, osgeo.gdal reader [{DEBIAN}]"  # the read path of a QGIS without rasterio
 # Proposed engine GDAL options, tried through the environment (which wins over the engine's defaults).
 PROPOSED_ENV = {"CPL_VSIL_CURL_USE_HEAD": "YES", "CPL_VSIL_CURL_CHUNK_SIZE": "16384"}
+# "Before": a checkout of the previous release (git worktree add /tmp/old-release 2159a64), if present.
+PREVIOUS = "ours, previous release (2159a64)"
+PREVIOUS_TREE = Path(os.environ.get("STAC_QL_PREVIOUS_TREE", "/tmp/old-release"))
 # Rows that are a contender run differently: name -> (contender, venv, environment).
 VARIANTS = {
     "ours, HEAD + 16 KB chunks": ("ours", "bench", PROPOSED_ENV),
@@ -79,17 +82,18 @@ def canvas_bbox(lon: float, lat: float, width_km: float, height_km: float) -> tu
 
 def scenarios() -> dict[str, dict[str, Any]]:
     canvas = canvas_bbox(-105.6, 40.35, 30, 25)  # inside 13TDE
+    previous = [PREVIOUS] if PREVIOUS_TREE.is_dir() else []
     return {
         "a": {"title": "seed example: one tile, visual, 1024 px", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "contenders": ["seed", "rio-tiler", "rio-tiler preview", "ours", "ours, conformance cached",
-                              "ours, rank by scene",
+                              "ours, rank by scene", *previous,
                               "ours, HEAD + 16 KB chunks", f"ours [{DEBIAN}]", GDAL_READER,
                               f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
         "b": {"title": "30 x 25 km canvas at 1000 px, visual", "bbox": canvas, "width": 1000, "asset": "visual",
               "asset_key": None, "kind": "single",
               "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]", GDAL_READER,
+                             f"ours [{DEBIAN}]", GDAL_READER, *previous,
                              f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
         "c": {"title": "two MGRS tiles mosaicked, visual, 1024 px", "bbox": (-105.25, 40.15, -104.6, 40.55),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic",
@@ -184,11 +188,15 @@ def run_once(python: Path, spec: dict[str, Any], servers: Servers) -> dict[str, 
     for key in [k for k in env if k.startswith(("GDAL_", "CPL_", "VSI_", "AWS_"))]:
         env.pop(key)  # every contender starts from GDAL's defaults plus its own options
     name = spec["contender"]
+    cwd = REPO
     if name in VARIANTS:
         spec = {**spec, "contender": VARIANTS[name][0]}
         python = REPO / ".venv" / "bin" / "python" if VARIANTS[name][1] == "debian" else python
         env.update(VARIANTS[name][2])
-    proc = subprocess.run([str(python), "-m", "benchmarks.contenders", json.dumps(spec)], cwd=REPO, env=env,
+    if name == PREVIOUS and PREVIOUS_TREE.is_dir():  # the engine as it was before this work, same sitting
+        spec, cwd = {**spec, "contender": "ours"}, PREVIOUS_TREE
+        env["PYTHONPATH"] = str(PREVIOUS_TREE)
+    proc = subprocess.run([str(python), "-m", "benchmarks.contenders", json.dumps(spec)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     time.sleep(0.05)  # the servers write a record before the answer's last byte; this is slack only
     if proc.returncode != 0:
