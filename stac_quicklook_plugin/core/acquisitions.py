@@ -14,7 +14,8 @@ from stac_quicklook_plugin.core.clouds import CloudMask, combine, read_masks
 from stac_quicklook_plugin.core.compose import footprint_covers, sample_points
 from stac_quicklook_plugin.core.errors import APIError, AssetError
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.quicklook import assessment_grid, output_crs, search
+from stac_quicklook_plugin.core.candidates import search
+from stac_quicklook_plugin.core.quicklook import assessment_grid, output_crs
 from stac_quicklook_plugin.core.read import crs_wkt
 from stac_quicklook_plugin.core.run import ProgressFn, Run, open_run
 

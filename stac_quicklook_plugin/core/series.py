@@ -10,7 +10,8 @@ from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.acquisitions import Acquisition, acquisitions_of, by_date
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
-from stac_quicklook_plugin.core.quicklook import quicklook_of, search
+from stac_quicklook_plugin.core.candidates import search
+from stac_quicklook_plugin.core.quicklook import quicklook_of
 from stac_quicklook_plugin.core.run import ProgressFn, Run, open_run
 
 MAX_DATES = 40

@@ -33,7 +33,7 @@ def survey_view(request: Any, progress: Optional[Callable[[float, str], None]] =
     (NothingFound when no scene passes the cloud limit)."""
     from stac_quicklook_plugin.core import stac
     from stac_quicklook_plugin.core.acquisitions import dates_of, judged_items
-    from stac_quicklook_plugin.core.quicklook import search
+    from stac_quicklook_plugin.core.candidates import search
     from stac_quicklook_plugin.core.run import open_run
 
     with open_run(request, progress, is_cancelled) as run:
