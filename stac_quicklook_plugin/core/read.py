@@ -12,6 +12,7 @@ import numpy as np
 from stac_quicklook_plugin.core.backend import backend
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
 from stac_quicklook_plugin.core.gdal_env import gdal_options
+from stac_quicklook_plugin.core.ranges import SourceFile
 from stac_quicklook_plugin.core.read_errors import read_error
 from stac_quicklook_plugin.core.redact import redact
 
@@ -80,9 +81,10 @@ class ReadResult:
 def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> str:
     """The WKT CRS of a raster (costs the header read, which the following read reuses from the cache)."""
     be = backend()
-    with be.env(gdal_options(options, href)):
+    options = gdal_options(options, href)
+    with be.env(options):
         try:
-            with be.open_source(gdal_path) as src:
+            with SourceFile(gdal_path, href, options, be.mem_file) as files, be.open_source(files.path()) as src:
                 if not src.crs:
                     raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
                 return src.crs
@@ -117,25 +119,34 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: str = "avera
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
     be = backend()
-    with be.env(gdal_options(options, href)):
+    options = gdal_options(options, href)
+    with be.env(options):
         try:
-            with be.open_source(gdal_path) as src:
-                _check_source(src, href)
-                left, bottom, right, top = be.transform_bounds(grid.crs, src.crs, grid.bounds)
-                target_res = (right - left) / grid.width
-                factors = src.overview_factors
-                level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)
-                factor = factors[level] if level is not None else 1
-                _check_cost(src, href, (left, bottom, right, top), factor)
-                profile, nodata = src.profile, src.nodata
-            if is_cancelled():
-                raise Cancelled("Cancelled before reading.")
-            with be.open_source(gdal_path, level) as src:
-                indexes = band_indexes or list(range(1, src.count + 1))
-                if be.same_crs(src.crs, grid.crs):
-                    array, valid = _read_window(src, indexes, grid, resampling, is_cancelled)
-                else:
-                    array, valid = src.warp(grid, indexes, resampling, is_cancelled)
+            with SourceFile(gdal_path, href, options, be.mem_file, is_cancelled) as files:
+                with be.open_source(files.path()) as src:
+                    _check_source(src, href)
+                    src_bounds = be.transform_bounds(grid.crs, src.crs, grid.bounds)
+                    target_res = (src_bounds[2] - src_bounds[0]) / grid.width
+                    factors = src.overview_factors
+                    level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)
+                    factor = factors[level] if level is not None else 1
+                    _check_cost(src, href, src_bounds, factor)
+                    profile, nodata = src.profile, src.nodata
+                    same_crs = be.same_crs(src.crs, grid.crs)
+                if is_cancelled():
+                    raise Cancelled("Cancelled before reading.")
+                # The engine's overview, and only it (GDAL would pick another by a rule that changed in 3.9),
+                # so the tiles fetched below are the tiles read.
+                with be.open_source(files.path(), level, level_only=True) as src:
+                    placement = _placement(src, grid) if same_crs else None
+                    window = placement[0] if placement else _pixel_window(src.transform, src_bounds)
+                    files.fetch_window(src.width, src.height, window, with_mask=src.nodata is None)
+                with be.open_source(files.path(), level, level_only=True) as src:
+                    indexes = band_indexes or list(range(1, src.count + 1))
+                    if same_crs:
+                        array, valid = _read_window(src, indexes, grid, placement, resampling, is_cancelled)
+                    else:
+                        array, valid = src.warp(grid, indexes, resampling, is_cancelled)
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
     return ReadResult(array, valid, nodata, str(array.dtype), int(factor), profile)
@@ -148,14 +159,12 @@ def _inverse(transform: tuple[float, ...]) -> Callable[[float, float], tuple[flo
     return lambda x, y: ((e * (x - c) - b * (y - f)) / det, (-d * (x - c) + a * (y - f)) / det)
 
 
-def _read_window(src: Any, indexes: list[int], grid: Grid, resampling: str,
-                 is_cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray]:
-    """Same CRS: one decimated windowed read of the output pixels that lie inside the file. GDAL fetches
-    exactly the tiles of that window, in parallel, and decodes far less than a warp would."""
-    nodata = src.nodata
-    fill = 0 if nodata is None else nodata
-    array = np.full((len(indexes), grid.height, grid.width), fill, dtype=src.dtype)
-    valid = np.zeros((grid.height, grid.width), dtype=bool)
+Placement = tuple[tuple[float, float, float, float], tuple[int, int, int, int]]
+
+
+def _placement(src: Any, grid: Grid) -> Optional[Placement]:
+    """Same CRS: the source window (col, row, width, height; floats) under the output pixels that lie inside
+    the file, and those output pixels (row0, row1, col0, col1); None when none do."""
     to_pixel = _inverse(src.transform)  # output pixel edges -> source pixel coordinates (this overview)
     a, _, left, _, e, top = grid.transform
     col_edges = [to_pixel(left + a * c, top)[0] for c in range(grid.width + 1)]
@@ -163,9 +172,33 @@ def _read_window(src: Any, indexes: list[int], grid: Grid, resampling: str,
     cols = [c for c in range(grid.width) if col_edges[c] >= -1e-6 and col_edges[c + 1] <= src.width + 1e-6]
     rows = [r for r in range(grid.height) if row_edges[r] >= -1e-6 and row_edges[r + 1] <= src.height + 1e-6]
     if not cols or not rows:
-        return array, valid
+        return None
     c0, c1, r0, r1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
     window = (col_edges[c0], row_edges[r0], col_edges[c1] - col_edges[c0], row_edges[r1] - row_edges[r0])
+    return window, (r0, r1, c0, c1)
+
+
+def _pixel_window(transform: tuple[float, ...], bounds: tuple[float, float, float, float]
+                  ) -> tuple[float, float, float, float]:
+    """The pixel window (col, row, width, height) of ``bounds`` (in the file's CRS), one pixel wider each side
+    (a warp's kernel reaches past the edge)."""
+    to_pixel = _inverse(transform)
+    left, bottom, right, top = bounds
+    xs, ys = zip(*(to_pixel(x, y) for x in (left, right) for y in (bottom, top)))
+    return (min(xs) - 1, min(ys) - 1, max(xs) - min(xs) + 2, max(ys) - min(ys) + 2)
+
+
+def _read_window(src: Any, indexes: list[int], grid: Grid, placement: Optional[Placement], resampling: str,
+                 is_cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """Same CRS: one decimated windowed read of the output pixels that lie inside the file. GDAL decodes
+    only the tiles of that window, far less than a warp would."""
+    nodata = src.nodata
+    fill = 0 if nodata is None else nodata
+    array = np.full((len(indexes), grid.height, grid.width), fill, dtype=src.dtype)
+    valid = np.zeros((grid.height, grid.width), dtype=bool)
+    if placement is None:
+        return array, valid
+    window, (r0, r1, c0, c1) = placement
     out_shape = (r1 - r0, c1 - c0)
     data = src.read(indexes, window, out_shape, resampling, is_cancelled)
     array[:, r0:r1, c0:c1] = data

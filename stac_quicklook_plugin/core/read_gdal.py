@@ -6,6 +6,7 @@ decimated windows, the same warped VRT for other CRSs, so both give the same pix
 from __future__ import annotations
 
 import re
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -78,6 +79,17 @@ def transform_bounds(src_wkt: str, dst_wkt: str, bounds: tuple[float, float, flo
 
 
 # -- reads -----------------------------------------------------------------------------------------
+@contextmanager
+def mem_file(data: bytes, name: str) -> Iterator[str]:
+    """``data`` as a /vsimem/ file named ``name`` (in a folder of its own) while the context lasts."""
+    path = f"/vsimem/{uuid.uuid4()}/{name}"
+    gdal.FileFromMemBuffer(path, data)
+    try:
+        yield path
+    finally:
+        gdal.Unlink(path)
+
+
 @contextmanager
 def env(options: dict[str, str]) -> Iterator[None]:
     """Config options for this thread only (as rasterio.Env sets them), restored afterwards."""
@@ -192,8 +204,11 @@ class Source:
 
 
 @contextmanager
-def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
+def open_source(gdal_path: str, overview_level: Optional[int] = None, level_only: bool = False
+                ) -> Iterator[Source]:
     open_options = [f"OVERVIEW_LEVEL={overview_level}"] if overview_level is not None else []
+    if level_only:  # GDAL may not pick another overview for a decimated read
+        open_options = ["OVERVIEW_LEVEL=" + ("NONE" if overview_level is None else f"{overview_level}only")]
     dataset = gdal.OpenEx(gdal_path, gdal.OF_RASTER | gdal.OF_READONLY | gdal.OF_VERBOSE_ERROR,
                           allowed_drivers=allowed_drivers(gdal_path), open_options=open_options)  # never a VRT
     try:

@@ -11,6 +11,7 @@ import numpy as np
 import rasterio
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
+from rasterio.io import MemoryFile
 from rasterio.errors import CRSError, RasterioError, RasterioIOError
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
@@ -55,6 +56,13 @@ def transform_bounds(src_wkt: str, dst_wkt: str, bounds: tuple[float, float, flo
 def env(options: dict[str, str]) -> Iterator[None]:
     with rasterio.Env(**options):
         yield
+
+
+@contextmanager
+def mem_file(data: bytes, name: str) -> Iterator[str]:
+    """``data`` as a /vsimem/ file named ``name`` (in a folder of its own) while the context lasts."""
+    with MemoryFile(data, filename=name) as memory:
+        yield memory.name
 
 
 class Source:
@@ -158,8 +166,11 @@ def _open(gdal_path: str, **kwargs: Any) -> Any:
 
 
 @contextmanager
-def open_source(gdal_path: str, overview_level: Optional[int] = None) -> Iterator[Source]:
-    kwargs = {"overview_level": overview_level} if overview_level is not None else {}
+def open_source(gdal_path: str, overview_level: Optional[int] = None, level_only: bool = False
+                ) -> Iterator[Source]:
+    kwargs: dict[str, Any] = {"overview_level": overview_level} if overview_level is not None else {}
+    if level_only:  # GDAL may not pick another overview for a decimated read
+        kwargs = {"OVERVIEW_LEVEL": "NONE" if overview_level is None else f"{overview_level}only"}
     # rasterio 1.3 takes one driver: never a VRT (or other XML) whose sources are local files
     with _open(gdal_path, driver=allowed_drivers(gdal_path)[0], **kwargs) as dataset:
         yield Source(dataset)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
-from stac_quicklook_plugin.core import cache, hrefs
+from stac_quicklook_plugin.core import cache, hrefs, ranges
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
@@ -159,10 +159,12 @@ def _links(doc: Any) -> list[dict[str, Any]]:
 
 
 def clear_api_cache() -> None:
-    """Forget what this session knows of every API: landing pages and recent searches (the refresh)."""
+    """Forget what this session knows of every API: landing pages, recent searches and the image bytes
+    fetched (the refresh)."""
     with _cache_lock:
         _api_cache.clear()
     cache.clear_searches()
+    ranges.clear()
 
 
 def cloud_cover(item: dict[str, Any]) -> Optional[float]:

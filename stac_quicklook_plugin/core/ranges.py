@@ -1,0 +1,373 @@
+"""The engine's own byte-range reads of remote GeoTIFFs, handed to GDAL.
+
+GDAL's ``/vsicurl/`` asks for a file's size (a HEAD) before it reads the header: search, size, header,
+tiles. Here one ranged GET gives both the size (``Content-Range``) and the header, the header says where
+the view's tiles lie (``core.tiff_index``), and a second round of GETs fetches exactly those tiles, all
+files at once. GDAL then reads a ``/vsisparse/`` file: the fetched bytes from memory, and any other byte
+from the original ``/vsicurl/`` path, so a wrong guess costs a round trip, never a wrong pixel.
+
+Fetched bytes are kept per asset href (bounded, ``clear()`` forgets them): a repeat of a view fetches
+nothing, a pan or a zoom fetches only tiles. Every failure this module does not understand leaves the
+file to GDAL, whose errors the engine already explains (``core.read_errors``).
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from stac_quicklook_plugin.core import tiff_index
+from stac_quicklook_plugin.core.errors import Cancelled, ReadError
+from stac_quicklook_plugin.core.http import USER_AGENT
+from stac_quicklook_plugin.core.redact import redact
+
+HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB
+CACHE_BYTES = 96 * 1024 * 1024  # fetched bytes kept across quicklooks, all files together
+ENTRY_SECONDS = 30 * 60  # a file's size and header are trusted this long
+FETCH_THREADS = 16  # ranged GETs at once, over all the reads of the process
+READ_SIZE = 65536
+TILE_MARGIN = 4
+RANGES_ENV = "STAC_QUICKLOOK_RANGES"  # "gdal": leave every read to GDAL's /vsicurl/ (comparisons, a bad proxy)
+# GDAL options through which a user configures GDAL's HTTP in ways this module does not copy: their
+# presence (in the read's options or the environment) leaves the reads to GDAL.
+GDAL_OWN_HTTP = ("GDAL_HTTP_HEADERS", "GDAL_HTTP_HEADER_FILE", "GDAL_HTTP_AUTH", "GDAL_HTTP_USERPWD",
+                 "GDAL_HTTP_COOKIE", "GDAL_HTTP_COOKIEFILE", "GDAL_HTTP_UNSAFESSL", "GDAL_HTTP_BEARER",
+                 "GDAL_HTTP_SSLCERT", "GDAL_HTTP_SSLKEY")
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+)\s*$")
+
+
+class _Unusable(Exception):
+    """This file is better left to GDAL (a status, a redirect, an answer this module does not expect)."""
+
+
+@dataclass
+class RemoteTiff:
+    """What is known of one remote file: its size, its tile index and the byte ranges fetched so far."""
+
+    size: int
+    images: list[tiff_index.Image]
+    pieces: dict[int, bytes]  # start offset -> bytes, never overlapping
+    fetched_at: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(p) for p in list(self.pieces.values()))
+
+    def missing(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Of ``ranges`` (offset, length), those not wholly inside a fetched piece, merged where they touch."""
+        with self.lock:
+            wanted = sorted((o, n) for o, n in ranges if not self._holds(o, n))
+        merged: list[tuple[int, int]] = []
+        for offset, length in wanted:
+            if merged and offset <= merged[-1][0] + merged[-1][1]:
+                start = merged[-1][0]
+                merged[-1] = (start, max(merged[-1][1], offset + length - start))
+            else:
+                merged.append((offset, length))
+        return merged
+
+    def covering(self, ranges: list[tuple[int, int]]) -> list[tuple[int, bytes]]:
+        """The fetched pieces (offset, bytes) that hold any of ``ranges``, sorted by offset."""
+        with self.lock:
+            return sorted((start, data) for start, data in self.pieces.items()
+                          if any(start < o + n and o < start + len(data) for o, n in ranges))
+
+    def _holds(self, offset: int, length: int) -> bool:
+        return any(start <= offset and offset + length <= start + len(data) for start, data in self.pieces.items())
+
+
+class _Cache:
+    """Remote files by asset href, least recently used first out, bounded by the bytes they hold."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, RemoteTiff] = OrderedDict()
+        self.loading: dict[str, threading.Lock] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Optional[RemoteTiff]:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None and time.monotonic() - entry.fetched_at > ENTRY_SECONDS:
+                del self.entries[key]
+                entry = None
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def loader(self, key: str) -> threading.Lock:
+        with self.lock:
+            return self.loading.setdefault(key, threading.Lock())
+
+    def put(self, key: str, entry: RemoteTiff) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            self.loading.pop(key, None)
+            self.trim()
+
+    def trim(self) -> None:
+        total = sum(e.nbytes for e in self.entries.values())
+        while total > CACHE_BYTES and len(self.entries) > 1:
+            _, old = self.entries.popitem(last=False)
+            total -= old.nbytes
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_cache = _Cache()
+_pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="stac-quicklook-range")
+_session_lock = threading.Lock()
+_sessions: dict[tuple[int, bool], requests.Session] = {}
+
+
+def clear() -> None:
+    """Forget every file's size, header and tiles (the dock's refresh, a changed API)."""
+    _cache.clear()
+
+
+def _session(explicit_proxy: bool) -> requests.Session:
+    """A keep-alive session for range reads (connections are reused across files and quicklooks). With a
+    proxy from QGIS's settings, the environment's proxies and no_proxy do not apply (as for GDAL)."""
+    with _session_lock:
+        key = (os.getpid(), explicit_proxy)
+        if key not in _sessions:
+            session = requests.Session()
+            session.trust_env = not explicit_proxy
+            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=FETCH_THREADS, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
+            _sessions[key] = session
+        return _sessions[key]
+
+
+def usable(gdal_path: str, options: dict[str, str]) -> bool:
+    """Whether this module may read ``gdal_path``: plain http(s) through /vsicurl/, no HTTP settings of
+    the user's for GDAL that it would not honour."""
+    if os.environ.get(RANGES_ENV, "").strip().lower() == "gdal":
+        return False
+    if not gdal_path.startswith("/vsicurl/") or urlsplit(gdal_path[9:]).scheme not in ("http", "https"):
+        return False
+    return not any(options.get(k) or os.environ.get(k) for k in GDAL_OWN_HTTP)
+
+
+@dataclass
+class Transfer:
+    """How this read talks HTTP: the GDAL options it would have run with, turned into requests' terms."""
+
+    href: str  # the asset href as the catalog gave it (messages, cache key)
+    url: str  # what is fetched (signed where signing applies)
+    timeout: float
+    connect_timeout: float
+    proxies: Optional[dict[str, str]]
+    verify: Any  # True, or the CA bundle GDAL was told to trust
+    is_cancelled: Callable[[], bool]
+
+    @classmethod
+    def of(cls, gdal_path: str, href: str, options: dict[str, str], is_cancelled: Callable[[], bool]
+           ) -> "Transfer":
+        def number(key: str, default: float) -> float:
+            try:
+                return max(0.1, float(options.get(key) or os.environ.get(key) or default))
+            except ValueError:
+                return default
+        proxy = options.get("GDAL_HTTP_PROXY") or os.environ.get("GDAL_HTTP_PROXY")
+        if proxy:
+            credentials = options.get("GDAL_HTTP_PROXYUSERPWD") or os.environ.get("GDAL_HTTP_PROXYUSERPWD")
+            if credentials:
+                user, _, password = credentials.partition(":")
+                parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+                proxy = f"{parts.scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
+        timeout = number("GDAL_HTTP_TIMEOUT", 30.0)
+        bundle = options.get("GDAL_CURL_CA_BUNDLE") or os.environ.get("GDAL_CURL_CA_BUNDLE") or options.get(
+            "CURL_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        return cls(href, gdal_path[len("/vsicurl/"):], timeout, min(timeout, number("GDAL_HTTP_CONNECTTIMEOUT", 10.0)),
+                   {"http": proxy, "https": proxy} if proxy else None, bundle or True, is_cancelled)
+
+    def get(self, offset: int, length: int) -> tuple[bytes, int]:
+        """Bytes [offset, offset + length) and the file's size; _Unusable when the answer is not a 206 of
+        that range, ReadError when the server ignores Range or is too slow."""
+        if self.is_cancelled():
+            raise Cancelled("Cancelled before reading.")
+        started = time.monotonic()
+        try:
+            response = _session(self.proxies is not None).get(self.url, headers={"Range": f"bytes={offset}-{offset + length - 1}"},
+                                      proxies=self.proxies, verify=self.verify, allow_redirects=False, stream=True,
+                                      timeout=(self.connect_timeout, self.timeout))
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
+            raise self._too_slow(0, started) from None
+        except requests.exceptions.RequestException:
+            raise _Unusable() from None  # refused, TLS, proxy...: GDAL will say what went wrong
+        with response:
+            if response.status_code == 200:
+                raise ReadError(f"The server of {redact(self.href)} does not support HTTP range requests, so "
+                                "the file cannot be streamed; a quicklook will not download whole files.")
+            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+            if response.status_code != 206 or not match or int(match.group(1)) != offset:
+                raise _Unusable()
+            size = int(match.group(3))
+            expected = min(length, size - offset)
+            return self._body(response, expected, started), size
+
+    def _body(self, response: requests.Response, expected: int, started: float) -> bytes:
+        raw = response.raw
+        fp = getattr(raw, "_fp", None)
+        read = fp.read1 if hasattr(fp, "read1") else raw.read  # read1: whatever has arrived, not a full chunk
+        chunks, received = [], 0
+        try:
+            while received < expected:
+                if self.is_cancelled():
+                    raise Cancelled("Cancelled while reading.")
+                if time.monotonic() - started > self.timeout:
+                    raise self._too_slow(received, started)
+                chunk = read(min(READ_SIZE, expected - received))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                received += len(chunk)
+        except (requests.exceptions.RequestException, OSError, ValueError) as exc:
+            if isinstance(exc, (TimeoutError,)) or "timed out" in str(exc):
+                raise self._too_slow(received, started) from None
+            raise _Unusable() from None
+        if received < expected:
+            raise _Unusable()  # cut short: GDAL's read will name the damage
+        return b"".join(chunks)
+
+    def _too_slow(self, received: int, started: float) -> ReadError:
+        host = urlsplit(self.url).hostname or "the server"
+        return ReadError(f"Could not read {redact(self.href)}: {host} sent {received} bytes in "
+                         f"{time.monotonic() - started:.1f} s, too slowly (each request must finish within "
+                         f"{self.timeout:g} s). The server may be overloaded: try again later, or raise the timeout.")
+
+
+def remote_tiff(transfer: Transfer) -> Optional[RemoteTiff]:
+    """The file's size and tile index from one ranged GET (or from the cache); None: leave it to GDAL."""
+    entry = _cache.get(transfer.href)
+    if entry is not None:
+        return entry
+    with _cache.loader(transfer.href):  # concurrent reads of one file wait for one header
+        entry = _cache.get(transfer.href)
+        if entry is not None:
+            return entry
+        try:
+            head, size = transfer.get(0, HEAD_BYTES)
+        except _Unusable:
+            return None
+        images = tiff_index.parse(head)
+        if images is None:
+            return None
+        entry = RemoteTiff(size, images, {0: head})
+        _cache.put(transfer.href, entry)
+        return entry
+
+
+def fetch(transfer: Transfer, entry: RemoteTiff, ranges: list[tuple[int, int]]) -> bool:
+    """Fetch the missing ones of ``ranges`` in parallel into ``entry``; False if any could not be had."""
+    wanted = entry.missing(ranges)
+    if not wanted:
+        return True
+    futures = [_pool.submit(transfer.get, offset, length) for offset, length in wanted]
+    ok = True
+    for (offset, _), future in zip(wanted, futures):
+        try:
+            data, _ = future.result()
+        except _Unusable:
+            ok = False
+            continue
+        with entry.lock:
+            entry.pieces[offset] = data
+    _cache.trim()
+    return ok
+
+
+def sparse_xml(pieces: list[tuple[int, bytes]], size: int, blob_path: str, fallback: str) -> bytes:
+    """The /vsisparse/ description of a file of ``size`` bytes: ``pieces`` (offset, bytes; sorted, stored
+    one after another in ``blob_path``) from memory, every byte between them from ``fallback``."""
+    regions, at, cursor = [], 0, 0
+    for start, data in pieces:
+        if start > cursor:
+            regions.append(_region(escape(fallback), cursor, cursor, start - cursor))
+        regions.append(_region(escape(blob_path), start, at, len(data)))
+        at += len(data)
+        cursor = max(cursor, start + len(data))
+    if cursor < size:
+        regions.append(_region(escape(fallback), cursor, cursor, size - cursor))
+    return f"<VSISparseFile><Length>{size}</Length>{''.join(regions)}</VSISparseFile>".encode()
+
+
+def _region(path: str, destination: int, source: int, length: int) -> str:
+    return (f'<SubfileRegion><Filename relative="0">{path}</Filename><DestinationOffset>{destination}'
+            f"</DestinationOffset><SourceOffset>{source}</SourceOffset><RegionLength>{length}</RegionLength>"
+            "</SubfileRegion>")
+
+
+class SourceFile:
+    """The GDAL path one read opens, as a context manager: a /vsisparse/ file over what this module
+    fetched, or the original path when the file is left to GDAL. ``fetch_window`` adds a window's tiles."""
+
+    def __init__(self, gdal_path: str, href: str, options: dict[str, str], mem_file: Callable[[bytes, str], Any],
+                 is_cancelled: Callable[[], bool] = lambda: False):
+        self.gdal_path = gdal_path
+        self.mem_file = mem_file  # the backend's: (bytes, name) -> context manager of a /vsimem path
+        self.stack = ExitStack()
+        self.transfer: Optional[Transfer] = None
+        self.entry: Optional[RemoteTiff] = None
+        self.current: Optional[str] = None
+        self.wanted: list[tuple[int, int]] = [(0, HEAD_BYTES)]  # the header, then each window's tiles
+        if usable(gdal_path, options):
+            self.transfer = Transfer.of(gdal_path, href, options, is_cancelled)
+            self.entry = remote_tiff(self.transfer)
+
+    def __enter__(self) -> "SourceFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+
+    def path(self) -> str:
+        if self.entry is None:
+            return self.gdal_path
+        if self.current is None:
+            pieces = self.entry.covering(self.wanted)
+            blob_path = self.stack.enter_context(self.mem_file(b"".join(d for _, d in pieces), "pieces.bin"))
+            xml = sparse_xml(pieces, self.entry.size, blob_path, self.gdal_path)
+            name = os.path.basename(urlsplit(self.gdal_path[9:]).path) or "source.tif"
+            self.current = "/vsisparse/" + self.stack.enter_context(self.mem_file(xml, f"sparse-{_safe(name)}"))
+        return self.current
+
+    def fetch_window(self, width: int, height: int, window: tuple[float, float, float, float],
+                     with_mask: bool) -> None:
+        """Fetch the tiles under ``window`` (pixels) of the image of that size (and its mask)."""
+        if self.entry is None or self.transfer is None:
+            return
+        ranges: list[tuple[int, int]] = []
+        for image in self.entry.images:
+            if (image.width, image.height) == (width, height) and (with_mask or not image.mask):
+                # GDAL's COG layout puts 4 bytes (the tile's size) before each tile and repeats its last 4
+                # after; GDAL reads them where the file says so: 8 bytes a tile, fetched either way.
+                ranges += [(max(0, o - TILE_MARGIN), n + 2 * TILE_MARGIN) for o, n in image.tile_ranges(window)]
+        if not ranges:
+            return
+        if self.entry.missing(ranges):
+            fetch(self.transfer, self.entry, ranges)
+        self.wanted += ranges
+        self.current = None  # the next path() describes the new pieces
+
+
+def _safe(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)[-80:]
+    return cleaned if cleaned.lower().endswith((".tif", ".tiff")) else cleaned + ".tif"
