@@ -213,7 +213,7 @@ class Transfer:
         except requests.exceptions.RequestException:
             raise _Unusable() from None  # refused, TLS, proxy...: GDAL will say what went wrong
         with response:
-            if response.status_code == 200:
+            if response.status_code == 200 and tiff_index.is_tiff(self._body(response, 4, started)):
                 raise ReadError(f"The server of {redact(self.href)} does not support HTTP range requests, so "
                                 "the file cannot be streamed; a quicklook will not download whole files.")
             match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))

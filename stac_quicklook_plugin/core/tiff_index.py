@@ -49,6 +49,11 @@ class Image:
         return ranges
 
 
+def is_tiff(head: bytes) -> bool:
+    """Whether ``head`` starts like a TIFF or a BigTIFF."""
+    return head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
 def parse(head: bytes) -> Optional[list[Image]]:
     """Every tiled image of the TIFF whose first bytes are ``head``, in file order; None when it is not a
     tiled TIFF or any IFD or tile index lies beyond ``head``."""

@@ -105,6 +105,8 @@ def test_small_view_fetches_only_the_overview_tiles_it_needs(stac_server, cog_se
         if not r.get("range"):
             continue
         start, end = (int(v) for v in r["range"].split("=")[1].split("-"))
+        if start == 0:
+            continue  # the header read (32 KB, as GDAL's): what follows the header comes with it
         for key, (o, e) in tiles.items():
             if o < end + 1 and e > start and o >= first_tile:
                 fetched_tiles.add(key)
