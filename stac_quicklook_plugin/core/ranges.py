@@ -42,7 +42,7 @@ RANGES_ENV = "STAC_QUICKLOOK_RANGES"  # "gdal": leave every read to GDAL's /vsic
 # GDAL options through which a user configures GDAL's HTTP in ways this module does not copy: their
 # presence (in the read's options or the environment) leaves the reads to GDAL.
 GDAL_OWN_HTTP = ("GDAL_HTTP_HEADERS", "GDAL_HTTP_HEADER_FILE", "GDAL_HTTP_AUTH", "GDAL_HTTP_USERPWD",
-                 "GDAL_HTTP_COOKIE", "GDAL_HTTP_COOKIEFILE", "GDAL_HTTP_UNSAFESSL", "GDAL_HTTP_BEARER",
+                 "GDAL_HTTP_COOKIE", "GDAL_HTTP_COOKIEFILE", "GDAL_HTTP_BEARER",
                  "GDAL_HTTP_SSLCERT", "GDAL_HTTP_SSLKEY")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+)\s*$")
 
