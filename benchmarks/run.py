@@ -50,17 +50,23 @@ PROFILES = {
 
 DEBIAN = "Debian GDAL, as in QGIS"
 GDAL_READER = f"ours, osgeo.gdal reader [{DEBIAN}]"  # the read path of a QGIS without rasterio
-# Proposed engine GDAL options, tried through the environment (which wins over the engine's defaults).
-PROPOSED_ENV = {"CPL_VSIL_CURL_USE_HEAD": "YES", "CPL_VSIL_CURL_CHUNK_SIZE": "16384"}
+# "Before" in the same sitting: the engine with its own range reads switched off (GDAL /vsicurl/ reads every
+# file itself: size, header, tiles), as the engine read before #14's third item.
+GDAL_VSICURL = {"STAC_QUICKLOOK_RANGES": "gdal"}
+BEFORE = "GDAL /vsicurl/ reads"
 # "Before": a checkout of the previous release (git worktree add /tmp/old-release 2159a64), if present.
 PREVIOUS = "ours, previous release (2159a64)"
 PREVIOUS_TREE = Path(os.environ.get("STAC_QL_PREVIOUS_TREE", "/tmp/old-release"))
+SECOND_CLICKS = ("repeat", "pan half a view", "zoom in 2x")
 # Rows that are a contender run differently: name -> (contender, venv, environment).
 VARIANTS = {
-    "ours, HEAD + 16 KB chunks": ("ours", "bench", PROPOSED_ENV),
+    f"ours, conformance cached, {BEFORE}": ("ours, conformance cached", "bench", GDAL_VSICURL),
+    f"ours, {BEFORE}": ("ours", "bench", GDAL_VSICURL),
     f"ours [{DEBIAN}]": ("ours", "debian", {"STAC_QUICKLOOK_READER": "rasterio"}),
+    f"ours, conformance cached [{DEBIAN}]": ("ours, conformance cached", "debian",
+                                             {"STAC_QUICKLOOK_READER": "rasterio"}),
     GDAL_READER: ("ours", "debian", {"STAC_QUICKLOOK_READER": "gdal"}),
-    f"ours, HEAD + 16 KB chunks [{DEBIAN}]": ("ours", "debian", PROPOSED_ENV),
+    **{f"ours, {m}, {BEFORE}": (f"ours, {m}", "bench", GDAL_VSICURL) for m in SECOND_CLICKS},
 }
 
 
@@ -83,26 +89,19 @@ def canvas_bbox(lon: float, lat: float, width_km: float, height_km: float) -> tu
 def scenarios() -> dict[str, dict[str, Any]]:
     canvas = canvas_bbox(-105.6, 40.35, 30, 25)  # inside 13TDE
     previous = [PREVIOUS] if PREVIOUS_TREE.is_dir() else []
+    cold = ["rio-tiler", "ours", "ours, conformance cached", f"ours, conformance cached, {BEFORE}",
+            f"ours, {BEFORE}", f"ours [{DEBIAN}]", f"ours, conformance cached [{DEBIAN}]", GDAL_READER]
     return {
         "a": {"title": "seed example: one tile, visual, 1024 px", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
-              "contenders": ["seed", "rio-tiler", "rio-tiler preview", "ours", "ours, conformance cached",
-                              "ours, rank by scene", *previous,
-                              "ours, HEAD + 16 KB chunks", f"ours [{DEBIAN}]", GDAL_READER,
-                              f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
+              "contenders": ["seed", *cold, "rio-tiler preview", "ours, rank by scene", *previous]},
         "b": {"title": "30 x 25 km canvas at 1000 px, visual", "bbox": canvas, "width": 1000, "asset": "visual",
-              "asset_key": None, "kind": "single",
-              "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]", GDAL_READER, *previous,
-                             f"ours, HEAD + 16 KB chunks [{DEBIAN}]"]},
+              "asset_key": None, "kind": "single", "contenders": [*cold, *previous]},
         "c": {"title": "two MGRS tiles mosaicked, visual, 1024 px", "bbox": (-105.25, 40.15, -104.6, 40.55),
-              "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic",
-              "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]", GDAL_READER]},
+              "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic", "contenders": cold},
         "d": {"title": "the (b) canvas as RGB from red, green, blue (3 x uint16 files)", "bbox": canvas,
               "width": 1000, "assets": ("red", "green", "blue"), "asset_key": "red,green,blue", "kind": "rgb",
-              "contenders": ["rio-tiler", "ours", "ours, conformance cached", "ours, HEAD + 16 KB chunks",
-                             f"ours [{DEBIAN}]", GDAL_READER]},
+              "contenders": cold},
         "e": {"title": "10 km view where the least cloudy scene is cloudy (13TDE), visual, 1000 px",
               "bbox": CLOUDY_WINNER_VIEW, "width": 1000, "asset": "visual", "asset_key": None, "kind": "single",
               "contenders": ["rio-tiler", "ours", "ours, rank by scene", "ours, mask clouds"]},
@@ -113,8 +112,9 @@ def scenarios() -> dict[str, dict[str, Any]]:
         "h": {"title": "the second quicklook of a session: the seed view again, panned by half, zoomed in 2x",
               "bbox": (-105.9, 40.1, -105.3, 40.6), "width": 1024, "asset": "visual", "asset_key": None,
               "kind": "single",
-              "contenders": ["ours", "ours, repeat", "ours, pan half a view", "ours, zoom in 2x", "rio-tiler",
-                             "rio-tiler, repeat", "rio-tiler, pan half a view", "rio-tiler, zoom in 2x"]},
+              "contenders": ["ours", *[f"ours, {m}" for m in SECOND_CLICKS], "rio-tiler",
+                             *[f"rio-tiler, {m}" for m in SECOND_CLICKS],
+                             *[f"ours, {m}, {BEFORE}" for m in SECOND_CLICKS]]},
         "g": {"title": "--list of the seed view over a month (June 2024)", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "datetime_range": "2024-06-01/2024-06-30", "contenders": ["ours, list", "ours"]},

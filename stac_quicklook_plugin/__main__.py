@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -94,6 +95,8 @@ def write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if not sys.warnoptions:  # a library's deprecation notice is not the user's business (-W shows them)
+        warnings.simplefilter("ignore")
     args = build_parser().parse_args(argv)
     progress = None if args.quiet else (
         lambda pct, msg: print(f"[{pct:3.0f}%] {redact(msg)}", file=sys.stderr, flush=True))
