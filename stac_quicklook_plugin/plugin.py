@@ -222,7 +222,9 @@ class StacQuicklookPlugin:
             self._dock_shown_by_click = True
             self.dock.show()
             self.dock.raise_()
-        missing = missing_modules()
+        # Only looked for: importing them here would hold QGIS while the warm-up's import of the engine runs
+        # (the worker imports them; a broken install is reported from there, see _on_outcome).
+        missing = missing_modules(load=False)
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)
             return
@@ -304,6 +306,9 @@ class StacQuicklookPlugin:
             self._report(tr("Quicklook cancelled"), tr("No layer was added."), Qgis.MessageLevel.Info)
             return
         if not was_current:
+            return
+        if isinstance(outcome.exception, ImportError) and missing_modules():  # found, but broken when imported
+            self._report(tr("Missing Python packages"), install_hint(missing_modules()), Qgis.MessageLevel.Critical)
             return
         if outcome.exception is not None:
             self._report_exception(outcome.exception, outcome.traceback)
