@@ -5,6 +5,7 @@ imported only when a task runs, so the plugin loads (and explains what to instal
 """
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -164,6 +165,9 @@ class StacQuicklookPlugin:
                 pass
         self._tasks.clear()
         self._task = None
+        engine = sys.modules.get("stac_quicklook_plugin.core.run")
+        if engine is not None:  # its idle threads and kept-alive connections go with the plugin
+            engine.shutdown_threads()
         if self.provider is not None:
             from stac_quicklook_plugin.processing.provider import unregister
 

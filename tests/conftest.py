@@ -136,6 +136,9 @@ def _work_ends_before_qgis_exits(qgis_app):
     while manager.countActiveTasks() and time.monotonic() < deadline:
         qgis_app.processEvents()
         time.sleep(0.05)
+    from stac_quicklook_plugin.core.run import shutdown_threads
+
+    shutdown_threads()  # idle engine threads end now; reads still running finish below
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -129,7 +129,7 @@ class _Cache:
 
 
 _cache = _Cache()
-_pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="stac-quicklook-range")
+_pool: Optional[ThreadPoolExecutor] = None
 _session_lock = threading.Lock()
 _sessions: dict[tuple[int, bool], requests.Session] = {}
 
@@ -137,6 +137,27 @@ _sessions: dict[tuple[int, bool], requests.Session] = {}
 def clear() -> None:
     """Forget every file's size, header and tiles (the dock's refresh, a changed API)."""
     _cache.clear()
+
+
+def _fetch_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _session_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="stac-quicklook-range")
+        return _pool
+
+
+def shutdown_threads() -> None:
+    """End the idle fetch threads and close kept-alive connections (they come back when needed)."""
+    global _pool
+    with _session_lock:
+        pool, _pool = _pool, None
+        sessions = list(_sessions.values())
+        _sessions.clear()
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for session in sessions:
+        session.close()
 
 
 def _session(explicit_proxy: bool) -> requests.Session:
@@ -280,7 +301,8 @@ def fetch(transfer: Transfer, entry: RemoteTiff, ranges: list[tuple[int, int]]) 
     wanted = entry.missing(ranges)
     if not wanted:
         return True
-    futures = [_pool.submit(transfer.get, offset, length) for offset, length in wanted]
+    pool = _fetch_pool()
+    futures = [pool.submit(transfer.get, offset, length) for offset, length in wanted]
     ok = True
     for (offset, _), future in zip(wanted, futures):
         try:

@@ -4,6 +4,7 @@ the reads is a backend (``core.backend``: rasterio, or osgeo.gdal where rasterio
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -90,6 +91,35 @@ def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = No
                 return src.crs
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
+
+
+_tiny_files: dict[str, bytes] = {}
+_primed: set[tuple[int, str]] = set()  # (thread, CRS) pairs done
+
+
+def is_primed(crs: str) -> bool:
+    return (threading.get_ident(), crs) in _primed
+
+
+def prime_thread(crs: str) -> None:
+    """Open a 1 x 1 GeoTIFF in ``crs`` (WKT) in this thread. A thread's first open of a file in a CRS costs it
+    10-20 ms of PROJ look-ups (per thread, per CRS); done while the search is on the wire, reads do not."""
+    key = (threading.get_ident(), crs)
+    if key in _primed:
+        return
+    be = backend()
+    if crs not in _tiny_files:
+        _tiny_files[crs] = be.tiny_geotiff(crs)
+    with be.env({}), be.mem_file(_tiny_files[crs], "primer.tif") as path, be.open_source(path) as src:
+        src.crs  # noqa: B018 (the look-ups happen here)
+    _primed.add(key)
+
+
+def utm_crs(bbox_wgs84: tuple[float, float, float, float]) -> str:
+    """WKT of the WGS 84 UTM zone of the bbox's centre (where Sentinel-2 tiles of the view usually are)."""
+    lon, lat = (bbox_wgs84[0] + bbox_wgs84[2]) / 2, (bbox_wgs84[1] + bbox_wgs84[3]) / 2
+    zone = min(60, max(1, int((lon + 180) // 6) + 1))
+    return backend().crs_wkt(f"EPSG:{(32600 if lat >= 0 else 32700) + zone}")
 
 
 def choose_overview(src_res: float, factors: list[int], target_res: float,
