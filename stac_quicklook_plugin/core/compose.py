@@ -65,16 +65,21 @@ def _rings(geometry: Any) -> list[list[np.ndarray]]:
     return []
 
 
+EDGES_AT_ONCE = 2048  # a footprint's edges tested together (bounds the memory a huge polygon can take)
+
+
 def _inside_ring(x: np.ndarray, y: np.ndarray, ring: np.ndarray) -> np.ndarray:
-    inside = np.zeros(x.shape, dtype=bool)
-    xs, ys = ring[:, 0], ring[:, 1]
-    for i in range(len(ring) - 1):
-        x1, y1, x2, y2 = xs[i], ys[i], xs[i + 1], ys[i + 1]
-        crosses = (y1 > y) != (y2 > y)
+    """Even-odd rule, every edge against every point at once (in chunks of edges)."""
+    px, py = x.ravel()[None, :], y.ravel()[None, :]
+    crossings = np.zeros(px.shape[1], dtype=np.int64)
+    for start in range(0, max(0, len(ring) - 1), EDGES_AT_ONCE):
+        edges = ring[start:start + EDGES_AT_ONCE + 1]
+        x1, y1, x2, y2 = edges[:-1, :1], edges[:-1, 1:2], edges[1:, :1], edges[1:, 1:2]
+        crosses = (y1 > py) != (y2 > py)
         with np.errstate(divide="ignore", invalid="ignore"):
-            x_at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-        inside ^= crosses & (x < x_at)
-    return inside
+            x_at = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
+        crossings += np.count_nonzero(crosses & (px < x_at), axis=0)
+    return (crossings % 2 == 1).reshape(x.shape)
 
 
 def footprint_covers(item: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -3,14 +3,14 @@ the requested width, with GDAL options that make COG streaming take few round tr
 the reads is a backend (``core.backend``: rasterio, or osgeo.gdal where rasterio is absent)."""
 from __future__ import annotations
 
+import functools
 import math
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from stac_quicklook_plugin.core.backend import backend
+from stac_quicklook_plugin.core.backend import backend, backend_name
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
 from stac_quicklook_plugin.core.gdal_env import gdal_options
 from stac_quicklook_plugin.core.ranges import SourceFile
@@ -45,10 +45,28 @@ class Grid:
 def crs_wkt(user_input: Any) -> str:
     """WKT of a CRS given as "EPSG:n", WKT or PROJ text; BadInput if it is none GDAL knows."""
     try:
-        return backend().crs_wkt(user_input)
+        return _crs_wkt(backend_name(), str(user_input)) if isinstance(user_input, str) else \
+            backend().crs_wkt(user_input)
     except ValueError:
         raise BadInput(f"The output CRS {str(user_input)[:200]!r} is not a CRS GDAL knows "
                        "(use e.g. EPSG:3857 or WKT).") from None
+
+
+# PROJ builds a coordinate operation anew for every transform (10-40 ms each); a run asks the same few
+# questions many times (each file, each plan, each date), and the answers never change.
+@functools.lru_cache(maxsize=256)
+def _crs_wkt(reader: str, user_input: str) -> str:
+    return backend().crs_wkt(user_input)
+
+
+@functools.lru_cache(maxsize=1024)
+def bounds_in(reader: str, src_wkt: str, dst_wkt: str, bounds: tuple[float, float, float, float]
+              ) -> tuple[float, float, float, float]:
+    """``bounds`` (in ``src_wkt``) transformed into ``dst_wkt``, densified; remembered."""
+    be = backend()
+    if be.same_crs(src_wkt, dst_wkt):
+        return tuple(bounds)
+    return be.transform_bounds(src_wkt, dst_wkt, tuple(bounds))
 
 
 def plan_grid(bbox_wgs84: tuple[float, float, float, float], dst_crs: Any, width: int) -> Grid:
@@ -57,7 +75,7 @@ def plan_grid(bbox_wgs84: tuple[float, float, float, float], dst_crs: Any, width
     wkt = crs_wkt(dst_crs)
     label = be.crs_label(wkt)
     try:
-        left, bottom, right, top = be.transform_bounds(be.crs_wkt(WGS84), wkt, tuple(bbox_wgs84))
+        left, bottom, right, top = bounds_in(be.NAME, crs_wkt(WGS84), wkt, tuple(bbox_wgs84))
     except Exception as exc:  # PROJ/GDAL raise assorted errors for impossible transforms
         raise BadInput(f"The bbox cannot be transformed into {label}: {exc}") from None
     if not all(math.isfinite(v) for v in (left, bottom, right, top)) or right <= left or top <= bottom:
@@ -93,35 +111,6 @@ def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = No
             raise read_error(href, exc) from None
 
 
-_tiny_files: dict[str, bytes] = {}
-_primed: set[tuple[int, str]] = set()  # (thread, CRS) pairs done
-
-
-def is_primed(crs: str) -> bool:
-    return (threading.get_ident(), crs) in _primed
-
-
-def prime_thread(crs: str) -> None:
-    """Open a 1 x 1 GeoTIFF in ``crs`` (WKT) in this thread. A thread's first open of a file in a CRS costs it
-    10-20 ms of PROJ look-ups (per thread, per CRS); done while the search is on the wire, reads do not."""
-    key = (threading.get_ident(), crs)
-    if key in _primed:
-        return
-    be = backend()
-    if crs not in _tiny_files:
-        _tiny_files[crs] = be.tiny_geotiff(crs)
-    with be.env({}), be.mem_file(_tiny_files[crs], "primer.tif") as path, be.open_source(path) as src:
-        src.crs  # noqa: B018 (the look-ups happen here)
-    _primed.add(key)
-
-
-def utm_crs(bbox_wgs84: tuple[float, float, float, float]) -> str:
-    """WKT of the WGS 84 UTM zone of the bbox's centre (where Sentinel-2 tiles of the view usually are)."""
-    lon, lat = (bbox_wgs84[0] + bbox_wgs84[2]) / 2, (bbox_wgs84[1] + bbox_wgs84[3]) / 2
-    zone = min(60, max(1, int((lon + 180) // 6) + 1))
-    return backend().crs_wkt(f"EPSG:{(32600 if lat >= 0 else 32700) + zone}")
-
-
 def choose_overview(src_res: float, factors: list[int], target_res: float,
                     overview_level: Optional[int] = None) -> Optional[int]:
     """Index of the coarsest overview whose pixels are still no larger than ``target_res`` (None = full res).
@@ -155,7 +144,7 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: str = "avera
             with SourceFile(gdal_path, href, options, be.mem_file, is_cancelled) as files:
                 with be.open_source(files.path()) as src:
                     _check_source(src, href)
-                    src_bounds = be.transform_bounds(grid.crs, src.crs, grid.bounds)
+                    src_bounds = bounds_in(be.NAME, grid.crs, src.crs, grid.bounds)
                     target_res = (src_bounds[2] - src_bounds[0]) / grid.width
                     factors = src.overview_factors
                     level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)

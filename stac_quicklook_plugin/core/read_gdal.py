@@ -90,23 +90,6 @@ def mem_file(data: bytes, name: str) -> Iterator[str]:
         gdal.Unlink(path)
 
 
-def tiny_geotiff(wkt: str) -> bytes:
-    """The bytes of a 1 x 1 GeoTIFF in the CRS ``wkt``."""
-    path = f"/vsimem/{uuid.uuid4()}/tiny.tif"
-    dataset = gdal.GetDriverByName("GTiff").Create(path, 1, 1, 1, gdal.GDT_Byte)
-    dataset.SetProjection(wkt)
-    dataset.SetGeoTransform((500000.0, 10.0, 0.0, 0.0, 0.0, -10.0))
-    dataset = None  # noqa: F841 (written on close)
-    try:
-        handle = gdal.VSIFOpenL(path, "rb")
-        try:
-            return bytes(gdal.VSIFReadL(1, gdal.VSIStatL(path).size, handle))
-        finally:
-            gdal.VSIFCloseL(handle)
-    finally:
-        gdal.Unlink(path)
-
-
 @contextmanager
 def env(options: dict[str, str]) -> Iterator[None]:
     """Config options for this thread only (as rasterio.Env sets them), restored afterwards."""

@@ -65,15 +65,6 @@ def mem_file(data: bytes, name: str) -> Iterator[str]:
         yield memory.name
 
 
-def tiny_geotiff(wkt: str) -> bytes:
-    """The bytes of a 1 x 1 GeoTIFF in the CRS ``wkt``."""
-    with MemoryFile() as memory:
-        with memory.open(driver="GTiff", width=1, height=1, count=1, dtype="uint8", crs=CRS.from_wkt(wkt),
-                         transform=Affine(10.0, 0.0, 500000.0, 0.0, -10.0, 0.0)) as dataset:
-            dataset.write(np.zeros((1, 1, 1), dtype=np.uint8))
-        return memory.read()
-
-
 class Source:
     """One open raster (a given overview level of it)."""
 

@@ -3,7 +3,6 @@ the HTTP client, the signer, GDAL options, the budget, cancel and progress, and 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,16 +18,14 @@ from stac_quicklook_plugin.core.validate import validate_request
 
 ProgressFn = Callable[[float, str], None]
 READ_THREADS = 4  # reads at once for one quicklook: GDAL multiplexes each file's tiles on top of this
-POOL_THREADS = 8  # threads a run primes: cloud masks and a speculative imagery read run beside the reads
-PRIME_WAIT_S = 0.1
 SHARED_THREADS = 12  # the process's read threads, shared by runs (a quicklook, a dates list, a series)
 _pool: Optional[ThreadPoolExecutor] = None
 _pool_lock = threading.Lock()
 
 
 def read_pool() -> ThreadPoolExecutor:
-    """The read threads every run shares. They outlive a run, so a later click finds them warm (each
-    thread's first file in a CRS costs it PROJ look-ups; see read.prime_thread)."""
+    """The read threads every run shares. They outlive a run, so a later click finds them warm: a thread's
+    first file in a CRS costs it 10-20 ms of PROJ look-ups (per thread, per CRS)."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -134,7 +131,6 @@ def open_run(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
               report=progress or (lambda pct, msg: None))
     try:
         run.checkpoint(2, f"Connecting to the STAC API (gives up after {budget.seconds:.0f} s)")
-        _prime_threads(run)
         yield run
     except Cancelled:
         if budget.exceeded:
@@ -149,36 +145,6 @@ def open_run(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
                               f"{redact(req.stac_api)}. Please report it, with the details of the log.") from exc
     finally:
         run.close()
-
-
-def _prime_threads(run: Run) -> None:
-    """Each read thread's first open in the view's UTM CRS, while the search is on the wire (see prime_thread)."""
-    from stac_quicklook_plugin.core.read import is_primed, prime_thread, utm_crs
-
-    try:
-        crs = utm_crs(run.req.bbox_wgs84)
-    except QuicklookError:  # no read library: the reads will say so
-        return
-
-    def prime() -> None:
-        # After the search has gone out (or a moment, when a remembered search sends none): before, the
-        # look-ups would hold up the request itself.
-        if is_primed(crs):
-            return
-        waited = time.monotonic() + PRIME_WAIT_S
-        while run.client.requests_made == 0 and time.monotonic() < waited:
-            time.sleep(0.005)
-        prime_thread(crs)
-
-    for _ in range(POOL_THREADS):
-        run.pool.submit(_quietly, prime)
-
-
-def _quietly(fn: Callable[..., Any], *args: Any) -> None:
-    try:
-        fn(*args)
-    except Exception:  # priming is an optimisation: a failure here changes nothing else
-        pass
 
 
 def _signer(req: QuicklookRequest) -> Optional[SasSigner]:
