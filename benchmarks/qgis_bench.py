@@ -95,7 +95,8 @@ def main(argv: list[str]) -> int:
     crs = QgsCoordinateReferenceSystem("EPSG:4326")
     canvas.setDestinationCrs(crs)
     QgsProject.instance().setCrs(crs)
-    canvas.setExtent(QgsRectangle(w, s, e, n))
+    # "first_bbox": an earlier click of the session somewhere else (other files, another search)
+    canvas.setExtent(QgsRectangle(*(spec.get("first_bbox") or spec["bbox"])))
 
     t_load = time.perf_counter()
     plugin = classFactory(iface)
@@ -129,7 +130,8 @@ def main(argv: list[str]) -> int:
 
     plugin._on_outcome = outcome_seen  # the task's signal looks the method up at call time
 
-    clicks_left = [int(spec.get("clicks", 1))]  # 2: the second click (the same view again) is measured
+    # 2: the second click is measured (the same view again, or the bbox after a click on first_bbox)
+    clicks_left = [int(spec.get("clicks", 1)) + (1 if spec.get("first_bbox") else 0)]
 
     def layers_added(layers: Any) -> None:
         from stac_quicklook_plugin.gui.layer import PATH_PROPERTY
@@ -138,6 +140,7 @@ def main(argv: list[str]) -> int:
             return  # footprints or other layers
         clicks_left[0] -= 1
         if clicks_left[0] > 0:
+            canvas.setExtent(QgsRectangle(w, s, e, n))
             QTimer.singleShot(200, click)
             return
         marks.setdefault("layer", time.perf_counter())

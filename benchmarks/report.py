@@ -117,7 +117,7 @@ def qgis_text(doc: dict[str, Any]) -> str:
     lines = []
     for mode, words in (("first_click", "first click 20 ms after the plugin loads (nothing known of the API)"),
                         ("first_click_disk", "first click 20 ms after load, the landing page kept on disk"),
-                        ("later_click", "later click (engine imported, landing page read)"),
+                        ("later_click", "later click (after a quicklook of another MGRS tile in the session)"),
                         ("repeat_click", "the same view clicked again")):
         q = (doc.get("qgis") or {}).get(mode) or {}
         if q.get("ok_runs"):
