@@ -38,6 +38,7 @@ ENTRY_SECONDS = 30 * 60  # a file's size and header are trusted this long
 FETCH_THREADS = 16  # ranged GETs at once, over all the reads of the process
 READ_SIZE = 65536
 TILE_MARGIN = 4
+MAX_WINDOW_BYTES = 128 * 1024 * 1024  # the most one read fetches ahead (a view's tiles are a few MB)
 RANGES_ENV = "STAC_QUICKLOOK_RANGES"  # "gdal": leave every read to GDAL's /vsicurl/ (comparisons, a bad proxy)
 # GDAL options through which a user configures GDAL's HTTP in ways this module does not copy: their
 # presence (in the read's options or the environment) leaves the reads to GDAL.
@@ -376,14 +377,19 @@ class SourceFile:
         """Fetch the tiles under ``window`` (pixels) of the image of that size (and its mask)."""
         if self.entry is None or self.transfer is None:
             return
-        ranges: list[tuple[int, int]] = []
+        tiles: list[tuple[int, int]] = []
         for image in self.entry.images:
             if (image.width, image.height) == (width, height) and (with_mask or not image.mask):
-                # GDAL's COG layout puts 4 bytes (the tile's size) before each tile and repeats its last 4
-                # after; GDAL reads them where the file says so: 8 bytes a tile, fetched either way.
-                ranges += [(max(0, o - TILE_MARGIN), n + 2 * TILE_MARGIN) for o, n in image.tile_ranges(window)]
-        if not ranges:
+                tiles += image.tile_ranges(window)
+        # A header is the server's word: tiles past the end of the file or a window larger than any
+        # quicklook needs are not fetched here (GDAL reads them, under the engine's other limits).
+        size = self.entry.size
+        if not tiles or any(o + n > size for o, n in tiles) or sum(n for _, n in tiles) > MAX_WINDOW_BYTES:
             return
+        # GDAL's COG layout puts 4 bytes (the tile's size) before each tile and repeats its last 4 after;
+        # GDAL reads them where the file says so: 8 bytes a tile, fetched either way.
+        ranges = [(max(0, o - TILE_MARGIN), min(size, o + n + TILE_MARGIN) - max(0, o - TILE_MARGIN))
+                  for o, n in tiles]
         if self.entry.missing(ranges):
             fetch(self.transfer, self.entry, ranges)
         self.wanted += ranges

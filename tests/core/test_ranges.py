@@ -148,3 +148,23 @@ def test_the_tile_index_parser_reads_planar_files_and_refuses_what_it_cannot_pla
     cut = _classic_tiff(tiled, order)
     assert tiff_index.parse(cut[:-8]) is None  # the tile index runs past the bytes fetched
     assert tiff_index.parse(b"<html>not a tiff</html>") is None
+
+
+def test_a_header_claiming_huge_or_out_of_file_tiles_fetches_nothing_ahead(monkeypatch):
+    # The tile index is the server's word: a window of tiles larger than a quicklook needs, or tiles past the
+    # end of the file, are left to GDAL (and its limits) instead of being fetched into memory here.
+    fetched = []
+    monkeypatch.setattr(ranges, "fetch", lambda transfer, entry, wanted: fetched.append(wanted))
+    huge = tiff_index.Image(512, 512, 256, 256, 1, False, (1000, 2000, 3000, 4000),
+                            (10, 10, ranges.MAX_WINDOW_BYTES, 10))
+    past_end = tiff_index.Image(256, 256, 256, 256, 1, False, (10_000_000,), (500,))
+    fine = tiff_index.Image(128, 128, 128, 128, 1, False, (5000,), (300,))
+    source = ranges.SourceFile("/vsicurl/http://127.0.0.1:9/x.tif", "http://127.0.0.1:9/x.tif",
+                               {ranges.RANGES_ENV: ""}, mem_file=None)
+    source.entry = ranges.RemoteTiff(1_000_000, [huge, past_end, fine], {0: b"II*\0"})
+    source.transfer = object()
+    source.fetch_window(512, 512, (0, 0, 512, 512), with_mask=False)
+    source.fetch_window(256, 256, (0, 0, 256, 256), with_mask=False)
+    assert fetched == []
+    source.fetch_window(128, 128, (0, 0, 128, 128), with_mask=False)
+    assert fetched == [[(5000 - ranges.TILE_MARGIN, 300 + 2 * ranges.TILE_MARGIN)]]
