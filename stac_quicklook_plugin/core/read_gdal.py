@@ -81,8 +81,9 @@ def transform_bounds(src_wkt: str, dst_wkt: str, bounds: tuple[float, float, flo
 # -- reads -----------------------------------------------------------------------------------------
 @contextmanager
 def mem_file(data: bytes, name: str) -> Iterator[str]:
-    """``data`` as a /vsimem/ file named ``name`` (in a folder of its own) while the context lasts."""
-    path = f"/vsimem/{uuid.uuid4()}/{name}"
+    """``data`` as a /vsimem/ file whose name ends with ``name`` while the context lasts (no folder of its own:
+    GDAL >= 3.10 keeps a /vsimem folder after its last file is unlinked)."""
+    path = f"/vsimem/stac-quicklook-{uuid.uuid4().hex}-{name}"
     gdal.FileFromMemBuffer(path, data)
     try:
         yield path
