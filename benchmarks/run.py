@@ -93,7 +93,8 @@ def scenarios() -> dict[str, dict[str, Any]]:
     canvas = canvas_bbox(-105.6, 40.35, 30, 25)  # inside 13TDE
     previous = [PREVIOUS] if PREVIOUS_TREE.is_dir() else []
     cold = ["rio-tiler", "ours", "ours, conformance cached", f"ours, conformance cached, {BEFORE}",
-            f"ours, {BEFORE}", f"ours [{DEBIAN}]", f"ours, conformance cached [{DEBIAN}]", GDAL_READER]
+            f"ours, {BEFORE}", f"ours [{DEBIAN}]", f"ours, conformance cached [{DEBIAN}]", GDAL_READER,
+            "rio-tiler, later click", "ours, later click"]
     return {
         "a": {"title": "seed example: one tile, visual, 1024 px", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",

@@ -36,13 +36,14 @@ def read_pool() -> ThreadPoolExecutor:
 def shutdown_threads() -> None:
     """End the engine's idle threads (plugin unload, the end of a test session); they come back when needed."""
     global _pool
-    from stac_quicklook_plugin.core import ranges
+    from stac_quicklook_plugin.core import ranges, read
 
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
     ranges.shutdown_threads()
+    read.shutdown_decode_threads()
 
 
 @dataclass
