@@ -54,9 +54,20 @@ GDAL_READER = f"ours, osgeo.gdal reader [{DEBIAN}]"  # the read path of a QGIS w
 # file itself: size, header, tiles), as the engine read before #14's third item.
 GDAL_VSICURL = {"STAC_QUICKLOOK_RANGES": "gdal"}
 BEFORE = "GDAL /vsicurl/ reads"
-# "Before": a checkout of the previous release (git worktree add /tmp/old-release 2159a64), if present.
-PREVIOUS = "ours, previous release (2159a64)"
+# "Before": a checkout of an earlier commit (git worktree add /tmp/old-release <commit>), if present.
 PREVIOUS_TREE = Path(os.environ.get("STAC_QL_PREVIOUS_TREE", "/tmp/old-release"))
+
+
+def _previous_label() -> str:
+    try:
+        short = subprocess.run(["git", "-C", str(PREVIOUS_TREE), "rev-parse", "--short", "HEAD"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        short = ""
+    return f"ours, earlier commit ({short or PREVIOUS_TREE.name})"
+
+
+PREVIOUS = _previous_label()
 SECOND_CLICKS = ("repeat", "pan half a view", "zoom in 2x")
 # Rows that are a contender run differently: name -> (contender, venv, environment).
 VARIANTS = {
@@ -102,10 +113,10 @@ def scenarios() -> dict[str, dict[str, Any]]:
         "b": {"title": "30 x 25 km canvas at 1000 px, visual", "bbox": canvas, "width": 1000, "asset": "visual",
               "asset_key": None, "kind": "single", "contenders": [*cold, *previous]},
         "c": {"title": "two MGRS tiles mosaicked, visual, 1024 px", "bbox": (-105.25, 40.15, -104.6, 40.55),
-              "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic", "contenders": cold},
+              "width": 1024, "asset": "visual", "asset_key": None, "kind": "mosaic", "contenders": [*cold, *previous]},
         "d": {"title": "the (b) canvas as RGB from red, green, blue (3 x uint16 files)", "bbox": canvas,
               "width": 1000, "assets": ("red", "green", "blue"), "asset_key": "red,green,blue", "kind": "rgb",
-              "contenders": cold},
+              "contenders": [*cold, *previous]},
         "e": {"title": "10 km view where the least cloudy scene is cloudy (13TDE), visual, 1000 px",
               "bbox": CLOUDY_WINNER_VIEW, "width": 1000, "asset": "visual", "asset_key": None, "kind": "single",
               "contenders": ["rio-tiler", "ours", "ours, rank by scene", "ours, mask clouds"]},
