@@ -17,7 +17,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -31,6 +30,7 @@ from stac_quicklook_plugin.core import tiff_index
 from stac_quicklook_plugin.core.errors import Cancelled, ReadError
 from stac_quicklook_plugin.core.http import USER_AGENT
 from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.threads import LazyPool
 
 HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB
 CACHE_BYTES = 96 * 1024 * 1024  # fetched bytes kept across quicklooks, all files together
@@ -130,7 +130,7 @@ class _Cache:
 
 
 _cache = _Cache()
-_pool: Optional[ThreadPoolExecutor] = None
+_fetchers = LazyPool(FETCH_THREADS, "stac-quicklook-range")
 _session_lock = threading.Lock()
 _sessions: dict[tuple[int, bool], requests.Session] = {}
 
@@ -140,23 +140,11 @@ def clear() -> None:
     _cache.clear()
 
 
-def _fetch_pool() -> ThreadPoolExecutor:
-    global _pool
+def close_connections() -> None:
+    """Close the kept-alive connections (they are opened again when needed)."""
     with _session_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="stac-quicklook-range")
-        return _pool
-
-
-def shutdown_threads() -> None:
-    """End the idle fetch threads and close kept-alive connections (they come back when needed)."""
-    global _pool
-    with _session_lock:
-        pool, _pool = _pool, None
         sessions = list(_sessions.values())
         _sessions.clear()
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
     for session in sessions:
         session.close()
 
@@ -302,7 +290,7 @@ def fetch(transfer: Transfer, entry: RemoteTiff, ranges: list[tuple[int, int]]) 
     wanted = entry.missing(ranges)
     if not wanted:
         return True
-    pool = _fetch_pool()
+    pool = _fetchers.get()
     futures = [pool.submit(transfer.get, offset, length) for offset, length in wanted]
     ok = True
     for (offset, _), future in zip(wanted, futures):

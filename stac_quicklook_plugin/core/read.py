@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -18,6 +16,7 @@ from stac_quicklook_plugin.core.gdal_env import gdal_options
 from stac_quicklook_plugin.core.ranges import SourceFile
 from stac_quicklook_plugin.core.read_errors import read_error
 from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.threads import LazyPool
 
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
 MAX_OUTPUT_PIXELS = 8192 * 8192
@@ -247,8 +246,7 @@ class WindowRead:
 
 
 HALVING_MIN_PIXELS = 512 * 512  # smaller reads are not worth a second thread
-_decode_pool: Optional[ThreadPoolExecutor] = None
-_decode_lock = threading.Lock()
+_decoders = LazyPool(2, "stac-quicklook-decode")
 
 
 def _worth_halving(placement: Placement) -> bool:
@@ -260,30 +258,17 @@ def _read_in_halves(job: WindowRead, placement: Placement) -> tuple[np.ndarray, 
     """The same read as ``job.read(placement)``, its top half decoded in a second thread: GDAL decodes and
     averages tiles without the GIL, so on two cores the biggest read of a quicklook takes about half as long.
     The window is split at an output row edge, so each half averages exactly the pixels the whole would."""
-    global _decode_pool
     window, (r0, r1, c0, c1) = placement
     middle = (r0 + r1) // 2
     top_height = window[3] * (middle - r0) / (r1 - r0)
     top = ((window[0], window[1], window[2], top_height), (r0, middle, c0, c1))
     bottom = ((window[0], window[1] + top_height, window[2], window[3] - top_height), (middle, r1, c0, c1))
-    with _decode_lock:
-        if _decode_pool is None:
-            _decode_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stac-quicklook-decode")
-        pool = _decode_pool
-    upper = pool.submit(job.read, top)
+    upper = _decoders.get().submit(job.read, top)
     array, valid = job.read(bottom)
     upper_array, upper_valid = upper.result()
     array[:, r0:middle] = upper_array[:, r0:middle]
     valid[r0:middle] = upper_valid[r0:middle]
     return array, valid
-
-
-def shutdown_decode_threads() -> None:
-    global _decode_pool
-    with _decode_lock:
-        pool, _decode_pool = _decode_pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _check_source(src: Any, href: str) -> None:

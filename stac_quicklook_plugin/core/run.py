@@ -14,36 +14,24 @@ from stac_quicklook_plugin.core.http import Budget, HttpClient, proxy_for
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.signing import SasSigner, signer_for, token_url_for
+from stac_quicklook_plugin.core.threads import LazyPool, shutdown_all
 from stac_quicklook_plugin.core.validate import validate_request
 
 ProgressFn = Callable[[float, str], None]
 READ_THREADS = 4  # reads at once for one quicklook: GDAL multiplexes each file's tiles on top of this
 SHARED_THREADS = 12  # the process's read threads, shared by runs (a quicklook, a dates list, a series)
-_pool: Optional[ThreadPoolExecutor] = None
-_pool_lock = threading.Lock()
-
-
-def read_pool() -> ThreadPoolExecutor:
-    """The read threads every run shares. They outlive a run, so a later click finds them warm: a thread's
-    first file in a CRS costs it 10-20 ms of PROJ look-ups (per thread, per CRS)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=SHARED_THREADS, thread_name_prefix="stac-quicklook-read")
-        return _pool
+# They outlive a run, so a later click finds them warm: a thread's first file in a CRS costs it 10-20 ms of
+# PROJ look-ups (per thread, per CRS). Read work never waits for other read work (no starving).
+READ_POOL = LazyPool(SHARED_THREADS, "stac-quicklook-read")
 
 
 def shutdown_threads() -> None:
-    """End the engine's idle threads (plugin unload, the end of a test session); they come back when needed."""
-    global _pool
-    from stac_quicklook_plugin.core import ranges, read
+    """End the engine's idle threads and kept-alive connections (plugin unload, the end of a test session);
+    they come back when needed."""
+    from stac_quicklook_plugin.core import ranges
 
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-    ranges.shutdown_threads()
-    read.shutdown_decode_threads()
+    shutdown_all()
+    ranges.close_connections()
 
 
 @dataclass
@@ -58,7 +46,7 @@ class Run:
     gdal_config: dict[str, str]
     cancelled: Callable[[], bool]
     report: ProgressFn
-    pool: ThreadPoolExecutor = field(default_factory=read_pool)
+    pool: ThreadPoolExecutor = field(default_factory=READ_POOL.get)
     reads: dict[Any, Future] = field(default_factory=dict)
     tokens: dict[Any, str] = field(default_factory=dict)  # signing tokens of this run, one per container
     sign_lock: threading.Lock = field(default_factory=threading.Lock)
