@@ -220,13 +220,12 @@ def _second(run: Callable[[dict[str, Any]], dict[str, Any]], move: str) -> Calla
     return lambda spec: run(moved(spec, move))
 
 
-# A later click of a session, somewhere new: first a quicklook of a view inside 13TEE (other files, a search
-# of its own; the landing page is then known), then the measured one. Threads and libraries are warm.
-ELSEWHERE = (-104.8, 40.15, -104.5, 40.45)
-
-
 def elsewhere(spec: dict[str, Any]) -> dict[str, Any]:
-    return {**spec, "scenario": {**spec["scenario"], "bbox": ELSEWHERE, "width": 1024, "asset_key": None,
+    """A later click of a session, somewhere new: first a quicklook of a view inside 13TEE (other files, a search
+    of its own; the landing page is then known), then the measured one. Threads and libraries are warm."""
+    from benchmarks.cases import LATER_CLICK_FIRST_VIEW
+
+    return {**spec, "scenario": {**spec["scenario"], "bbox": LATER_CLICK_FIRST_VIEW, "width": 1024, "asset_key": None,
                                  "assets": ("visual",), "asset": "visual", "kind": "single"}}
 
 

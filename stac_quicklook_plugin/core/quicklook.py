@@ -16,7 +16,7 @@ from stac_quicklook_plugin.core.clouds import CloudMask, mask_source, read_masks
 from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
 from stac_quicklook_plugin.core.errors import APIError, Cancelled, NothingFound, QuicklookError, ReadError, RefusedHref
 from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
-from stac_quicklook_plugin.core.read import Grid, ReadResult, crs_wkt, plan_grid, read_to_grid, source_crs
+from stac_quicklook_plugin.core.read import Grid, ReadResult, crs_wkt, fetch_header, plan_grid, read_to_grid, source_crs
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.run import READ_THREADS, ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.validate import validate_request
@@ -25,7 +25,7 @@ CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
 ASSESS_DATES = 4  # view cloud is read for the candidates of this many dates (scene order), not for all
 ASSESS_MAX_ITEMS = 16
 ASSESS_WIDTH = 256  # pixels across the view for judging cloud: a 10 km view at 40 m, the SCL's overview 2
-HEADER_PREFETCH = 2  # other candidates whose imagery headers are fetched while the cloud is judged
+HEADER_PREFETCH = 2  # files of other candidates whose headers are fetched while the cloud is judged
 
 
 def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
@@ -104,16 +104,19 @@ def assess(run: Run, items: list[dict[str, Any]]) -> Assessment:
 
 
 def _prefetch_headers(run: Run, plan: "ReadPlan", items: list[dict[str, Any]]) -> None:
-    """Open the imagery of the runner-up candidates while the cloud is judged (GDAL keeps their size and
-    header), so that if one of them wins, its read is one round trip (the tiles), not three."""
+    """Fetch the headers of the runner-up candidates' imagery while the cloud is judged (HEADER_PREFETCH files,
+    or one runner-up's files: more would take CPU from the reads under way), so that if one of them wins,
+    its read is one round trip (the tiles), not two."""
+    hrefs = []
     for item in items:
         for key in plan.choice.keys:
             try:
-                href = asset_href(item, key, run.req.stac_api)
+                hrefs.append(asset_href(item, key, run.req.stac_api))
             except (QuicklookError, KeyError):
                 continue
-            run.submit(("header", href), lambda href=href: source_crs(to_gdal_path(run.sign(href)), href,
-                                                                      run.read_options(href)))
+    for href in hrefs[:max(HEADER_PREFETCH, len(plan.choice.keys))]:  # one runner-up whole, at least
+        run.submit(("header", href), lambda href=href: fetch_header(to_gdal_path(run.sign(href)), href,
+                                                                    run.read_options(href)))
 
 
 def assessment_grid(run: Run, crs_wkt_: str) -> Grid:

@@ -13,7 +13,7 @@ import numpy as np
 from stac_quicklook_plugin.core.backend import backend, backend_name
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
 from stac_quicklook_plugin.core.gdal_env import gdal_options
-from stac_quicklook_plugin.core.ranges import SourceFile
+from stac_quicklook_plugin.core.ranges import SourceFile, Transfer, remote_tiff, usable
 from stac_quicklook_plugin.core.read_errors import read_error
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.threads import LazyPool
@@ -110,6 +110,15 @@ def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = No
                 return src.crs
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
+
+
+def fetch_header(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> None:
+    """Have a file's size and header at hand for a later read, as cheaply as can be: the engine's ranged GET
+    (no GDAL open, no CPU taken from the reads under way), else GDAL's open (whose cache keeps them)."""
+    options = gdal_options(options, href)
+    if usable(gdal_path, options) and remote_tiff(Transfer.of(gdal_path, href, options, lambda: False)):
+        return
+    source_crs(gdal_path, href, options)
 
 
 def choose_overview(src_res: float, factors: list[int], target_res: float,
