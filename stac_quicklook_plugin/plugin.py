@@ -183,6 +183,9 @@ class StacQuicklookPlugin:
         remove_translator(self.translator)
         self.translator = None
         if self.janitor is not None:
+            from stac_quicklook_plugin.gui.layer import discard_pending
+
+            discard_pending()
             self.janitor.disconnect_project()
             self.janitor.deleteLater()
             self.janitor = None
@@ -296,6 +299,17 @@ class StacQuicklookPlugin:
     # ----- the outcome -----
 
     def _on_outcome(self, serial: int, outcome: QuicklookOutcome) -> None:
+        try:
+            self._handle_outcome(serial, outcome)
+        finally:
+            if outcome.path:  # a layer took it (then this frees nothing), or nobody will
+                from stac_quicklook_plugin.gui.layer import PATH_PROPERTY, discard
+
+                taken = {layer.customProperty(PATH_PROPERTY) for layer in QgsProject.instance().mapLayers().values()}
+                if outcome.path not in taken:
+                    discard(outcome.path)
+
+    def _handle_outcome(self, serial: int, outcome: QuicklookOutcome) -> None:
         self._tasks.pop(serial, None)
         if serial in self._detached:
             self._detached.discard(serial)
@@ -326,7 +340,7 @@ class StacQuicklookPlugin:
         from stac_quicklook_plugin.gui.layer import add_to_project, create_layer
 
         result, request = outcome.result, outcome.request
-        layer = create_layer(result, request)
+        layer = create_layer(result, request, outcome.path)
         add_to_project(layer, QgsProject.instance())
         self.messages.dismiss_own()
         seconds = time.monotonic() - self._started_at

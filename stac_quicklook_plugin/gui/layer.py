@@ -1,10 +1,12 @@
 """The engine's result as a QGIS raster layer: a GeoTIFF in /vsimem, a renderer, metadata, cleanup.
 
-Main thread only. The GeoTIFF is written with QGIS's own GDAL (``osgeo.gdal``) so the GDAL provider
-reads exactly the bytes written here; the file is unlinked when its layer leaves the project.
+Main thread only, but for ``write_pending`` (a quicklook task writes its layer's GeoTIFF in its worker, so
+QGIS's main thread only opens it). The GeoTIFF is written with QGIS's own GDAL (``osgeo.gdal``) so the GDAL
+provider reads exactly the bytes written here; the file is unlinked when its layer leaves the project.
 """
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -42,6 +44,36 @@ PATH_PROPERTY = "stac_quicklook/vsimem_path"
 
 class LayerError(Exception):
     """The result could not be written or opened as a raster layer (a bug or a broken GDAL)."""
+
+
+# Files a worker has written for a layer the main thread has not made yet: the janitor leaves them alone.
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+
+
+def write_pending(result: "Quicklook") -> str:
+    """``write_geotiff`` from a worker thread (QGIS's main thread then only opens the layer): the file is
+    pending until ``create_layer`` takes it or ``discard`` frees it."""
+    path = write_geotiff(result)
+    with _pending_lock:
+        _pending.add(path)
+    return path
+
+
+def discard(path: Optional[str]) -> None:
+    """Free a pending file no layer took (a result that was cancelled, superseded or failed)."""
+    if path:
+        with _pending_lock:
+            _pending.discard(path)
+        _unlink(path)
+
+
+def discard_pending() -> None:
+    """Free every pending file (the plugin unloads: no outcome will reach a layer any more)."""
+    with _pending_lock:
+        paths = list(_pending)
+    for path in paths:
+        discard(path)
 
 
 def write_geotiff(result: "Quicklook") -> str:
@@ -115,15 +147,20 @@ def _nodata_for(dtype, engine_nodata: Optional[float]) -> float:
     return float("nan") if np.issubdtype(dtype, np.floating) else 0
 
 
-def create_layer(result: "Quicklook", request: "QuicklookRequest") -> QgsRasterLayer:
-    """A valid raster layer showing ``result``, named and documented; not yet added to any project."""
-    path = write_geotiff(result)
-    layer = QgsRasterLayer(path, layer_name(result, request.collection), "gdal")
-    if not layer.isValid():
-        error = layer.error().summary() if layer.error() else ""
-        _unlink(path)
-        raise LayerError(f"QGIS could not open {path}: {error}")
-    layer.setCustomProperty(PATH_PROPERTY, path)
+def create_layer(result: "Quicklook", request: "QuicklookRequest", path: Optional[str] = None) -> QgsRasterLayer:
+    """A valid raster layer showing ``result`` (from its file ``path`` when a worker wrote it already), named
+    and documented; not yet added to any project."""
+    path = path or write_geotiff(result)
+    try:
+        layer = QgsRasterLayer(path, layer_name(result, request.collection), "gdal")
+        if not layer.isValid():
+            error = layer.error().summary() if layer.error() else ""
+            _unlink(path)
+            raise LayerError(f"QGIS could not open {path}: {error}")
+        layer.setCustomProperty(PATH_PROPERTY, path)
+    finally:
+        with _pending_lock:
+            _pending.discard(path)
     apply_renderer(layer, result)
     layer.setMetadata(layer_metadata(result, request, layer))
     return layer
@@ -286,6 +323,8 @@ class VsimemJanitor(QObject):
         layer went away some other way."""
         in_use = {str(layer.customProperty(PATH_PROPERTY)) for layer in self._project.mapLayers().values()
                   if layer.customProperty(PATH_PROPERTY)}
+        with _pending_lock:
+            in_use |= _pending
         for path in vsimem_files():
             base = path[: -len(".aux.xml")] if path.endswith(".aux.xml") else path
             if base not in in_use:

@@ -25,6 +25,7 @@ class QuicklookOutcome:
 
     request: Any  # QuicklookRequest
     result: Any = None  # Quicklook, when it worked
+    path: Optional[str] = None  # its GeoTIFF, written in the worker: a layer takes it, or gui.layer.discard
     exception: Optional[BaseException] = None
     traceback: str = ""  # for unexpected exceptions only
     cancelled: bool = False
@@ -45,6 +46,7 @@ class QuicklookTask(QgsTask):
                          QgsTask.Flag.CanCancel)
         self.request = request
         self.result: Any = None
+        self.path: Optional[str] = None
         self.exception: Optional[BaseException] = None
         self.traceback = ""
         self.stage = tr("Waiting to start")
@@ -58,6 +60,10 @@ class QuicklookTask(QgsTask):
             if engine is None:
                 from stac_quicklook_plugin.core.quicklook import quicklook as engine
             self.result = engine(self.request, progress=self._progress, is_cancelled=still_wanted(self))
+            if not self.isCanceled():
+                from stac_quicklook_plugin.gui.layer import write_pending
+
+                self.path = write_pending(self.result)  # not on QGIS's main thread
             return True
         except Exception as exc:  # kept for finished(): no GUI work in the worker thread
             self.exception = exc
@@ -80,7 +86,8 @@ class QuicklookTask(QgsTask):
         _LIVE_TASKS.discard(self)
         cancelled = self.isCanceled() or _is_cancelled_error(self.exception)
         outcome = QuicklookOutcome(request=self.request, result=self.result if ok and not cancelled else None,
-                                   exception=self.exception, traceback=self.traceback, cancelled=cancelled)
+                                   exception=self.exception, traceback=self.traceback, cancelled=cancelled,
+                                   path=self.path)
         self.result = None  # the layer is built from the outcome; do not keep the array twice
         self.outcomeReady.emit(outcome)
 

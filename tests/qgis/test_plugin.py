@@ -346,3 +346,34 @@ def test_double_click_in_the_history_zooms_to_the_layer(plugin, qgis_canvas, qtb
 
     to_layer = QgsCoordinateTransform(qgis_canvas.mapSettings().destinationCrs(), layer.crs(), QgsProject.instance())
     assert layer.extent().contains(to_layer.transform(center))
+
+
+def test_the_layer_file_is_written_in_the_worker_and_a_dropped_result_leaves_none(plugin, qgis_canvas, qtbot,
+                                                                                 monkeypatch):
+    """QGIS's main thread only opens the layer (the write took 11-55 ms there); a superseded result's file
+    is freed."""
+    writers = []
+    real_write = layer_mod.write_geotiff
+
+    def write(result):
+        writers.append(threading.current_thread() is threading.main_thread())
+        return real_write(result)
+
+    monkeypatch.setattr(layer_mod, "write_geotiff", write)
+    gate = threading.Event()
+
+    def engine(request, progress=None, is_cancelled=None):
+        gate.wait(5)
+        return make_quicklook()
+
+    plugin.engine = engine
+    set_canvas(qgis_canvas)
+    before = set(layer_mod.vsimem_files())
+    plugin.action.trigger()  # superseded by the next click: its result must leave no file behind
+    plugin.action.trigger()
+    gate.set()
+    wait_idle(qtbot, plugin)
+    qtbot.waitUntil(lambda: not layer_mod._pending, timeout=5000)
+    (layer,) = quicklook_layers()
+    assert writers and not any(writers)  # every file written off the main thread
+    assert set(layer_mod.vsimem_files()) - before == {layer.customProperty(layer_mod.PATH_PROPERTY)}
