@@ -339,6 +339,7 @@ class SourceFile:
         self.entry: Optional[RemoteTiff] = None
         self.current: Optional[str] = None
         self.wanted: list[tuple[int, int]] = [(0, HEAD_BYTES)]  # the header, then each window's tiles
+        self.window_in_memory = False  # the last fetch_window has every tile of its window in memory
         if usable(gdal_path, options):
             self.transfer = Transfer.of(gdal_path, href, options, is_cancelled)
             self.entry = remote_tiff(self.transfer)
@@ -378,9 +379,10 @@ class SourceFile:
         # GDAL reads them where the file says so: 8 bytes a tile, fetched either way.
         ranges = [(max(0, o - TILE_MARGIN), min(size, o + n + TILE_MARGIN) - max(0, o - TILE_MARGIN))
                   for o, n in tiles]
-        if self.entry.missing(ranges):
-            fetch(self.transfer, self.entry, ranges)
+        if self.entry.missing(ranges) and not fetch(self.transfer, self.entry, ranges):
+            return
         self.wanted += ranges
+        self.window_in_memory = True
         self.current = None  # the next path() describes the new pieces
 
 

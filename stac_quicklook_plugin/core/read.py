@@ -172,7 +172,9 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: str = "avera
                     files.fetch_window(src.width, src.height, window, with_mask=src.nodata is None)
                 job = WindowRead(files.path(), level, options, band_indexes or list(range(1, profile["count"] + 1)),
                                  grid, resampling, is_cancelled)
-                if same_crs and placement is not None and _worth_halving(placement):
+                # Halves only from memory: two GDAL handles reading over the network would both fetch the
+                # row of tiles the split runs through.
+                if same_crs and placement is not None and files.window_in_memory and _worth_halving(placement):
                     array, valid = _read_in_halves(job, placement)
                 elif same_crs:
                     array, valid = job.read(placement)
