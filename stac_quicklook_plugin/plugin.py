@@ -122,13 +122,14 @@ class StacQuicklookPlugin:
 
     def _init_warmup(self) -> None:
         """The engine imported and the API's landing page read in the background, before any click; the
-        landing page is kept on disk, and searches are forgotten when the API or the dates change."""
+        landing page is kept on disk, searches are forgotten when the API or the dates change, and the image
+        bytes kept when the API changes."""
         from stac_quicklook_plugin.core import cache
         from stac_quicklook_plugin.gui.warmup import WarmUp, configure_store
 
         configure_store()
         self.warmup = WarmUp(self.dock)
-        self.dock.api_combo.currentTextChanged.connect(lambda _text: (cache.clear_searches(),
+        self.dock.api_combo.currentTextChanged.connect(lambda _text: (cache.clear_searches(), _forget_image_bytes(),
                                                                       self.warmup.api_changed()))
         for edit in (self.dock.date_from, self.dock.date_to):
             edit.dateValueChanged.connect(lambda _date: cache.clear_searches())
@@ -379,6 +380,13 @@ class StacQuicklookPlugin:
 
     def _on_save_problems(self, problems: list) -> None:
         self._report(tr("Quicklooks not saved with the project"), " ".join(problems), Qgis.MessageLevel.Warning)
+
+
+def _forget_image_bytes() -> None:
+    """Another API: the image bytes the engine keeps (core.ranges) are forgotten too (if it was ever loaded)."""
+    ranges = sys.modules.get("stac_quicklook_plugin.core.ranges")
+    if ranges is not None:
+        ranges.clear()
 
 
 def _disconnect(signal: Any, slot: Any = None) -> None:

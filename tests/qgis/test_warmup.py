@@ -70,6 +70,16 @@ def test_changing_the_api_or_the_dates_forgets_recent_searches(plugin, monkeypat
     assert cleared
 
 
+def test_changing_the_api_forgets_the_image_bytes_kept(plugin):
+    from stac_quicklook_plugin.core import ranges
+
+    ranges._cache.put("http://127.0.0.1:9/a.tif", ranges.RemoteTiff(100, [], {0: b"II*\0"}))
+    plugin.dock.date_from.setDate(plugin.dock.date_from.date().addDays(-1))
+    assert ranges._cache.get("http://127.0.0.1:9/a.tif") is not None  # dates: the files have not changed
+    plugin.dock.api_combo.setEditText("http://127.0.0.1:9/another")
+    assert ranges._cache.get("http://127.0.0.1:9/a.tif") is None
+
+
 def test_the_engine_is_imported_in_a_worker(web_iface, clean_settings, qgis_new_project, messages, qtbot,
                                             monkeypatch):
     threads = []
