@@ -3,7 +3,7 @@
 GDAL's ``/vsicurl/`` asks for a file's size (a HEAD) before it reads the header: search, size, header,
 tiles. Here one ranged GET gives both the size (``Content-Range``) and the header, the header says where
 the view's tiles lie (``core.tiff_index``), and a second round of GETs fetches exactly those tiles, all
-files at once. GDAL then reads a ``/vsisparse/`` file: the fetched bytes from memory, and any other byte
+files at once. GDAL then reads a ``/vsisparse/`` file (``core.sparse``): the fetched bytes from memory, any other byte
 from the original ``/vsicurl/`` path, so a wrong guess costs a round trip, never a wrong pixel.
 
 Fetched bytes are kept per asset href (bounded, ``clear()`` forgets them): a repeat of a view fetches
@@ -17,11 +17,9 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 from urllib.parse import quote, urlsplit
-from xml.sax.saxutils import escape
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -38,6 +36,7 @@ ENTRY_SECONDS = 30 * 60  # a file's size and header are trusted this long
 FETCH_THREADS = 16  # ranged GETs at once, over all the reads of the process
 READ_SIZE = 65536
 TILE_MARGIN = 4
+MAX_REFUSED = 1024  # files remembered as not placeable
 MAX_WINDOW_BYTES = 128 * 1024 * 1024  # the most one read fetches ahead (a view's tiles are a few MB)
 RANGES_ENV = "STAC_QUICKLOOK_RANGES"  # "gdal": leave every read to GDAL's /vsicurl/ (comparisons, a bad proxy)
 # GDAL options through which a user configures GDAL's HTTP in ways this module does not copy: their
@@ -94,8 +93,23 @@ class _Cache:
 
     def __init__(self) -> None:
         self.entries: OrderedDict[str, RemoteTiff] = OrderedDict()
+        self.not_placeable: OrderedDict[str, float] = OrderedDict()  # TIFFs whose tiles the head does not place
         self.loading: dict[str, threading.Lock] = {}
         self.lock = threading.Lock()
+
+    def placeable(self, key: str) -> bool:
+        """False for a file whose first bytes were fetched once already and held no tile index (it is
+        left to GDAL without asking again for ENTRY_SECONDS)."""
+        with self.lock:
+            seen = self.not_placeable.get(key)
+            return seen is None or time.monotonic() - seen > ENTRY_SECONDS
+
+    def refuse(self, key: str) -> None:
+        with self.lock:
+            self.not_placeable[key] = time.monotonic()
+            while len(self.not_placeable) > MAX_REFUSED:
+                self.not_placeable.popitem(last=False)
+            self.loading.pop(key, None)
 
     def get(self, key: str) -> Optional[RemoteTiff]:
         with self.lock:
@@ -127,6 +141,7 @@ class _Cache:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.not_placeable.clear()
 
 
 _cache = _Cache()
@@ -267,18 +282,19 @@ class Transfer:
 def remote_tiff(transfer: Transfer) -> Optional[RemoteTiff]:
     """The file's size and tile index from one ranged GET (or from the cache); None: leave it to GDAL."""
     entry = _cache.get(transfer.href)
-    if entry is not None:
+    if entry is not None or not _cache.placeable(transfer.href):
         return entry
     with _cache.loader(transfer.href):  # concurrent reads of one file wait for one header
         entry = _cache.get(transfer.href)
-        if entry is not None:
+        if entry is not None or not _cache.placeable(transfer.href):
             return entry
         try:
             head, size = transfer.get(0, HEAD_BYTES)
         except _Unusable:
-            return None
+            return None  # a status or an answer GDAL will explain: asked again next time
         images = tiff_index.parse(head)
-        if images is None:
+        if images is None:  # not a COG (or a JPEG 2000): GDAL reads it, now and next time
+            _cache.refuse(transfer.href)
             return None
         entry = RemoteTiff(size, images, {0: head})
         _cache.put(transfer.href, entry)
@@ -303,89 +319,3 @@ def fetch(transfer: Transfer, entry: RemoteTiff, ranges: list[tuple[int, int]]) 
             entry.pieces[offset] = data
     _cache.trim()
     return ok
-
-
-def sparse_xml(pieces: list[tuple[int, bytes]], size: int, blob_path: str, fallback: str) -> bytes:
-    """The /vsisparse/ description of a file of ``size`` bytes: ``pieces`` (offset, bytes; sorted, stored
-    one after another in ``blob_path``) from memory, every byte between them from ``fallback``."""
-    regions, at, cursor = [], 0, 0
-    for start, data in pieces:
-        if start > cursor:
-            regions.append(_region(escape(fallback), cursor, cursor, start - cursor))
-        regions.append(_region(escape(blob_path), start, at, len(data)))
-        at += len(data)
-        cursor = max(cursor, start + len(data))
-    if cursor < size:
-        regions.append(_region(escape(fallback), cursor, cursor, size - cursor))
-    return f"<VSISparseFile><Length>{size}</Length>{''.join(regions)}</VSISparseFile>".encode()
-
-
-def _region(path: str, destination: int, source: int, length: int) -> str:
-    return (f'<SubfileRegion><Filename relative="0">{path}</Filename><DestinationOffset>{destination}'
-            f"</DestinationOffset><SourceOffset>{source}</SourceOffset><RegionLength>{length}</RegionLength>"
-            "</SubfileRegion>")
-
-
-class SourceFile:
-    """The GDAL path one read opens, as a context manager: a /vsisparse/ file over what this module
-    fetched, or the original path when the file is left to GDAL. ``fetch_window`` adds a window's tiles."""
-
-    def __init__(self, gdal_path: str, href: str, options: dict[str, str], mem_file: Callable[[bytes, str], Any],
-                 is_cancelled: Callable[[], bool] = lambda: False):
-        self.gdal_path = gdal_path
-        self.mem_file = mem_file  # the backend's: (bytes, name) -> context manager of a /vsimem path
-        self.stack = ExitStack()
-        self.transfer: Optional[Transfer] = None
-        self.entry: Optional[RemoteTiff] = None
-        self.current: Optional[str] = None
-        self.wanted: list[tuple[int, int]] = [(0, HEAD_BYTES)]  # the header, then each window's tiles
-        self.window_in_memory = False  # the last fetch_window has every tile of its window in memory
-        if usable(gdal_path, options):
-            self.transfer = Transfer.of(gdal_path, href, options, is_cancelled)
-            self.entry = remote_tiff(self.transfer)
-
-    def __enter__(self) -> "SourceFile":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stack.close()
-
-    def path(self) -> str:
-        if self.entry is None:
-            return self.gdal_path
-        if self.current is None:
-            pieces = self.entry.covering(self.wanted)
-            blob_path = self.stack.enter_context(self.mem_file(b"".join(d for _, d in pieces), "pieces.bin"))
-            xml = sparse_xml(pieces, self.entry.size, blob_path, self.gdal_path)
-            name = os.path.basename(urlsplit(self.gdal_path[9:]).path) or "source.tif"
-            self.current = "/vsisparse/" + self.stack.enter_context(self.mem_file(xml, f"sparse-{_safe(name)}"))
-        return self.current
-
-    def fetch_window(self, width: int, height: int, window: tuple[float, float, float, float],
-                     with_mask: bool) -> None:
-        """Fetch the tiles under ``window`` (pixels) of the image of that size (and its mask)."""
-        if self.entry is None or self.transfer is None:
-            return
-        tiles: list[tuple[int, int]] = []
-        for image in self.entry.images:
-            if (image.width, image.height) == (width, height) and (with_mask or not image.mask):
-                tiles += image.tile_ranges(window)
-        # A header is the server's word: tiles past the end of the file or a window larger than any
-        # quicklook needs are not fetched here (GDAL reads them, under the engine's other limits).
-        size = self.entry.size
-        if not tiles or any(o + n > size for o, n in tiles) or sum(n for _, n in tiles) > MAX_WINDOW_BYTES:
-            return
-        # GDAL's COG layout puts 4 bytes (the tile's size) before each tile and repeats its last 4 after;
-        # GDAL reads them where the file says so: 8 bytes a tile, fetched either way.
-        ranges = [(max(0, o - TILE_MARGIN), min(size, o + n + TILE_MARGIN) - max(0, o - TILE_MARGIN))
-                  for o, n in tiles]
-        if self.entry.missing(ranges) and not fetch(self.transfer, self.entry, ranges):
-            return
-        self.wanted += ranges
-        self.window_in_memory = True
-        self.current = None  # the next path() describes the new pieces
-
-
-def _safe(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)[-80:]
-    return cleaned if cleaned.lower().endswith((".tif", ".tiff")) else cleaned + ".tif"

@@ -13,7 +13,8 @@ import numpy as np
 from stac_quicklook_plugin.core.backend import backend, backend_name
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
 from stac_quicklook_plugin.core.gdal_env import gdal_options
-from stac_quicklook_plugin.core.ranges import SourceFile, Transfer, remote_tiff, usable
+from stac_quicklook_plugin.core.ranges import Transfer, remote_tiff, usable
+from stac_quicklook_plugin.core.sparse import SourceFile
 from stac_quicklook_plugin.core.read_errors import read_error
 from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.core.threads import LazyPool

@@ -14,7 +14,7 @@ import rasterio
 import rasterio.warp
 from rasterio.transform import Affine
 
-from stac_quicklook_plugin.core import ranges, tiff_index
+from stac_quicklook_plugin.core import ranges, sparse, tiff_index
 from stac_quicklook_plugin.core.read import plan_grid, read_to_grid, source_crs
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
@@ -118,6 +118,9 @@ def test_a_file_whose_tile_index_lies_past_the_first_bytes_is_read_through_gdal(
     result = read_to_grid("/vsicurl/" + url, url, plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
     assert result.valid.mean() > 0.9
     assert set(np.unique(result.array[0][result.valid])) <= set(range(1, 252))
+    cog_server.clear_log()  # a second read does not ask for the first 32 KB again just to find no tile index
+    read_to_grid("/vsicurl/" + url, url, plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
+    assert all(r["range"] != f"bytes=0-{ranges.HEAD_BYTES - 1}" for r in _log(cog_server, path))
 
 
 def _classic_tiff(entries, order="<"):
@@ -158,12 +161,12 @@ def test_a_header_claiming_huge_or_out_of_file_tiles_fetches_nothing_ahead(monke
     # The tile index is the server's word: a window of tiles larger than a quicklook needs, or tiles past the
     # end of the file, are left to GDAL (and its limits) instead of being fetched into memory here.
     fetched = []
-    monkeypatch.setattr(ranges, "fetch", lambda transfer, entry, wanted: fetched.append(wanted))
+    monkeypatch.setattr(sparse, "fetch", lambda transfer, entry, wanted: fetched.append(wanted))
     huge = tiff_index.Image(512, 512, 256, 256, 1, False, (1000, 2000, 3000, 4000),
                             (10, 10, ranges.MAX_WINDOW_BYTES, 10))
     past_end = tiff_index.Image(256, 256, 256, 256, 1, False, (10_000_000,), (500,))
     fine = tiff_index.Image(128, 128, 128, 128, 1, False, (5000,), (300,))
-    source = ranges.SourceFile("/vsicurl/http://127.0.0.1:9/x.tif", "http://127.0.0.1:9/x.tif",
+    source = sparse.SourceFile("/vsicurl/http://127.0.0.1:9/x.tif", "http://127.0.0.1:9/x.tif",
                                {ranges.RANGES_ENV: ""}, mem_file=None)
     source.entry = ranges.RemoteTiff(1_000_000, [huge, past_end, fine], {0: b"II*\0"})
     source.transfer = object()
