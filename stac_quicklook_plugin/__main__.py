@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from stac_quicklook_plugin.core.errors import BadInput, QuicklookError
-from stac_quicklook_plugin.core.models import DEFAULT_COLLECTION, DEFAULT_WIDTH, EARTH_SEARCH_V1, QuicklookRequest
+from stac_quicklook_plugin.core.models import (DEFAULT_COLLECTION, DEFAULT_REFLECTANCE_RANGE, DEFAULT_WIDTH,
+                                               EARTH_SEARCH_V1, QuicklookRequest)
 from stac_quicklook_plugin.core.redact import redact
 
 
@@ -35,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--datetime", default=None, help="RFC 3339 interval START/END, open ends '..' "
                    "(default: the last 30 days)")
     p.add_argument("--stac-api", default=EARTH_SEARCH_V1, help=f"STAC API root (default {EARTH_SEARCH_V1})")
-    p.add_argument("--collection", default=DEFAULT_COLLECTION)
+    p.add_argument("--collection", default=DEFAULT_COLLECTION,
+                   help="collection id, or several as a,b (searched together, each acquisition once, earlier "
+                        "collections preferred). Default: the best Sentinel-2 L2A the API has (on Earth Search "
+                        "v1 sentinel-2-c1-l2a and sentinel-2-l2a together, elsewhere sentinel-2-l2a)")
     p.add_argument("--cloud-lt", type=float, default=20.0, help="maximum scene cloud cover in %% (default 20)")
     p.add_argument("--asset", default=None, help="asset key (default: automatic true colour)")
     p.add_argument("--width", type=int, default=DEFAULT_WIDTH, help=f"output width in pixels (default {DEFAULT_WIDTH})")
@@ -46,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="best scene = least cloud over the view (default, from the scene classification) or "
                         "over the whole scene (eo:cloud_cover)")
     p.add_argument("--mask-clouds", action="store_true", help="fill cloudy pixels from the next scenes")
+    p.add_argument("--reflectance-range", nargs=2, type=float, default=list(DEFAULT_REFLECTANCE_RANGE),
+                   metavar=("LOW", "HIGH"), help="reflectance drawn darkest and brightest in composites of "
+                   "reflectance bands (default %(default)s; the visual asset and --asset KEY are as published)")
     p.add_argument("--list", action="store_true", help="print the acquisition dates over the view as JSON "
                    "(reads no imagery but the scene classification)")
     p.add_argument("--date", default=None, help="the quicklook of this acquisition date (YYYY-MM-DD) only")
@@ -106,7 +113,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                datetime_range=args.datetime, cloud_cover_max=args.cloud_lt, asset_key=args.asset,
                                width=args.width, dst_crs=args.dst_crs, overview_level=args.overview_level,
                                timeout=args.timeout, rank=args.rank, mask_clouds=args.mask_clouds,
-                               acquisition_date=args.date)
+                               acquisition_date=args.date,
+                               reflectance_range=tuple(args.reflectance_range))
         if args.list:
             document = _list(req, args, progress)
         elif args.every_date:
@@ -151,8 +159,9 @@ def _write(ql: Any, out: Path, png: Optional[str] = None) -> None:
 
 def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
     return {
-        "items": [{"id": i.id, "datetime": i.datetime, "eo:cloud_cover": i.cloud_cover, "view_cloud": i.view_cloud}
-                  for i in ql.items],
+        "items": [i.as_json() for i in ql.items],
+        "collections": ql.meta.get("collections"), "duplicates": ql.meta.get("duplicates"),
+        "reflectance": ql.meta.get("reflectance"),
         "asset": ql.asset_key, "crs": f"EPSG:{ql.crs_epsg}" if ql.crs_epsg else ql.crs,
         "bounds": list(ql.bounds), "width": ql.width, "height": ql.height, "count": ql.count,
         "dtype": str(ql.array.dtype), "out": str(out), "png": png, "strategy": ql.strategy,

@@ -89,6 +89,7 @@ class StacQuicklookPlugin:
             self._remove_icon = self.iface.removeToolBarIcon
         self._add_to_menu(self.action)
 
+        moved = settings.migrate_old_default_collection()
         self.dock = QuicklookDock(self.iface.mainWindow())
         self.dock.quicklookRequested.connect(self.quicklook_current_extent)
         self.dock.cancelRequested.connect(self.cancel)
@@ -114,6 +115,12 @@ class StacQuicklookPlugin:
         self.saver.saveProblems.connect(self._on_save_problems)
         self.save_copy = SaveCopyAction(self.iface, QgsProject.instance())
 
+        if moved:
+            self._report(tr("STAC Quicklook"), tr(
+                "The collection moved from sentinel-2-l2a to “Sentinel-2 L2A (best available)”: on Earth Search "
+                "the old collection misses many recent scenes, so sentinel-2-c1-l2a is searched with it, each "
+                "acquisition once. To search sentinel-2-l2a alone, choose it in the panel's Collection list."),
+                Qgis.MessageLevel.Info)
         missing = missing_modules(load=False)
         if missing:
             self._report(tr("Missing Python packages"), install_hint(missing), Qgis.MessageLevel.Critical)

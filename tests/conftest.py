@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import datagen
-from tests.harness.servers import CogServer, FaultStac, RustacServer, serve_dataset
+from tests.harness import datagen, worlds
+from tests.harness.servers import CogServer, FaultStac, RustacServer, free_port, serve_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,6 +114,42 @@ def fault_stac(testdata_small: Path, cog_server: CogServer, tmp_path_factory: py
     server = FaultStac(items_path, workdir / "requests.jsonl", collection_path)
     server.items = items
     yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def earth_search_v1(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
+                    tmp_path_factory: pytest.TempPathFactory):
+    """Earth Search v1 as served in 2026 (stac-server-shaped, tests.harness.faultstac): ``sentinel-2-c1-l2a``
+    with every acquisition and the old ``sentinel-2-l2a`` missing the clearest date (worlds.OLD_MISSES).
+    Attributes: ``items`` (all), ``c1``, ``old``; ``url_for(flags)`` gives an API root."""
+    workdir = tmp_path_factory.mktemp("earth_search_v1")
+    bucket = worlds.bucket_url(cog_server.url, testdata_cache, testdata_small)
+    c1 = worlds.make_c1_items(testdata_small, bucket, "http://127.0.0.1/ok")
+    old = worlds.make_old_items(testdata_small, cog_base_url(cog_server, testdata_small), "http://127.0.0.1/ok")
+    items_path = datagen.write_item_collection(c1 + old, workdir / "items.json")
+    server = FaultStac(items_path, workdir / "requests.jsonl")
+    server.items, server.c1, server.old = c1 + old, c1, old
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def earth_search_v2(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
+                    tmp_path_factory: pytest.TempPathFactory):
+    """Earth Search v2-like (STAC 1.1.0, eo/raster 2.0) served by rustac: ``sentinel-2-l2a`` is the C1 data."""
+    workdir = tmp_path_factory.mktemp("earth_search_v2")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    items = worlds.make_v2_items(testdata_small, worlds.bucket_url(cog_server.url, testdata_cache, testdata_small),
+                                 api)
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection = datagen.make_collection(api, items=items)
+    collection["stac_version"] = "1.1.0"
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(collection))
+    server = RustacServer(items_path, collection_path, port=port)
+    yield StacApi(url=server.url, items=items, dataset=testdata_small, server=server)
     server.stop()
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core.bands.metadata import common_name
 from stac_quicklook_plugin.core.errors import AssetError, RefusedHref
 
 RGB_COMMON_NAMES = ("red", "green", "blue")
@@ -53,13 +54,8 @@ def seed_heuristic_score(key: str, asset: dict[str, Any]) -> int:
 
 
 def _common_name(asset: dict[str, Any]) -> Optional[str]:
-    for bands_key in ("eo:bands", "bands"):
-        bands = asset.get(bands_key)
-        if isinstance(bands, list) and len(bands) == 1 and isinstance(bands[0], dict):
-            name = bands[0].get("common_name") or bands[0].get("eo:common_name")
-            if name:
-                return str(name)
-    return None
+    """A single-band asset's common name, from STAC 1.0 ``eo:bands`` or STAC 1.1 fields."""
+    return common_name(asset)
 
 
 def _usable(assets: dict[str, Any], key: str) -> bool:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 API_INFO_MAX_AGE_S = 7 * 24 * 3600.0
 MAX_APIS = 64
 MAX_CONFORMANCE = 256
+MAX_COLLECTIONS = 2000  # collection ids kept per API (Planetary Computer lists about 130)
 SEARCH_TTL_S = 300.0
 MAX_SEARCHES = 32
 # A search covers the view plus this share of its size on every side (at most PAD_MAX_DEG), so that a
@@ -41,7 +42,8 @@ def _store_path() -> Optional[Path]:
 
 
 def load_api_info(root: str) -> Optional[dict[str, Any]]:
-    """The stored facts of ``root`` ({"search_url", "conforms_to", "get_only"}) if fresh and well-formed."""
+    """The stored facts of ``root`` ({"search_url", "conforms_to", "get_only", "collections"}) if fresh and
+    well-formed."""
     path = _store_path()
     if path is None:
         return None
@@ -56,10 +58,16 @@ def load_api_info(root: str) -> Optional[dict[str, Any]]:
     if conforms is not None and not (isinstance(conforms, list) and len(conforms) <= MAX_CONFORMANCE
                                      and all(isinstance(c, str) and len(c) < 512 for c in conforms)):
         return None
-    return {"search_url": search_url, "conforms_to": conforms, "get_only": bool(get_only)}
+    collections = entry.get("collections")
+    if collections is not None and not (isinstance(collections, list) and len(collections) <= MAX_COLLECTIONS
+                                        and all(isinstance(c, str) and 0 < len(c) <= 256 for c in collections)):
+        collections = None
+    return {"search_url": search_url, "conforms_to": conforms, "get_only": bool(get_only),
+            "collections": collections}
 
 
-def save_api_info(root: str, search_url: str, conforms_to: Optional[list[str]], get_only: bool) -> None:
+def save_api_info(root: str, search_url: str, conforms_to: Optional[list[str]], get_only: bool,
+                  collections: Optional[list[str]] = None) -> None:
     """Remember ``root``'s facts on disk (no-op without a store; a store that cannot be written is skipped)."""
     path = _store_path()
     if path is None:
@@ -68,7 +76,8 @@ def save_api_info(root: str, search_url: str, conforms_to: Optional[list[str]], 
         store = _read_store(path)
         store[root] = {"saved": time.time(), "search_url": search_url,
                        "conforms_to": sorted(conforms_to)[:MAX_CONFORMANCE] if conforms_to is not None else None,
-                       "get_only": get_only}
+                       "get_only": get_only,
+                       "collections": list(collections)[:MAX_COLLECTIONS] if collections is not None else None}
         newest = sorted(store.items(), key=lambda kv: kv[1].get("saved", 0) if isinstance(kv[1], dict) else 0)
         store = dict(newest[-MAX_APIS:])
         try:

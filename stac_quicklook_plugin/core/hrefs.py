@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Iterable, Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from stac_quicklook_plugin.core.errors import RefusedHref
 from stac_quicklook_plugin.core.redact import redact
@@ -17,6 +17,10 @@ GDAL_PREFIXES = {"http": "/vsicurl/", "https": "/vsicurl/", "s3": "/vsis3/", "gs
 MAX_HREF_CHARS = 8192
 # Whitespace and controls have no place in a URL; GDAL or a shell would read them differently than we do.
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+# What stays as written when an http(s) href is percent-encoded: RFC 3986's reserved and unreserved
+# characters, and "%" (an href already encoded stays as it is).
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 NOT_LOCAL = "a catalog cannot point at local files or GDAL paths"
 
 
@@ -49,10 +53,20 @@ def _why_not(href: str, schemes: Iterable[str]) -> Optional[str]:
     return None
 
 
+def percent_encoded(href: str) -> str:
+    """An http(s) href with spaces and other characters a URL cannot hold percent-encoded, as real catalogs
+    write them ("my scene.tif", non-ASCII names); controls and backslashes are left for refusal."""
+    if _CONTROLS.search(href) or not re.match(r"^https?://", href, re.IGNORECASE):
+        return href
+    return quote(href, safe=_URL_SAFE)
+
+
 def check_url(href: str, what: str, schemes: Iterable[str] = WEB_SCHEMES) -> str:
-    """``href`` if it is an absolute URL with one of ``schemes`` and a host; else RefusedHref about ``what``."""
+    """``href`` if it is an absolute URL with one of ``schemes`` and a host; else RefusedHref about ``what``.
+    An http(s) href comes back percent-encoded where it needs to be."""
     if not isinstance(href, str) or not href:
         raise RefusedHref(f"{what} has no usable href (got {type(href).__name__}).")
+    href = percent_encoded(href)
     why = _why_not(href, tuple(schemes))
     if why:
         raise _refuse(what, href, why)
@@ -70,6 +84,8 @@ def resolve(href: str, bases: Iterable[Optional[str]], what: str, schemes: Itera
         base = next((b for b in bases if isinstance(b, str) and is_web_url(b)), None)
         if base is None:
             raise _refuse(what, href, "it is relative and there is no http(s) URL to resolve it against")
+        if not _CONTROLS.search(href):
+            href = quote(href, safe=_URL_SAFE)  # "my scene.tif" relative to the item
         href = urljoin(base, href)
     return check_url(href, what, schemes)
 

@@ -9,7 +9,9 @@ if TYPE_CHECKING:  # numpy is imported by the engine, not by the plugin's start-
 
 EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
-DEFAULT_COLLECTION = "sentinel-2-l2a"
+DEFAULT_COLLECTION = ""  # the best Sentinel-2 L2A the API has (core.catalog): C1 + the old one on Earth Search v1
+SNIPPET_COLLECTION = "sentinel-2-l2a"  # the original snippet's default, asked alone when named
+DEFAULT_REFLECTANCE_RANGE = (0.0, 0.3)  # reflectance drawn as 1..255 in composites of reflectance bands
 DEFAULT_WIDTH = 1024
 
 
@@ -19,7 +21,7 @@ class QuicklookRequest:
 
     bbox_wgs84: tuple[float, float, float, float]
     stac_api: str = EARTH_SEARCH_V1
-    collection: str = DEFAULT_COLLECTION
+    collection: str = DEFAULT_COLLECTION  # "" = best available Sentinel-2 L2A; "a,b" = both, de-duplicated
     datetime_range: Optional[str] = None  # RFC 3339 interval "start/end", open ends ".."; None = last 30 days
     cloud_cover_max: float = 20.0
     asset_key: Optional[str] = None  # None = automatic (visual, else RGB bands, else heuristic)
@@ -37,6 +39,7 @@ class QuicklookRequest:
     rank: str = "view"  # "view": least cloud over the view (scene classification), "scene": eo:cloud_cover
     mask_clouds: bool = False  # cloudy pixels (scene classification) filled from the next scenes
     acquisition_date: Optional[str] = None  # "YYYY-MM-DD": only that day's scenes (inside datetime_range)
+    reflectance_range: tuple[float, float] = DEFAULT_REFLECTANCE_RANGE  # stretch of reflectance composites
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class ItemSummary:
     datetime: Optional[str]
     cloud_cover: Optional[float]
     view_cloud: Optional[float] = None  # percent cloudy over the view where the scene has data; None = unknown
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "collection": self.collection, "datetime": self.datetime,
+                "eo:cloud_cover": self.cloud_cover, "view_cloud": self.view_cloud}
 
 
 @dataclass
@@ -66,6 +73,9 @@ class Quicklook:
     strategy: str  # search strategy that produced the items: "query", "filter", "client"
     nodata: Optional[float]
     meta: dict[str, Any]  # seed keys: chosen_asset_key, href, vsi_href, item_id, plus the profile
+    # Composites of reflectance bands: the bands as reflectance (float32, NaN where no data) before the
+    # display stretch that made ``array``; None otherwise.
+    reflectance: Optional[np.ndarray] = None
 
     @property
     def count(self) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 from stac_quicklook_plugin.core import stac
 from stac_quicklook_plugin.core.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
 from stac_quicklook_plugin.core.backend import backend
+from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions, stretch_uint8, to_reflectance
 from stac_quicklook_plugin.core.candidates import search
 from stac_quicklook_plugin.core.clouds import CloudMask, mask_source, read_masks, submit_mask_read
 from stac_quicklook_plugin.core.compose import mosaic, plan_mosaic
@@ -145,6 +146,10 @@ class ReadPlan:
     first: list[dict[str, Any]]
     spare: list[dict[str, Any]]
     resampling: str
+    # A composite of reflectance bands (kind "rgb" whose assets give scale/offset): each scene's values
+    # become reflectance with its own item's metadata before the mosaic; None = stored values, as published.
+    conversions: Optional[tuple[Conversion, ...]] = None
+    notes: tuple[str, ...] = ()  # what was wrong with the band metadata (for the log)
 
 
 def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
@@ -153,7 +158,18 @@ def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
     grid = plan_grid(run.req.bbox_wgs84, output_crs(run, best, choice), run.req.width)
     first, spare = plan_mosaic([best] + list(items[1:]), run.req.bbox_wgs84, run.req.max_mosaic_items)
     resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
-    return ReadPlan(best, choice, grid, first, spare, resampling)
+    conversions, notes = asset_conversions(best, choice.keys) if choice.kind == "rgb" else (None, ())
+    return ReadPlan(best, choice, grid, first, spare, resampling, conversions, notes)
+
+
+def in_reflectance(plan: ReadPlan, item: dict[str, Any], result: ReadResult) -> ReadResult:
+    """A scene's composite as reflectance (float32, NaN where no data) with its own item's scale/offset; an
+    item whose metadata gives none takes the best scene's (the same collection's files)."""
+    if plan.conversions is None:
+        return result
+    own, _ = asset_conversions(item, plan.choice.keys)
+    array = to_reflectance(result.array, result.valid, own or plan.conversions)
+    return ReadResult(array, result.valid, None, "float32", result.overview_factor, result.profile)
 
 
 def output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:
@@ -240,7 +256,7 @@ def read_scenes(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required:
             if isinstance(errors[0], Cancelled) or (required and i == 0):
                 raise errors[0]
             continue
-        layers.append(Layer(item, _stack(parts), hrefs))
+        layers.append(Layer(item, in_reflectance(plan, item, _stack(parts)), hrefs))
     if run.req.mask_clouds and layers:
         masks = read_masks(run, [layer.item for layer in layers], plan.grid)
         for layer in layers:
@@ -315,7 +331,12 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
             outcome: stac.SearchOutcome, assessment: Assessment, view_cloud: Optional[float]) -> Quicklook:
     grid, choice, best = plan.grid, plan.choice, plan.best
     nodata = used[0].result.nodata if used else None
-    if nodata is not None:
+    reflectance = None
+    if plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date
+        reflectance = array
+        reflectance[:, ~valid] = np.nan
+        array, nodata = stretch_uint8(reflectance, valid, *req.reflectance_range), 0
+    elif nodata is not None:
         array = array.copy()
         array[:, ~valid] = np.array(nodata).astype(array.dtype)
     hrefs = [redact(h) for layer in used for h in layer.hrefs]
@@ -329,7 +350,11 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
         "href": redact(first_href),
         "vsi_href": redact(to_gdal_path(first_href)),
         "item_id": used[0].item["id"] if used else best["id"],
-        "collection": req.collection,
+        "collection": ",".join(outcome.collections) or req.collection,
+        "collections": list(outcome.collections),
+        "duplicates": _duplicates_of(outcome, used),
+        "reflectance": _reflectance_meta(req, plan, used),
+        "metadata_notes": list(plan.notes),
         "overview_factor": used[0].result.overview_factor if used else None,
         "kind": choice.kind,
         "search_notes": outcome.notes,
@@ -343,7 +368,24 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
     return Quicklook(
         array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs), transform=grid.transform,
         bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=outcome.strategy,
-        nodata=nodata, meta=meta)
+        nodata=nodata, meta=meta, reflectance=reflectance)
+
+
+def _duplicates_of(outcome: stac.SearchOutcome, used: list[Layer]) -> list[dict[str, Any]]:
+    """The same acquisitions in another collection as the scenes used (left out by the search)."""
+    ids = {str(layer.item.get("id")) for layer in used}
+    return [d.as_json() for d in outcome.duplicates if d.kept_id in ids]
+
+
+def _reflectance_meta(req: QuicklookRequest, plan: ReadPlan, used: list[Layer]) -> Optional[dict[str, Any]]:
+    """The stretch and each scene's scale/offset, for a composite of reflectance bands."""
+    if plan.conversions is None:
+        return None
+    per_item = {}
+    for layer in used:
+        own, _ = asset_conversions(layer.item, plan.choice.keys)
+        per_item[str(layer.item.get("id"))] = {k: c.as_json() for k, c in zip(plan.choice.keys, own or plan.conversions)}
+    return {"range": list(req.reflectance_range), "scale_offset": per_item}
 
 
 def _item_view_cloud(layer: Layer, assessment: Assessment) -> Optional[float]:

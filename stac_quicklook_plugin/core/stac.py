@@ -14,10 +14,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Optional
-from urllib.parse import quote
+from dataclasses import replace
+from urllib.parse import quote, unquote, urlsplit
 
-from stac_quicklook_plugin.core import cache, hrefs, ranges
-from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
+from stac_quicklook_plugin.core import cache, catalog, hrefs, ranges
+from stac_quicklook_plugin.core.catalog import Duplicate
+from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NetworkError, NothingFound
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
 from stac_quicklook_plugin.core.redact import redact, strip_controls
@@ -47,6 +49,7 @@ class ApiInfo:
     search_url: str
     conforms_to: Optional[frozenset[str]]  # None when the server does not say
     get_only: bool = False  # the landing page advertises only GET for /search
+    collections: Optional[frozenset[str]] = None  # ids of the landing page's child links (None: it lists none)
 
     def declares(self, suffix: str) -> bool:
         return bool(self.conforms_to) and any(c.rstrip("/").endswith(suffix) for c in self.conforms_to)
@@ -86,6 +89,8 @@ class SearchOutcome:
     over_limit: int = 0
     least_cloudy_over_limit: Optional[float] = None
     notes: list[str] = field(default_factory=list)
+    collections: tuple[str, ...] = ()  # the collections searched, preferred first
+    duplicates: list[Duplicate] = field(default_factory=list)  # acquisitions found twice, the other copy
 
 
 def api_root(url: str) -> str:
@@ -104,8 +109,9 @@ def cached_api_info(api_url: str) -> Optional[ApiInfo]:
     if stored is None:
         return None
     conforms = stored["conforms_to"]
+    listed = stored.get("collections")
     info = ApiInfo(root, stored["search_url"], frozenset(conforms) if conforms is not None else None,
-                   get_only=stored["get_only"])
+                   get_only=stored["get_only"], collections=frozenset(listed) if listed is not None else None)
     with _cache_lock:
         _api_cache[root] = (now, info)
     return info
@@ -144,12 +150,76 @@ def get_api_info(client: HttpClient, api_url: str, refresh: bool = False) -> Api
                 if method == "POST" or len(methods) == 1:  # some servers give relative links
                     search_url = hrefs.resolve(link["href"], [root + "/"], f"The search link of {redact(root)}")
     info = ApiInfo(root, search_url, frozenset(str(c) for c in conforms) if isinstance(conforms, list) else None,
-                   get_only=methods == {"GET"})
-    with _cache_lock:
-        _api_cache[root] = (now, info)
-    cache.save_api_info(root, info.search_url, sorted(info.conforms_to) if info.conforms_to is not None else None,
-                        info.get_only)
+                   get_only=methods == {"GET"}, collections=_child_collections(landing))
+    _remember(info, now)
     return info
+
+
+def _remember(info: ApiInfo, now: float) -> None:
+    with _cache_lock:
+        _api_cache[info.url] = (now, info)
+    cache.save_api_info(info.url, info.search_url, sorted(info.conforms_to) if info.conforms_to is not None else None,
+                        info.get_only, sorted(info.collections) if info.collections is not None else None)
+
+
+def _child_collections(landing: dict[str, Any]) -> Optional[frozenset[str]]:
+    """Collection ids named by the landing page's ``child`` links (``.../collections/{id}``); None when it
+    has no such link."""
+    ids = set()
+    for link in _links(landing):
+        href = link.get("href")
+        if link.get("rel") != "child" or not isinstance(href, str) or len(href) > hrefs.MAX_HREF_CHARS:
+            continue
+        parts = urlsplit(href).path.rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == "collections":
+            cid = strip_controls(unquote(parts[-1]))
+            if 0 < len(cid) <= 256:
+                ids.add(cid)
+        if len(ids) >= cache.MAX_COLLECTIONS:
+            break
+    return frozenset(ids) if ids else None
+
+
+def listed_collections(client: HttpClient, info: ApiInfo) -> Optional[frozenset[str]]:
+    """The API's collection ids: the landing page's, else ``/collections`` asked once (remembered with the
+    landing page); None when the API does not say."""
+    if info.collections is not None:
+        return info.collections
+    ids = _collections_page(client, info.url)
+    if ids is not None:
+        _remember(replace(info, collections=ids), time.monotonic())
+    return ids
+
+
+def _collections_page(client: HttpClient, root: str) -> Optional[frozenset[str]]:
+    """The ids on the first page of ``/collections``, or None when it cannot be had (it is only a hint)."""
+    try:
+        data = client.get_json(root + "/collections")
+    except NetworkError:
+        raise  # the network is down: the search would fail the same way
+    except APIError:
+        return None
+    found = data.get("collections") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return None
+    ids = {strip_controls(c["id"]) for c in found[:cache.MAX_COLLECTIONS]
+           if isinstance(c, dict) and isinstance(c.get("id"), str) and 0 < len(c["id"]) <= 256}
+    return frozenset(ids) if ids else None
+
+
+def collections_to_search(client: HttpClient, info: ApiInfo, requested: Optional[str]) -> tuple[str, ...]:
+    """The collection ids a search asks, preferred first: the best available Sentinel-2 L2A when none is
+    given, else those given. A given one that the API does not list raises BadInput naming those it lists."""
+    wanted = catalog.parse_collections(requested)
+    if not wanted:
+        return catalog.best_sentinel2(listed_collections(client, info))
+    missing = [c for c in wanted if info.collections is not None and c not in info.collections]
+    if missing:  # the landing page may list only some: /collections has the last word
+        listed = _collections_page(client, info.url)
+        missing = [c for c in missing if listed is not None and c not in listed]
+        if missing:
+            raise catalog.unlisted_error(info.url, missing, (listed or frozenset()) | info.collections)
+    return wanted
 
 
 def _links(doc: Any) -> list[dict[str, Any]]:
@@ -198,7 +268,8 @@ def item_date(item: dict[str, Any]) -> str:
 
 def summarize(item: dict[str, Any]) -> ItemSummary:
     props = item.get("properties") or {}
-    return ItemSummary(id=str(item.get("id")), collection=item.get("collection"),
+    collection = item.get("collection") if isinstance(item.get("collection"), str) else None
+    return ItemSummary(id=str(item.get("id")), collection=collection,
                        datetime=props.get("datetime") or props.get("start_datetime"),
                        cloud_cover=cloud_cover(item))
 
@@ -208,8 +279,11 @@ def best_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda it: (cloud_cover(it) is None, cloud_cover(it) or 0.0, -item_time(it)))
 
 
-def search_body(req: QuicklookRequest, strategy: str, sort: bool, limit: int) -> dict[str, Any]:
-    body: dict[str, Any] = {"collections": [req.collection], "bbox": list(req.bbox_wgs84),
+def search_body(req: QuicklookRequest, strategy: str, sort: bool, limit: int,
+                collections: Optional[tuple[str, ...]] = None) -> dict[str, Any]:
+    """One search over ``collections`` (several in one request: the API merges them), default the request's."""
+    collections = collections or catalog.parse_collections(req.collection) or (catalog.SENTINEL2_L2A,)
+    body: dict[str, Any] = {"collections": list(collections), "bbox": list(req.bbox_wgs84),
                             "datetime": req.datetime_range, "limit": limit}
     if strategy == QUERY:
         body["query"] = {"eo:cloud_cover": {"lte": req.cloud_cover_max}}
@@ -402,6 +476,7 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                  progress: Callable[[str], None] = lambda msg: None) -> SearchOutcome:
     """Items over the bbox and dates that pass the cloud limit, best first. Raises NothingFound."""
     info = get_api_info(client, req.stac_api)
+    collections = collections_to_search(client, info, req.collection)
     notes: list[str] = []
     skipped: list[str] = []
     looked_at = over = 0
@@ -411,14 +486,14 @@ def search_items(client: HttpClient, req: QuicklookRequest,
         limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
         progress(f"Searching {redact(info.url)} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
         try:
-            found = _collect(client, info, search_body(req, strategy, sort, limit), req.max_items, is_cancelled,
-                             skipped)
+            found = _collect(client, info, search_body(req, strategy, sort, limit, collections), req.max_items,
+                             is_cancelled, skipped)
         except APIError as exc:
             if sort and (exc.status in FALL_THROUGH_STATUSES or exc.status == 500):
                 # stac-server answers 500 to some sortby fields: try once without sorting
                 try:  # some servers reject sortby, not the filter
-                    found = _collect(client, info, search_body(req, strategy, False, limit), req.max_items,
-                                     is_cancelled, skipped)
+                    found = _collect(client, info, search_body(req, strategy, False, limit, collections),
+                                     req.max_items, is_cancelled, skipped)
                 except APIError as exc2:
                     if exc2.status in FALL_THROUGH_STATUSES and strategy != CLIENT:
                         notes.append(f"{strategy}: rejected (HTTP {exc2.status})")
@@ -429,6 +504,7 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                 continue
             else:
                 raise
+        found, duplicates = catalog.one_per_acquisition(found, collections) if len(collections) > 1 else (found, [])
         looked_at += len(found)
         passing = []
         for item in found:
@@ -440,13 +516,13 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                 least_over = cc if least_over is None else min(least_over, cc)
         if passing:
             return SearchOutcome(best_first(passing), strategy, looked_at, over, least_over,
-                                 notes + skip_notes(skipped))
+                                 notes + skip_notes(skipped), collections, duplicates)
         notes.append(f"{strategy}: {len(found)} item(s), none within the cloud limit")
     if skipped and not looked_at:
         raise BadAnswer(f"The STAC API at {redact(info.url)} answered only malformed items, none usable; the "
                         f"first: {redact(skipped[0])}. The server's data is broken; report it to its "
                         "provider, or try another API.", url=redact(info.url))
-    raise NothingFound(nothing_found_message(req, looked_at, over, least_over))
+    raise NothingFound(nothing_found_message(req, looked_at, over, least_over, collections))
 
 
 def skip_notes(skipped: list[str]) -> list[str]:
@@ -469,9 +545,12 @@ def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items:
     return list(items.values())[:max_items]
 
 
-def nothing_found_message(req: QuicklookRequest, looked_at: int, over: int, least_over: Optional[float]) -> str:
+def nothing_found_message(req: QuicklookRequest, looked_at: int, over: int, least_over: Optional[float],
+                          collections: tuple[str, ...] = ()) -> str:
     w, s, e, n = req.bbox_wgs84
-    text = (f"No scene of collection '{req.collection}' between {req.datetime_range.replace('/', ' and ')} "
+    searched = ", ".join(collections) if collections else catalog.describe(req.collection)
+    what = f"collection '{searched}'" if len(collections) <= 1 and "," not in searched else f"collections {searched}"
+    text = (f"No scene of {what} between {req.datetime_range.replace('/', ' and ')} "
             f"over bbox ({w:.4f}, {s:.4f}, {e:.4f}, {n:.4f}) has cloud cover <= {req.cloud_cover_max:g} %.")
     if over:
         text += (f" {over} scene(s) were found, all cloudier (least cloudy: {least_over:.1f} %): "

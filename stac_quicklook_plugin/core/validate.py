@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 from urllib.parse import urlsplit
 
+from stac_quicklook_plugin.core.catalog import parse_collections
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
 
@@ -96,9 +97,8 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
     """A checked copy of the request with defaults filled in; raises BadInput before any request."""
     bbox = validate_bbox(req.bbox_wgs84)
     url = validate_url(req.stac_api)
-    collection = str(req.collection or "").strip()
-    if not collection or "/" in collection:
-        raise BadInput(f"The collection name {req.collection!r} is not valid.")
+    collection = ",".join(parse_collections(req.collection))  # "": the best available Sentinel-2 L2A
+    low, high = validate_reflectance_range(req.reflectance_range)
     try:
         cloud = float(req.cloud_cover_max)
     except (TypeError, ValueError):
@@ -123,7 +123,19 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
     if req.acquisition_date is not None:
         check_date_in_range(req.acquisition_date, datetime_range)
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
-                   datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds))
+                   datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds), reflectance_range=(low, high))
+
+
+def validate_reflectance_range(value: object) -> tuple[float, float]:
+    """The display range of reflectance composites (low, high), finite, low < high, within -1..2."""
+    try:
+        low, high = (float(v) for v in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise BadInput(f"The reflectance range must be two numbers LOW HIGH, got {value!r}.") from None
+    if not (math.isfinite(low) and math.isfinite(high) and -1.0 <= low < high <= 2.0):
+        raise BadInput(f"The reflectance range must go from a lower to a higher reflectance between -1 and 2 "
+                       f"(for example 0 0.3), got {low:g} {high:g}.")
+    return low, high
 
 
 def check_date_in_range(day: object, datetime_range: str) -> str:

@@ -91,7 +91,9 @@ class QuicklookDock(QDockWidget):
         self.collection_combo = QComboBox(body)
         self.collection_combo.setEditable(True)
         self.collection_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.collection_combo.setToolTip(tr("Collection id; the list is read from the API's /collections"))
+        self.collection_combo.addItem(best_available_label(), "")
+        self.collection_combo.setToolTip(tr("Collection id, or several separated by commas (searched together, "
+                                            "each acquisition once); the list is read from the API's /collections"))
         form.addRow(tr("Collection"), self.collection_combo)
 
         self.date_from = QgsDateEdit(body)
@@ -181,7 +183,7 @@ class QuicklookDock(QDockWidget):
     def _load_settings(self) -> None:
         self.api_combo.addItems(list(settings.API_PRESETS) + settings.recent_api_urls())
         self.api_combo.setEditText(settings.api_url())
-        self.collection_combo.setEditText(settings.collection())
+        self._show_collection(settings.collection())
         self._show_dates(settings.date_from(), settings.date_to())
         self.cloud_spin.setValue(settings.cloud_cover_max())
         self.asset_combo.addItem(tr("Auto"), None)
@@ -222,8 +224,12 @@ class QuicklookDock(QDockWidget):
         self._reload_timer.start()
 
     def _collection_changed(self, text: str) -> None:
-        settings.set_collection(text)
+        settings.set_collection("" if text.strip() == best_available_label() else text)
         self._reload_timer.start()
+
+    def _show_collection(self, collection: str) -> None:
+        """The saved collection in the combo: "" shows as the best-available entry."""
+        self.collection_combo.setEditText(collection or best_available_label())
 
     def _dates_changed(self, *_: Any) -> None:
         if self._showing_dates:
@@ -361,6 +367,11 @@ class QuicklookDock(QDockWidget):
         self.collection_combo.blockSignals(True)
         try:
             self.collection_combo.clear()
+            self.collection_combo.addItem(best_available_label(), "")
+            self.collection_combo.setItemData(0, tr("On Earth Search v1: sentinel-2-c1-l2a and sentinel-2-l2a "
+                                                    "searched together, each acquisition once (Collection 1 "
+                                                    "preferred); elsewhere sentinel-2-l2a"),
+                                              Qt.ItemDataRole.ToolTipRole)
             for collection_id, title in sorted(collections, key=lambda pair: pair[0]):
                 self.collection_combo.addItem(collection_id, collection_id)
                 self.collection_combo.setItemData(self.collection_combo.count() - 1, title or collection_id,
@@ -398,3 +409,8 @@ def _short(error: Optional[BaseException], limit: int = 160) -> str:
     text = redact(str(error) if error is not None else tr("no answer")).strip().splitlines()
     first = text[0] if text else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def best_available_label() -> str:
+    """The collection entry that stands for the best available Sentinel-2 L2A (settings value "")."""
+    return tr("Sentinel-2 L2A (best available)")

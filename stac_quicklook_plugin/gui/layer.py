@@ -152,7 +152,7 @@ def create_layer(result: "Quicklook", request: "QuicklookRequest", path: Optiona
     and documented; not yet added to any project."""
     path = path or write_geotiff(result)
     try:
-        layer = QgsRasterLayer(path, layer_name(result, request.collection), "gdal")
+        layer = QgsRasterLayer(path, layer_name(result, searched_collections(result, request)), "gdal")
         if not layer.isValid():
             error = layer.error().summary() if layer.error() else ""
             _unlink(path)
@@ -190,7 +190,7 @@ def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
 def layer_name(result: "Quicklook", collection: str) -> str:
     """Like "S2 2024-08-03 · visual · 0 % cloud over view" (cloud over the view, when the engine judged it),
     else "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst scene cloud cover."""
-    prefix = "S2" if collection.lower().startswith("sentinel-2") else collection
+    prefix = "S2" if not collection or collection.lower().startswith("sentinel-2") else collection
     dates = sorted({(item.datetime or "")[:10] for item in result.items if item.datetime})
     if not dates:
         when = tr("undated")
@@ -219,13 +219,14 @@ def layer_metadata(result: "Quicklook", request: "QuicklookRequest",
     """Provenance a person can read in Layer Properties > Metadata: items, asset, hrefs, API, strategy."""
     metadata = QgsLayerMetadata()
     metadata.setIdentifier(result.items[0].id if result.items else "")
-    metadata.setParentIdentifier(request.collection)
+    collection = searched_collections(result, request)
+    metadata.setParentIdentifier(collection)
     metadata.setTitle(layer.name())
     metadata.setType("dataset")
     metadata.setLanguage("")
     metadata.setCrs(layer.crs())
     metadata.setAbstract(provenance_text(result, request))
-    metadata.addKeywords("STAC", ["STAC", request.collection, result.asset_key])
+    metadata.addKeywords("STAC", ["STAC", *collection.split(","), result.asset_key])
     metadata.setLinks([_link(href) for href in result.hrefs])
     metadata.setHistory([tr("Created by STAC Quicklook at {time}").format(
         time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))])
@@ -242,7 +243,7 @@ def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
     """Plain-text provenance; every URL passes through ``redact``."""
     lines = [
         tr("Quicklook from the STAC API {api}, collection {collection}.").format(
-            api=redact(request.stac_api), collection=request.collection),
+            api=redact(request.stac_api), collection=searched_collections(result, request)),
         tr("Search: bbox {bbox}, dates {dates}, cloud cover ≤ {cloud} %, strategy “{strategy}”.").format(
             bbox=", ".join(f"{v:.5f}" for v in request.bbox_wgs84),
             dates=request.datetime_range or tr("last 30 days"),
@@ -251,15 +252,31 @@ def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
         _cloud_line(result),
         tr("Items ({count}):").format(count=len(result.items)),
     ]
-    lines += [f"  - {item.id}  {item.datetime or '?'}  "
+    lines += [f"  - {item.id}  ({item.collection or '?'})  {item.datetime or '?'}  "
               + (tr("{cloud} % cloud").format(cloud=_percent(item.cloud_cover))
                  if item.cloud_cover is not None else tr("cloud cover unknown"))
               + ("" if getattr(item, "view_cloud", None) is None
                  else ", " + tr("{cloud} % over the view").format(cloud=_percent(round(item.view_cloud, 2))))
               for item in result.items]
+    duplicates = (result.meta or {}).get("duplicates") or []
+    if duplicates:
+        lines.append(tr("The same acquisitions in another collection, left out:"))
+        lines += [f"  - {d.get('id')}  ({d.get('collection') or '?'}) = {d.get('same_as')}" for d in duplicates]
+    reflectance = (result.meta or {}).get("reflectance")
+    if reflectance:
+        low, high = reflectance.get("range", (0, 0))
+        lines.append(tr("Reflectance {low} to {high} drawn as 1 to 255; scale and offset per item:").format(
+            low=f"{low:g}", high=f"{high:g}"))
+        lines += [f"  - {item_id}: " + ", ".join(f"{key} ×{c['scale']:g} {c['offset']:+g}" for key, c in keys.items())
+                  for item_id, keys in (reflectance.get("scale_offset") or {}).items()]
     lines.append(tr("Images:"))
     lines += [f"  - {redact(href)}" for href in result.hrefs]
     return "\n".join(lines)
+
+
+def searched_collections(result: "Quicklook", request: "QuicklookRequest") -> str:
+    """The collection(s) the engine searched ("a,b"), else the request's."""
+    return str((result.meta or {}).get("collection") or request.collection or "")
 
 
 def _cloud_line(result: "Quicklook") -> str:

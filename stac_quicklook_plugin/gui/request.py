@@ -24,9 +24,10 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
     if not api_url.lower().startswith(("http://", "https://")):
         raise SettingsError(tr("The STAC API URL “{url}” must start with http:// or https://.").format(url=api_url))
     collection = settings.collection()
-    if any(c.isspace() or c in "/?#" for c in collection):
+    if any(c in "/?#" or (c.isspace() and c != " ") for c in collection) or \
+            any(" " in part.strip() for part in collection.split(",")):
         raise SettingsError(tr("The collection “{collection}” is not a collection id "
-                               "(no spaces or slashes).").format(collection=collection))
+                               "(no spaces or slashes; separate several with commas).").format(collection=collection))
     from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
 
     try:

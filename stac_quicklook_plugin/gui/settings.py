@@ -13,7 +13,8 @@ from qgis.core import QgsSettings
 # Literal copies of core.models defaults: this module must import without numpy/rasterio.
 EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
-DEFAULT_COLLECTION = "sentinel-2-l2a"
+DEFAULT_COLLECTION = ""  # the best Sentinel-2 L2A the API has (core.catalog)
+OLD_DEFAULT_COLLECTION = "sentinel-2-l2a"  # the default before 2026-12: Earth Search v1's retiring collection
 
 PREFIX = "stac_quicklook/"
 API_PRESETS = (EARTH_SEARCH_V1, PLANETARY_COMPUTER)
@@ -45,11 +46,24 @@ def set_api_url(url: str) -> None:
 
 
 def collection() -> str:
-    return _get_str("collection", DEFAULT_COLLECTION).strip() or DEFAULT_COLLECTION
+    """The collection id(s) to search ("a,b"), or "" for the best available Sentinel-2 L2A."""
+    return _get_str("collection", DEFAULT_COLLECTION).strip()
 
 
 def set_collection(collection_id: str) -> None:
     _set("collection", collection_id.strip())
+
+
+def migrate_old_default_collection() -> bool:
+    """Once per profile: the old default (sentinel-2-l2a on Earth Search v1) becomes the best available
+    Sentinel-2 L2A, which searches Collection 1 too. True when it moved (the caller says so to the user)."""
+    if _get_str("collection_migrated", "") == "1":
+        return False
+    _set("collection_migrated", "1")
+    if collection() == OLD_DEFAULT_COLLECTION and api_url().rstrip("/") == EARTH_SEARCH_V1:
+        set_collection(DEFAULT_COLLECTION)
+        return True
+    return False
 
 
 def _get_date(key: str) -> Optional[date]:

@@ -85,7 +85,9 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         advanced = QgsProcessingParameterDefinition.Flag.FlagAdvanced
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent")))
         self.addParameter(QgsProcessingParameterString(self.STAC_API, tr("STAC API"), EARTH_SEARCH_V1))
-        self.addParameter(QgsProcessingParameterString(self.COLLECTION, tr("Collection"), DEFAULT_COLLECTION))
+        self.addParameter(QgsProcessingParameterString(
+            self.COLLECTION, tr("Collection (empty: the best available Sentinel-2 L2A; several: a,b)"),
+            DEFAULT_COLLECTION, optional=True))
         for name, label in ((self.START, tr("Start date")), (self.END, tr("End date"))):
             param = QgsProcessingParameterDateTime(name, label, QgsProcessingParameterDateTime.Type.Date,
                                                    optional=True)

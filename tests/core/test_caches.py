@@ -106,10 +106,22 @@ def test_a_damaged_or_hostile_store_is_ignored(tmp_path, monkeypatch, entry):
     assert cache.load_api_info("http://h") is None
 
 
+def test_a_stored_collection_list_that_is_not_a_list_of_short_texts_is_dropped(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path))
+    cache.save_api_info("http://h", "http://h/search", None, False, ["ok"])
+    store = json.loads((tmp_path / "api_info.json").read_text())
+    for bad in ("a-string", [1, 2], ["x" * 300], [""] ):
+        store["http://h"]["collections"] = bad
+        (tmp_path / "api_info.json").write_text(json.dumps(store))
+        assert cache.load_api_info("http://h")["collections"] is None, bad
+
+
 def test_the_store_round_trips_and_keeps_only_checked_urls(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path))
     cache.save_api_info("http://h", "http://h/search", ["b", "a"], False)
     assert cache.load_api_info("http://h") == {"search_url": "http://h/search", "conforms_to": ["a", "b"],
-                                              "get_only": False}
+                                              "get_only": False, "collections": None}
+    cache.save_api_info("http://h", "http://h/search", None, True, ["sentinel-2-l2a", "sentinel-2-c1-l2a"])
+    assert cache.load_api_info("http://h")["collections"] == ["sentinel-2-l2a", "sentinel-2-c1-l2a"]
     cache.forget_api_info()
     assert cache.load_api_info("http://h") is None and not (tmp_path / "api_info.json").exists()

@@ -127,7 +127,10 @@ def test_mosaic_across_two_mgrs_tiles_uses_both_tiles_of_the_same_day(stac_serve
 
 def test_rgb_composed_from_three_band_assets(stac_server):
     ql = run(stac_server.url, bbox_wgs84=SMALL_BBOX, width=100, asset_key="red,green,blue")
-    assert ql.count == 3 and ql.array.dtype == np.uint16 and ql.asset_key == "red,green,blue"
+    # reflectance assets (raster:bands scale/offset): stretched in reflectance to uint8, 0 = no data
+    assert ql.count == 3 and ql.array.dtype == np.uint8 and ql.asset_key == "red,green,blue"
+    assert ql.reflectance is not None and ql.reflectance.dtype == np.float32
+    assert ql.meta["reflectance"]["range"] == [0.0, 0.3]
     assert len(ql.hrefs) == 3
 
 

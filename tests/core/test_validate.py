@@ -47,7 +47,10 @@ def test_bad_bbox(bbox, words):
     ({"datetime_range": "2024-08-31/2024-07-01"}, "after the end"),
     ({"datetime_range": "yesterday"}, "Cannot read the date"),
     ({"datetime_range": "../.."}, "open at both ends"),
-    ({"collection": ""}, "collection"),
+    ({"collection": "sentinel 2"}, "collection"),
+    ({"collection": "a/b"}, "collection"),
+    ({"reflectance_range": (0.3, 0.0)}, "reflectance range"),
+    ({"reflectance_range": (0.0, float("nan"))}, "reflectance range"),
     ({"dst_crs": "EPSG:999999"}, "not a CRS"),
 ])
 def test_bad_parameters(kw, words):
