@@ -89,6 +89,11 @@ def scenarios() -> dict[str, dict[str, Any]]:
               "contenders": ["ours", *[f"ours, {m}" for m in SECOND_CLICKS], "rio-tiler",
                              *[f"rio-tiler, {m}" for m in SECOND_CLICKS],
                              *[f"ours, {m}, {BEFORE}" for m in SECOND_CLICKS]]},
+        "i": {"title": "(a) on Earth Search v1's two Sentinel-2 collections: sentinel-2-c1-l2a alone, and the "
+                       "best available (C1 and sentinel-2-l2a in one search, each acquisition once)",
+              "bbox": (-105.9, 40.1, -105.3, 40.6), "width": 1024, "asset": "visual", "asset_key": None,
+              "kind": "single", "collection": "sentinel-2-c1-l2a",
+              "contenders": ["ours", "ours, best available"]},
         "g": {"title": "--list of the seed view over a month (June 2024)", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "datetime_range": "2024-06-01/2024-06-30", "contenders": ["ours, list", "ours"]},

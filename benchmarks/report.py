@@ -98,6 +98,12 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         if move != "repeat":
             share = s["wall_s"] / first["wall_s"] if s and first else None
             add(f"(h) {move}: under 60 % of a cold click", share, 0.6, "{m:.0%}", None if share is None else share < 0.6)
+    for profile in ("0ms", "50ms"):  # issue 19: the union of two collections costs no request, no round trip
+        one, union = _find(doc, profile, "i", "ours"), _find(doc, profile, "i", "ours, best available")
+        for what in ("requests", "chain"):
+            extra = union[what] - one[what] if one and union else None
+            add(f"(i) {profile}: best available (two collections) adds no {what[:-1] if what == 'requests' else what}"
+                f" to one collection", extra, 0, "+{m:.0f}", None if extra is None else extra <= 0)
     seed, ours = _find(doc, "50ms", "a", "seed"), _find(doc, "50ms", "a", "ours")
     speedup = seed["wall_s"] / ours["wall_s"] if seed and ours else None
     add("(a) at 50 ms ours >= 2x faster than the seed", speedup, 2.0, "{m:.2f}x",

@@ -27,7 +27,7 @@ from benchmarks import floor as floor_mod
 from benchmarks.cases import LATER_CLICK_FIRST_VIEW, PREVIOUS, PREVIOUS_TREE, VARIANTS, scenarios
 from benchmarks.logs import run_metrics
 from benchmarks.report import evaluate_targets, print_table
-from tests.harness import datagen
+from tests.harness import datagen, worlds
 from tests.harness.servers import CogServer, free_port, read_jsonl, serve_items, start_process, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,10 @@ class Servers:
             self.api_url = f"http://127.0.0.1:{proxy_port}/"
             cog_base = f"{self.cog.url}/{dataset.relative_to(cache).as_posix()}/cogs"
             items = datagen.make_items(dataset, cog_base, self.api_url)  # links name the logging proxy
-            self.rustac = serve_items(items, workdir, api_url=self.api_url)
+            # Earth Search v1's second Sentinel-2 collection, Collection 1 (the same files, laid out as its
+            # bucket), for the union rows of case (i)
+            c1 = worlds.make_c1_items(dataset, worlds.bucket_url(self.cog.url, cache, dataset), self.api_url)
+            self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1)
             self.stac_log = workdir / "stac.jsonl"
             self.stac_log.write_text("")
             self.proxy, _ = start_process(
@@ -175,7 +178,7 @@ def run_profile(name: str, python: Path, cache: Path, dataset: Path, wanted: lis
                 for i in range(runs):  # round-robin, so drift in the machine's load hits everyone alike
                     for contender in configs:
                         spec = {"contender": contender, "scenario": {**sc, "contenders": None},
-                                "stac_api": servers.api_url, "collection": COLLECTION,
+                                "stac_api": servers.api_url, "collection": sc.get("collection", COLLECTION),
                                 "datetime_range": DATETIME_RANGE, "datetime_rfc3339": DATETIME_RFC3339,
                                 "cloud_cover_max": CLOUD_COVER_MAX}
                         out = run_once(python, spec, servers)
@@ -270,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profiles", default="0ms,50ms,50ms+tls")
-    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g,h")
+    parser.add_argument("--scenarios", default="a,b,c,d,e,f,g,h,i")
     parser.add_argument("--no-qgis", action="store_true")
     parser.add_argument("--python", type=Path, help="interpreter for the contenders (default: .venv-bench)")
     parser.add_argument("--out", type=Path, default=RESULTS)

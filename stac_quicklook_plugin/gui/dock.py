@@ -324,10 +324,13 @@ class QuicklookDock(QDockWidget):
             self._start_catalog_task("collections", api_url,
                                      tr("Listing collections of {api}").format(api=redact(api_url)),
                                      lambda: list_collections(api_url, **net))
-        if self._loaded_for["assets"] != (api_url, collection) and collection:
-            self._start_catalog_task("assets", (api_url, collection),
-                                     tr("Listing assets of {collection}").format(collection=collection),
-                                     lambda: collection_item_assets(api_url, collection, **net))
+        # The assets of the first collection searched (the best available: sentinel-2-l2a, which every API
+        # with Sentinel-2 L2A has)
+        first = collection.split(",")[0].strip() or "sentinel-2-l2a"
+        if self._loaded_for["assets"] != (api_url, first):
+            self._start_catalog_task("assets", (api_url, first),
+                                     tr("Listing assets of {collection}").format(collection=first),
+                                     lambda: collection_item_assets(api_url, first, **net))
 
     def _start_catalog_task(self, kind: str, key: Any, description: str, fetch: Callable[[], Any]) -> None:
         self.cancel_catalog_task(kind)

@@ -44,10 +44,6 @@
             <translation>Authentification</translation>
         </message>
         <message>
-            <source>Collection id; the list is read from the API's /collections</source>
-            <translation>Identifiant de la collection ; la liste est lue dans /collections de l’API</translation>
-        </message>
-        <message>
             <source>Collection</source>
             <translation>Collection</translation>
         </message>
@@ -258,10 +254,6 @@
         <message>
             <source>The STAC API URL “{url}” must start with http:// or https://.</source>
             <translation>L’URL de l’API STAC « {url} » doit commencer par http:// ou https://.</translation>
-        </message>
-        <message>
-            <source>The collection “{collection}” is not a collection id (no spaces or slashes).</source>
-            <translation>La collection « {collection} » n’est pas un identifiant de collection (ni espaces ni barres obliques).</translation>
         </message>
         <message>
             <source>The start date {start} is after the end date {end}.</source>
@@ -638,6 +630,38 @@ Corps : {body}</translation>
         <message>
             <source>STAC Quicklook: reading the API's landing page</source>
             <translation>STAC Quicklook : lecture de la page d’accueil de l’API</translation>
+        </message>
+        <message>
+            <source>Collection id, or several separated by commas (searched together, each acquisition once); the list is read from the API's /collections</source>
+            <translation>Identifiant de collection, ou plusieurs séparés par des virgules (cherchées ensemble, chaque acquisition une fois) ; la liste est lue dans /collections de l’API</translation>
+        </message>
+        <message>
+            <source>On Earth Search v1: sentinel-2-c1-l2a and sentinel-2-l2a searched together, each acquisition once (Collection 1 preferred); elsewhere sentinel-2-l2a</source>
+            <translation>Sur Earth Search v1 : sentinel-2-c1-l2a et sentinel-2-l2a cherchées ensemble, chaque acquisition une fois (Collection 1 préférée) ; ailleurs sentinel-2-l2a</translation>
+        </message>
+        <message>
+            <source>Sentinel-2 L2A (best available)</source>
+            <translation>Sentinel-2 L2A (la meilleure disponible)</translation>
+        </message>
+        <message>
+            <source>The same acquisitions in another collection, left out:</source>
+            <translation>Les mêmes acquisitions dans une autre collection, écartées :</translation>
+        </message>
+        <message>
+            <source>Reflectance {low} to {high} drawn as 1 to 255; scale and offset per item:</source>
+            <translation>Réflectance de {low} à {high} affichée de 1 à 255 ; échelle et décalage par élément :</translation>
+        </message>
+        <message>
+            <source>The collection “{collection}” is not a collection id (no spaces or slashes; separate several with commas).</source>
+            <translation>La collection « {collection} » n’est pas un identifiant de collection (ni espaces ni barres obliques ; séparez-en plusieurs par des virgules).</translation>
+        </message>
+        <message>
+            <source>The collection moved from sentinel-2-l2a to “Sentinel-2 L2A (best available)”: on Earth Search the old collection misses many recent scenes, so sentinel-2-c1-l2a is searched with it, each acquisition once. To search sentinel-2-l2a alone, choose it in the panel's Collection list.</source>
+            <translation>La collection passe de sentinel-2-l2a à « Sentinel-2 L2A (la meilleure disponible) » : sur Earth Search, l’ancienne collection manque beaucoup de scènes récentes, donc sentinel-2-c1-l2a est cherchée avec elle, chaque acquisition une fois. Pour chercher sentinel-2-l2a seule, choisissez-la dans la liste Collection du panneau.</translation>
+        </message>
+        <message>
+            <source>Collection (empty: the best available Sentinel-2 L2A; several: a,b)</source>
+            <translation>Collection (vide : la meilleure Sentinel-2 L2A disponible ; plusieurs : a,b)</translation>
         </message>
         <message>
             <source>Quicklook failed</source>

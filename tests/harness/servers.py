@@ -174,9 +174,10 @@ class RustacServer(_Process):
     """
 
     def __init__(self, items_path: Path, collection_path: Path | None = None, *, port: int | None = None,
-                 timeout: float = READY_TIMEOUT_S):
+                 timeout: float = READY_TIMEOUT_S, extra_collections: list[Path] = ()):
         exe = Path(sys.executable).with_name("rustac")
         hrefs = [str(collection_path)] if collection_path else []
+        hrefs += [str(p) for p in extra_collections]
         hrefs.append(str(items_path))
         last_error = ""
         for _attempt in range(3):  # the free port may be taken between our probe and rustac's bind
@@ -210,18 +211,24 @@ class RustacServer(_Process):
 
 
 def serve_items(items: list[dict[str, Any]], workdir: Path, port: int | None = None,
-                api_url: str | None = None) -> RustacServer:
+                api_url: str | None = None, more_items: list[dict[str, Any]] | None = None) -> RustacServer:
     """rustac serving ``items`` (and their collection, with item_assets) on ``port``; ``api_url`` is the
-    root the collection's links name (default: rustac's own address)."""
+    root the collection's links name (default: rustac's own address). ``more_items`` are of another
+    collection (named by their ``collection``), served beside them."""
     from tests.harness import datagen
 
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    api = api_url or f"http://127.0.0.1:{port}"
+    items_path = datagen.write_item_collection(items + (more_items or []), workdir / "items.json")
     collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(datagen.make_collection(api_url or f"http://127.0.0.1:{port}",
-                                                                  items=items)))
-    return RustacServer(items_path, collection_path, port=port)
+    collection_path.write_text(json.dumps(datagen.make_collection(api, items=items)))
+    extra = []
+    if more_items:
+        other = more_items[0]["collection"]
+        extra.append(workdir / f"collection-{other}.json")
+        extra[0].write_text(json.dumps(datagen.make_collection(api, other, items=more_items)))
+    return RustacServer(items_path, collection_path, port=port, extra_collections=extra)
 
 
 def serve_dataset(dataset: Path, cog_base: str, workdir: Path) -> tuple[RustacServer, list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ from stac_quicklook_plugin.gui.dock import QuicklookDock
 
 def test_defaults(clean_settings):
     assert settings.api_url() == settings.EARTH_SEARCH_V1
-    assert settings.collection() == "sentinel-2-l2a"
+    assert settings.collection() == ""  # the best available Sentinel-2 L2A
     assert settings.date_to() == date.today()
     assert settings.date_from() == date.today() - timedelta(days=30)
     assert settings.dates_are_default()
@@ -138,10 +138,13 @@ def test_collections_and_assets_are_filled_in_the_background(clean_settings, qtb
     dock = QuicklookDock(catalog_functions=catalog.functions)
     qtbot.addWidget(dock)
     dock.show()  # lists load once the dock is seen
-    qtbot.waitUntil(lambda: dock.asset_combo.count() == 6 and dock.collection_combo.count() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: dock.asset_combo.count() == 6 and dock.collection_combo.count() == 3, timeout=5000)
     assert threading.get_ident() not in catalog.threads
-    assert [dock.collection_combo.itemText(i) for i in range(2)] == ["landsat-c2-l2", "sentinel-2-l2a"]
-    assert dock.collection_combo.currentText() == "sentinel-2-l2a"  # filling keeps the choice
+    assert [dock.collection_combo.itemText(i) for i in range(3)] == [
+        "Sentinel-2 L2A (best available)", "landsat-c2-l2", "sentinel-2-l2a"]
+    assert dock.collection_combo.currentText() == "Sentinel-2 L2A (best available)"  # filling keeps the choice
+    assert settings.collection() == ""
+    assert ("assets", "http://127.0.0.1:9/api", "sentinel-2-l2a") in catalog.calls  # the best one's assets
     assert dock.asset_combo.currentText() == "scl" and settings.asset_key() == "scl"
 
     dock.collection_combo.setEditText("broken")
@@ -185,3 +188,27 @@ def test_output_width(clean_settings):
     assert output_width(1000) == 640
     settings.set_output_width(100000)
     assert output_width(1000) == settings.MAX_WIDTH
+
+
+def test_the_old_default_moves_to_the_best_available_once(clean_settings):
+    settings.set_collection("sentinel-2-l2a")  # saved by a release whose default it was
+    assert settings.migrate_old_default_collection() and settings.collection() == ""
+    settings.set_collection("sentinel-2-l2a")  # chosen again by the user: kept
+    assert not settings.migrate_old_default_collection() and settings.collection() == "sentinel-2-l2a"
+
+
+def test_the_old_collection_on_another_api_is_not_moved(clean_settings):
+    settings.set_api_url(settings.PLANETARY_COMPUTER)
+    settings.set_collection("sentinel-2-l2a")
+    assert not settings.migrate_old_default_collection() and settings.collection() == "sentinel-2-l2a"
+
+
+def test_choosing_the_best_available_entry_saves_an_empty_collection(clean_settings, qtbot):
+    settings.set_collection("landsat-c2-l2")
+    dock = QuicklookDock(catalog_functions=FakeCatalog().functions)
+    qtbot.addWidget(dock)
+    assert dock.collection_combo.currentText() == "landsat-c2-l2"
+    dock.collection_combo.setCurrentIndex(dock.collection_combo.findData(""))
+    assert settings.collection() == ""
+    dock.collection_combo.setEditText("sentinel-2-c1-l2a,sentinel-2-l2a")
+    assert settings.collection() == "sentinel-2-c1-l2a,sentinel-2-l2a"

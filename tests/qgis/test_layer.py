@@ -135,3 +135,21 @@ def test_layer_goes_on_top_of_group_and_file_is_unlinked_on_removal(qgis_new_pro
         assert not set(paths) & set(layer_mod.vsimem_files())
     finally:
         janitor.disconnect_project()
+
+
+def test_the_layer_metadata_names_each_items_collection_and_the_copies_left_out(earth_search_v1):
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+    from stac_quicklook_plugin.core.quicklook import quicklook
+    from stac_quicklook_plugin.gui.layer import layer_name, provenance_text
+
+    request = QuicklookRequest(bbox_wgs84=(-105.75, 40.3, -105.6, 40.4), stac_api=earth_search_v1.url_for(),
+                               collection="sentinel-2-l2a,sentinel-2-c1-l2a", datetime_range="2024-01-01/2024-12-31",
+                               cloud_cover_max=100, width=100, acquisition_date="2024-09-16",
+                               asset_key="red,green,blue")
+    result = quicklook(request)
+    text = provenance_text(result, request)
+    assert "collection sentinel-2-l2a,sentinel-2-c1-l2a." in text
+    assert "S2A_13TDE_20240916_0_L2A  (sentinel-2-l2a)" in text
+    assert "S2A_T13TDE_20240916T175231_L2A  (sentinel-2-c1-l2a) = S2A_13TDE_20240916_0_L2A" in text
+    assert "Reflectance 0 to 0.3 drawn as 1 to 255" in text and "red ×0.0001 -0.1" in text
+    assert layer_name(result, "").startswith("S2 2024-09-16 · red,green,blue")

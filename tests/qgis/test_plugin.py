@@ -93,7 +93,7 @@ def test_click_adds_one_layer_from_the_engine_result(plugin, qgis_canvas, qtbot,
     assert west <= -105.7 + 1e-9 and south <= 40.25 + 1e-9 and east >= -105.5 - 1e-9 and north >= 40.45 - 1e-9
     assert request.bbox_wgs84 == pytest.approx(canvas_bbox_wgs84(qgis_canvas), abs=1e-9)
     assert request.width == qgis_canvas.width() == 1000
-    assert request.collection == "sentinel-2-l2a" and request.cloud_cover_max == 20.0
+    assert request.collection == "" and request.cloud_cover_max == 20.0  # "": the best available Sentinel-2
     assert request.dst_crs is None and request.asset_key is None
     start, end = request.datetime_range.split("/")
     assert start.endswith("T00:00:00Z") and end.endswith("T23:59:59Z")
@@ -377,3 +377,22 @@ def test_the_layer_file_is_written_in_the_worker_and_a_dropped_result_leaves_non
     (layer,) = quicklook_layers()
     assert writers and not any(writers)  # every file written off the main thread
     assert set(layer_mod.vsimem_files()) - before == {layer.customProperty(layer_mod.PATH_PROPERTY)}
+
+
+def test_a_saved_old_default_moves_to_the_best_available_once_with_a_note(web_iface, clean_settings,
+                                                                         qgis_new_project, messages):
+    from stac_quicklook_plugin import classFactory
+
+    settings.set_collection("sentinel-2-l2a")  # what the panel saved under the old default
+    for moved in (True, False):
+        for level_messages in messages.messages.values():
+            level_messages.clear()
+        instance = classFactory(web_iface)
+        instance.initGui()
+        try:
+            notes = [m for m in messages.get_messages(Qgis.MessageLevel.Info) if "best available" in m]
+            assert len(notes) == (1 if moved else 0)
+            assert settings.collection() == ""
+            assert instance.dock.collection_combo.currentText() == "Sentinel-2 L2A (best available)"
+        finally:
+            instance.unload()

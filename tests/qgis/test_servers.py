@@ -233,7 +233,7 @@ def test_dock_lists_collections_and_assets_from_the_api(clean_settings, qtbot, s
     dock = QuicklookDock()  # the engine's list_collections / collection_item_assets
     qtbot.addWidget(dock)
     dock.show()
-    qtbot.waitUntil(lambda: dock.asset_combo.count() > 1 and dock.collection_combo.count() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: dock.asset_combo.count() > 1 and dock.collection_combo.count() > 1, timeout=10000)
     assert "sentinel-2-l2a" in [dock.collection_combo.itemText(i) for i in range(dock.collection_combo.count())]
     assets = [dock.asset_combo.itemText(i) for i in range(dock.asset_combo.count())]
     assert assets[0] == "Auto" and "visual" in assets
