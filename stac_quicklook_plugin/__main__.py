@@ -138,6 +138,8 @@ def _one(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict
     from stac_quicklook_plugin.core.quicklook import quicklook
 
     ql = quicklook(req, progress=progress)
+    for note in ql.meta.get("metadata_notes") or []:  # a catalog's unusable band metadata: said, not fatal
+        print(f"Note: {redact(note)}", file=sys.stderr)
     out = Path(args.out)
     _write(ql, out, args.png)
     if progress:
@@ -161,7 +163,7 @@ def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
     return {
         "items": [i.as_json() for i in ql.items],
         "collections": ql.meta.get("collections"), "duplicates": ql.meta.get("duplicates"),
-        "reflectance": ql.meta.get("reflectance"),
+        "reflectance": ql.meta.get("reflectance"), "metadata_notes": ql.meta.get("metadata_notes") or [],
         "asset": ql.asset_key, "crs": f"EPSG:{ql.crs_epsg}" if ql.crs_epsg else ql.crs,
         "bounds": list(ql.bounds), "width": ql.width, "height": ql.height, "count": ql.count,
         "dtype": str(ql.array.dtype), "out": str(out), "png": png, "strategy": ql.strategy,

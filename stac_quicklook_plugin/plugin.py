@@ -21,6 +21,7 @@ from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
 from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
+from stac_quicklook_plugin.core.redact import redact
 from stac_quicklook_plugin.gui.messages import LOG_TAG, Messages
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
@@ -362,6 +363,8 @@ class StacQuicklookPlugin:
             tr("Added {name}: {count} item(s), asset {asset}, strategy {strategy}, {seconds:.1f} s").format(
                 name=layer.name(), count=len(result.items), asset=result.asset_key, strategy=result.strategy,
                 seconds=seconds), LOG_TAG, Qgis.MessageLevel.Info)
+        for note in (result.meta or {}).get("metadata_notes") or []:  # a catalog's unusable band metadata
+            QgsMessageLog.logMessage(redact(note), LOG_TAG, Qgis.MessageLevel.Warning)
 
     def _zoom_to_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)

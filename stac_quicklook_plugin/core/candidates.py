@@ -49,5 +49,5 @@ def _over_the_view(outcome: stac.SearchOutcome, req: QuicklookRequest) -> stac.S
     x, y = sample_points(req.bbox_wgs84)
     items = [item for item in outcome.items if footprint_covers(item, x, y).any()]
     if not items:
-        raise NothingFound(stac.nothing_found_message(req, 0, 0, None))
+        raise NothingFound(stac.nothing_found_message(req, 0, 0, None, outcome.collections))
     return replace(outcome, items=items)

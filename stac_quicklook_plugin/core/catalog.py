@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from stac_quicklook_plugin.core.errors import BadInput
@@ -81,13 +81,21 @@ def mgrs_tile(item: dict[str, Any]) -> Optional[str]:
     return None
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def _sensed(item: dict[str, Any]) -> Optional[float]:
     props = item.get("properties") if isinstance(item.get("properties"), dict) else {}
     text = props.get("datetime") or props.get("start_datetime")
+    if not isinstance(text, str):
+        return None
+    # Python < 3.11 (QGIS 3.22 on Windows) reads only 3 or 6 digits of a fraction: make it 6
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text.strip().replace("Z", "+00:00"), 1)
     try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,10 @@ class Duplicate:
 
 def one_per_acquisition(items: list[dict[str, Any]], preference: tuple[str, ...]
                         ) -> tuple[list[dict[str, Any]], list[Duplicate]]:
-    """``items`` with each acquisition once: same MGRS tile (else the same id) sensed within 60 s. The item of
-    the collection named first in ``preference`` is kept; order of the kept items is unchanged."""
+    """``items`` with each acquisition once: an item of another collection with the same MGRS tile (else the
+    same id) sensed within 60 s is its twin. The item of the collection named first in ``preference`` is kept;
+    order of the kept items is unchanged. Items of one collection are never twins of each other (a datatake
+    split in two granules of one tile keeps both halves)."""
     rank = {c: i for i, c in enumerate(preference)}
 
     def preferred(item: dict[str, Any]) -> int:
@@ -118,6 +128,8 @@ def one_per_acquisition(items: list[dict[str, Any]], preference: tuple[str, ...]
         tile, sensed = mgrs_tile(item) or f"id:{item.get('id')}", _sensed(item)
         twin = None
         for index in by_tile.get(tile, []):
+            if kept[index].get("collection") == item.get("collection"):
+                continue
             other = _sensed(kept[index])
             if sensed is None or other is None:
                 same = sensed is None and other is None and tile.startswith("id:")

@@ -20,7 +20,8 @@ _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 # What stays as written when an http(s) href is percent-encoded: RFC 3986's reserved and unreserved
 # characters, and "%" (an href already encoded stays as it is).
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
+_URL_SAFE = "/:?#[]@!$&'()*+,;=%-._~"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 NOT_LOCAL = "a catalog cannot point at local files or GDAL paths"
 
 
@@ -56,9 +57,15 @@ def _why_not(href: str, schemes: Iterable[str]) -> Optional[str]:
 def percent_encoded(href: str) -> str:
     """An http(s) href with spaces and other characters a URL cannot hold percent-encoded, as real catalogs
     write them ("my scene.tif", non-ASCII names); controls and backslashes are left for refusal."""
-    if _CONTROLS.search(href) or not re.match(r"^https?://", href, re.IGNORECASE):
+    match = re.match(r"^(https?://[^/?#]*)(.*)$", href, re.IGNORECASE | re.DOTALL)
+    if _CONTROLS.search(href) or not match:
         return href
-    return quote(href, safe=_URL_SAFE)
+    return match.group(1) + _quoted(match.group(2))  # the host as written: only what follows is encoded
+
+
+def _quoted(text: str) -> str:
+    """Path, query and fragment percent-encoded; a "%" that starts no escape is one itself ("100%.tif")."""
+    return quote(_LONE_PERCENT.sub("%25", text), safe=_URL_SAFE)
 
 
 def check_url(href: str, what: str, schemes: Iterable[str] = WEB_SCHEMES) -> str:
@@ -85,7 +92,7 @@ def resolve(href: str, bases: Iterable[Optional[str]], what: str, schemes: Itera
         if base is None:
             raise _refuse(what, href, "it is relative and there is no http(s) URL to resolve it against")
         if not _CONTROLS.search(href):
-            href = quote(href, safe=_URL_SAFE)  # "my scene.tif" relative to the item
+            href = _quoted(href)  # "my scene.tif" relative to the item
         href = urljoin(base, href)
     return check_url(href, what, schemes)
 
@@ -103,7 +110,7 @@ def _is_relative(href: str) -> bool:
 def to_gdal_path(href: str, what: str = "An asset") -> str:
     """The GDAL path of an allowed href: http(s) -> /vsicurl/, s3:// -> /vsis3/, gs:// -> /vsigs/.
     Anything else raises RefusedHref: what a catalog wrote never becomes a GDAL path as given."""
-    check_url(href, what, GDAL_PREFIXES)
+    href = check_url(href, what, GDAL_PREFIXES)
     parts = urlsplit(href)
     scheme = parts.scheme.lower()
     if scheme in WEB_SCHEMES:

@@ -162,7 +162,7 @@ class HttpClient:
             if content is None:  # a redirect
                 location = requests.compat.urljoin(response.url, response.headers["Location"])
                 register_url(location)
-                hrefs.check_url(location, f"The redirect of {redact(url)}")  # a redirect is a link too
+                location = hrefs.check_url(location, f"The redirect of {redact(url)}")  # a redirect is a link too
                 if response.status_code == 303:  # 307/308 (and in practice 301/302) keep the POST
                     method, body = "GET", None
                 url, params = location, None

@@ -162,13 +162,24 @@ def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
     return ReadPlan(best, choice, grid, first, spare, resampling, conversions, notes)
 
 
-def in_reflectance(plan: ReadPlan, item: dict[str, Any], result: ReadResult) -> ReadResult:
-    """A scene's composite as reflectance (float32, NaN where no data) with its own item's scale/offset; an
-    item whose metadata gives none takes the best scene's (the same collection's files)."""
+def item_conversions(plan: ReadPlan, item: dict[str, Any]) -> Optional[tuple[Conversion, ...]]:
+    """How a scene's values become reflectance: its own item's scale/offset; for an item that gives none, the
+    best scene's when both are of one collection (the same processing); else None (the scene is left out)."""
+    own, _ = asset_conversions(item, plan.choice.keys)
+    if own is None and item.get("collection") == plan.best.get("collection"):
+        return plan.conversions
+    return own
+
+
+def in_reflectance(plan: ReadPlan, item: dict[str, Any], result: ReadResult) -> Optional[ReadResult]:
+    """A scene's composite as reflectance (float32, NaN where no data), or None when its values cannot be
+    made reflectance (``item_conversions``)."""
     if plan.conversions is None:
         return result
-    own, _ = asset_conversions(item, plan.choice.keys)
-    array = to_reflectance(result.array, result.valid, own or plan.conversions)
+    conversions = item_conversions(plan, item)
+    if conversions is None:
+        return None
+    array = to_reflectance(result.array, result.valid, conversions)
     return ReadResult(array, result.valid, None, "float32", result.overview_factor, result.profile)
 
 
@@ -256,7 +267,12 @@ def read_scenes(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required:
             if isinstance(errors[0], Cancelled) or (required and i == 0):
                 raise errors[0]
             continue
-        layers.append(Layer(item, in_reflectance(plan, item, _stack(parts)), hrefs))
+        converted = in_reflectance(plan, item, _stack(parts))
+        if converted is None:
+            if required and i == 0:
+                raise ReadError(f"The values of item {item.get('id')} cannot be made reflectance.")
+            continue  # a spare whose metadata says no scale/offset: not mixed with reflectance
+        layers.append(Layer(item, converted, hrefs))
     if run.req.mask_clouds and layers:
         masks = read_masks(run, [layer.item for layer in layers], plan.grid)
         for layer in layers:
@@ -354,7 +370,7 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
         "collections": list(outcome.collections),
         "duplicates": _duplicates_of(outcome, used),
         "reflectance": _reflectance_meta(req, plan, used),
-        "metadata_notes": list(plan.notes),
+        "metadata_notes": _metadata_notes(plan, used),
         "overview_factor": used[0].result.overview_factor if used else None,
         "kind": choice.kind,
         "search_notes": outcome.notes,
@@ -381,11 +397,19 @@ def _reflectance_meta(req: QuicklookRequest, plan: ReadPlan, used: list[Layer]) 
     """The stretch and each scene's scale/offset, for a composite of reflectance bands."""
     if plan.conversions is None:
         return None
-    per_item = {}
-    for layer in used:
-        own, _ = asset_conversions(layer.item, plan.choice.keys)
-        per_item[str(layer.item.get("id"))] = {k: c.as_json() for k, c in zip(plan.choice.keys, own or plan.conversions)}
+    per_item = {str(layer.item.get("id")): {k: c.as_json() for k, c in
+                                            zip(plan.choice.keys, item_conversions(plan, layer.item) or ())}
+                for layer in used}
     return {"range": list(req.reflectance_range), "scale_offset": per_item}
+
+
+def _metadata_notes(plan: ReadPlan, used: list[Layer]) -> list[str]:
+    """What was unusable in the band metadata of the scenes used (each note once)."""
+    notes = list(plan.notes)
+    if plan.choice.kind == "rgb":
+        for layer in used:
+            notes += asset_conversions(layer.item, plan.choice.keys)[1]
+    return list(dict.fromkeys(notes))
 
 
 def _item_view_cloud(layer: Layer, assessment: Assessment) -> Optional[float]:

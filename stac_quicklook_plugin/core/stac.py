@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from stac_quicklook_plugin.core import cache, catalog, hrefs, ranges
 from stac_quicklook_plugin.core.catalog import Duplicate
-from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NetworkError, NothingFound
+from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NetworkError, NothingFound, QuicklookError
 from stac_quicklook_plugin.core.http import HttpClient
 from stac_quicklook_plugin.core.models import ItemSummary, QuicklookRequest
 from stac_quicklook_plugin.core.redact import redact, strip_controls
@@ -170,7 +170,10 @@ def _child_collections(landing: dict[str, Any]) -> Optional[frozenset[str]]:
         href = link.get("href")
         if link.get("rel") != "child" or not isinstance(href, str) or len(href) > hrefs.MAX_HREF_CHARS:
             continue
-        parts = urlsplit(href).path.rstrip("/").split("/")
+        try:
+            parts = urlsplit(href).path.rstrip("/").split("/")
+        except ValueError:  # one malformed link among many names no collection
+            continue
         if len(parts) >= 2 and parts[-2] == "collections":
             cid = strip_controls(unquote(parts[-1]))
             if 0 < len(cid) <= 256:
@@ -182,29 +185,46 @@ def _child_collections(landing: dict[str, Any]) -> Optional[frozenset[str]]:
 
 def listed_collections(client: HttpClient, info: ApiInfo) -> Optional[frozenset[str]]:
     """The API's collection ids: the landing page's, else ``/collections`` asked once (remembered with the
-    landing page); None when the API does not say."""
+    landing page); None when the API does not say, or says only part (more pages than are read)."""
     if info.collections is not None:
         return info.collections
-    ids = _collections_page(client, info.url)
+    ids = _collections_pages(client, info.url)
     if ids is not None:
         _remember(replace(info, collections=ids), time.monotonic())
     return ids
 
 
-def _collections_page(client: HttpClient, root: str) -> Optional[frozenset[str]]:
-    """The ids on the first page of ``/collections``, or None when it cannot be had (it is only a hint)."""
-    try:
-        data = client.get_json(root + "/collections")
-    except NetworkError:
-        raise  # the network is down: the search would fail the same way
-    except APIError:
-        return None
-    found = data.get("collections") if isinstance(data, dict) else None
-    if not isinstance(found, list):
-        return None
-    ids = {strip_controls(c["id"]) for c in found[:cache.MAX_COLLECTIONS]
-           if isinstance(c, dict) and isinstance(c.get("id"), str) and 0 < len(c["id"]) <= 256}
-    return frozenset(ids) if ids else None
+MAX_COLLECTION_PAGES = 5
+
+
+def _collections_pages(client: HttpClient, root: str) -> Optional[frozenset[str]]:
+    """Every id of ``/collections`` (following ``next`` links, a few pages), or None when the list cannot
+    be had whole (it is only a hint: the search will tell)."""
+    url: Optional[str] = root + "/collections"
+    ids: set[str] = set()
+    for _ in range(MAX_COLLECTION_PAGES):
+        try:
+            data = client.get_json(url)
+        except NetworkError:
+            raise  # the network is down: the search would fail the same way
+        except APIError:
+            return None
+        found = data.get("collections") if isinstance(data, dict) else None
+        if not isinstance(found, list):
+            return None
+        for c in found[:cache.MAX_COLLECTIONS]:
+            cid = strip_controls(c["id"]) if isinstance(c, dict) and isinstance(c.get("id"), str) else ""
+            if 0 < len(cid) <= 256:
+                ids.add(cid)
+        nxt = next((l.get("href") for l in _links(data) if l.get("rel") == "next" and isinstance(l.get("href"), str)),
+                   None)
+        if nxt is None or len(ids) >= cache.MAX_COLLECTIONS:
+            return frozenset(ids) if ids else None
+        try:
+            url = hrefs.resolve(nxt, [url], f"The next-page link of {redact(url)}")
+        except QuicklookError:
+            return None
+    return None  # more pages than are read: not the whole list
 
 
 def collections_to_search(client: HttpClient, info: ApiInfo, requested: Optional[str]) -> tuple[str, ...]:
@@ -213,12 +233,14 @@ def collections_to_search(client: HttpClient, info: ApiInfo, requested: Optional
     wanted = catalog.parse_collections(requested)
     if not wanted:
         return catalog.best_sentinel2(listed_collections(client, info))
-    missing = [c for c in wanted if info.collections is not None and c not in info.collections]
-    if missing:  # the landing page may list only some: /collections has the last word
-        listed = _collections_page(client, info.url)
-        missing = [c for c in missing if listed is not None and c not in listed]
-        if missing:
-            raise catalog.unlisted_error(info.url, missing, (listed or frozenset()) | info.collections)
+    listed = listed_collections(client, info)
+    missing = [c for c in wanted if listed is not None and c not in listed]
+    if missing and info.collections is not None:  # the landing page may list only some: /collections decides
+        full = _collections_pages(client, info.url)
+        missing = [c for c in missing if full is not None and c not in full]
+        listed = (full or frozenset()) | info.collections
+    if missing and listed is not None:
+        raise catalog.unlisted_error(info.url, missing, listed)
     return wanted
 
 
@@ -477,6 +499,7 @@ def search_items(client: HttpClient, req: QuicklookRequest,
     """Items over the bbox and dates that pass the cloud limit, best first. Raises NothingFound."""
     info = get_api_info(client, req.stac_api)
     collections = collections_to_search(client, info, req.collection)
+    wanted = req.max_items * len(collections)  # each collection may hold a copy of every acquisition
     notes: list[str] = []
     skipped: list[str] = []
     looked_at = over = 0
@@ -486,14 +509,14 @@ def search_items(client: HttpClient, req: QuicklookRequest,
         limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
         progress(f"Searching {redact(info.url)} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
         try:
-            found = _collect(client, info, search_body(req, strategy, sort, limit, collections), req.max_items,
+            found = _collect(client, info, search_body(req, strategy, sort, limit, collections), wanted,
                              is_cancelled, skipped)
         except APIError as exc:
             if sort and (exc.status in FALL_THROUGH_STATUSES or exc.status == 500):
                 # stac-server answers 500 to some sortby fields: try once without sorting
                 try:  # some servers reject sortby, not the filter
                     found = _collect(client, info, search_body(req, strategy, False, limit, collections),
-                                     req.max_items, is_cancelled, skipped)
+                                     wanted, is_cancelled, skipped)
                 except APIError as exc2:
                     if exc2.status in FALL_THROUGH_STATUSES and strategy != CLIENT:
                         notes.append(f"{strategy}: rejected (HTTP {exc2.status})")
@@ -504,7 +527,6 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                 continue
             else:
                 raise
-        found, duplicates = catalog.one_per_acquisition(found, collections) if len(collections) > 1 else (found, [])
         looked_at += len(found)
         passing = []
         for item in found:
@@ -515,7 +537,10 @@ def search_items(client: HttpClient, req: QuicklookRequest,
                 over += 1
                 least_over = cc if least_over is None else min(least_over, cc)
         if passing:
-            return SearchOutcome(best_first(passing), strategy, looked_at, over, least_over,
+            # within the cloud limit first, then one copy per acquisition: a cloudy copy never hides a clear one
+            passing, duplicates = catalog.one_per_acquisition(best_first(passing), collections) \
+                if len(collections) > 1 else (passing, [])
+            return SearchOutcome(best_first(passing)[:req.max_items], strategy, looked_at, over, least_over,
                                  notes + skip_notes(skipped), collections, duplicates)
         notes.append(f"{strategy}: {len(found)} item(s), none within the cloud limit")
     if skipped and not looked_at:
@@ -536,10 +561,10 @@ def skip_notes(skipped: list[str]) -> list[str]:
 
 def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
              is_cancelled: Callable[[], bool], skipped: Optional[list[str]] = None) -> list[dict[str, Any]]:
-    items: dict[str, dict[str, Any]] = {}
+    items: dict[tuple[str, str], dict[str, Any]] = {}
     for page in iter_pages(client, info.search_url, body, max_items, is_cancelled, info.get_only, skipped):
-        for item in page:
-            items.setdefault(str(item["id"]), item)
+        for item in page:  # one id may stand in two collections: both are kept, de-duplication decides
+            items.setdefault((str(item.get("collection")), str(item["id"])), item)
         if len(items) >= max_items:
             break
     return list(items.values())[:max_items]

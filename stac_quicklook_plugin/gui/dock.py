@@ -136,6 +136,18 @@ class QuicklookDock(QDockWidget):
                                        "green and blue bands"))
         form.addRow(tr("Asset"), self.asset_combo)
 
+        stretch = QHBoxLayout()
+        self.reflectance_low_spin, self.reflectance_high_spin = QDoubleSpinBox(body), QDoubleSpinBox(body)
+        for spin in (self.reflectance_low_spin, self.reflectance_high_spin):
+            spin.setRange(-1.0, 2.0)
+            spin.setDecimals(3)
+            spin.setSingleStep(0.05)
+            spin.setToolTip(tr("Composites of reflectance bands (red, green, blue assets) draw this reflectance "
+                               "range as dark to bright, the same on every date; the true-colour image and a "
+                               "single asset are shown as published"))
+            stretch.addWidget(spin)
+        form.addRow(tr("Reflectance range"), stretch)
+
         self.width_spin = QSpinBox(body)
         self.width_spin.setRange(0, settings.MAX_WIDTH)
         self.width_spin.setSingleStep(256)
@@ -194,6 +206,9 @@ class QuicklookDock(QDockWidget):
         self.width_spin.setValue(settings.output_width() or 0)
         self.rank_combo.setCurrentIndex(max(self.rank_combo.findData(settings.rank()), 0))
         self.mask_clouds_check.setChecked(settings.mask_clouds())
+        low, high = settings.reflectance_range()
+        self.reflectance_low_spin.setValue(low)
+        self.reflectance_high_spin.setValue(high)
         self.auth_select.setConfigId(settings.auth_cfg() or "")
 
     def _connect(self) -> None:
@@ -205,6 +220,8 @@ class QuicklookDock(QDockWidget):
         self.cloud_spin.valueChanged.connect(settings.set_cloud_cover_max)
         self.rank_combo.currentIndexChanged.connect(lambda index: settings.set_rank(self.rank_combo.itemData(index)))
         self.mask_clouds_check.toggled.connect(settings.set_mask_clouds)
+        self.reflectance_low_spin.valueChanged.connect(self._reflectance_range_changed)
+        self.reflectance_high_spin.valueChanged.connect(self._reflectance_range_changed)
         self.asset_combo.currentTextChanged.connect(self._asset_changed)
         self.width_spin.valueChanged.connect(lambda value: settings.set_output_width(value or None))
         self.quicklook_button.clicked.connect(self.quicklookRequested)
@@ -222,6 +239,11 @@ class QuicklookDock(QDockWidget):
     def _api_changed(self, text: str) -> None:
         settings.set_api_url(text)
         self._reload_timer.start()
+
+    def _reflectance_range_changed(self, *_: Any) -> None:
+        low, high = self.reflectance_low_spin.value(), self.reflectance_high_spin.value()
+        if low < high:  # a range being typed may pass through low >= high: the last good one stays saved
+            settings.set_reflectance_range(low, high)
 
     def _collection_changed(self, text: str) -> None:
         settings.set_collection("" if text.strip() == best_available_label() else text)

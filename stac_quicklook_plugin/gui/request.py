@@ -55,6 +55,7 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
         proxy_exclude=proxy_exclude,
         rank=settings.rank(),
         mask_clouds=settings.mask_clouds(),
+        reflectance_range=settings.reflectance_range(),
         acquisition_date=acquisition_date,
     )
 

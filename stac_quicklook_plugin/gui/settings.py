@@ -106,6 +106,26 @@ def set_cloud_cover_max(percent: float) -> None:
     _set("cloud_cover_max", float(percent))
 
 
+DEFAULT_REFLECTANCE_RANGE = (0.0, 0.3)  # literal copy of core.models.DEFAULT_REFLECTANCE_RANGE
+
+
+def reflectance_range() -> tuple[float, float]:
+    """Reflectance drawn darkest and brightest in composites of reflectance bands (the same every date)."""
+    try:
+        low = float(_settings().value(PREFIX + "reflectance_min", DEFAULT_REFLECTANCE_RANGE[0]))
+        high = float(_settings().value(PREFIX + "reflectance_max", DEFAULT_REFLECTANCE_RANGE[1]))
+    except (TypeError, ValueError):
+        return DEFAULT_REFLECTANCE_RANGE
+    if not (-1.0 <= low < high <= 2.0):
+        return DEFAULT_REFLECTANCE_RANGE
+    return low, high
+
+
+def set_reflectance_range(low: float, high: float) -> None:
+    _set("reflectance_min", float(low))
+    _set("reflectance_max", float(high))
+
+
 def asset_key() -> Optional[str]:
     """The asset to read, or None for automatic choice."""
     return _get_str("asset_key", "").strip() or None

@@ -664,6 +664,30 @@ Corps : {body}</translation>
             <translation>Collection (vide : la meilleure Sentinel-2 L2A disponible ; plusieurs : a,b)</translation>
         </message>
         <message>
+            <source>Composites of reflectance bands (red, green, blue assets) draw this reflectance range as dark to bright, the same on every date; the true-colour image and a single asset are shown as published</source>
+            <translation>Les composés de bandes de réflectance (actifs rouge, vert, bleu) affichent cette plage de réflectance du sombre au clair, la même à chaque date ; l’image en couleurs naturelles et un actif seul sont affichés tels que publiés</translation>
+        </message>
+        <message>
+            <source>Reflectance range</source>
+            <translation>Plage de réflectance</translation>
+        </message>
+        <message>
+            <source>Composites: reflectance drawn darkest</source>
+            <translation>Composés : réflectance affichée la plus sombre</translation>
+        </message>
+        <message>
+            <source>Composites: reflectance drawn brightest</source>
+            <translation>Composés : réflectance affichée la plus claire</translation>
+        </message>
+        <message>
+            <source>Collections searched: {collections}; the same acquisitions left out: {duplicates}</source>
+            <translation>Collections cherchées : {collections} ; mêmes acquisitions écartées : {duplicates}</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>aucune</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

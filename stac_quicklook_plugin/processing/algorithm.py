@@ -49,6 +49,8 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
     EXTENT = "EXTENT"
     STAC_API = "STAC_API"
     COLLECTION = "COLLECTION"
+    REFLECTANCE_MIN = "REFLECTANCE_MIN"
+    REFLECTANCE_MAX = "REFLECTANCE_MAX"
     START = "START"
     END = "END"
     CLOUD_COVER_MAX = "CLOUD_COVER_MAX"
@@ -115,6 +117,12 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
                                                  False)
             mask.setFlags(mask.flags() | advanced)
             self.addParameter(mask)
+        for name, label, value in ((self.REFLECTANCE_MIN, tr("Composites: reflectance drawn darkest"), 0.0),
+                                   (self.REFLECTANCE_MAX, tr("Composites: reflectance drawn brightest"), 0.3)):
+            stretch = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Type.Double, value,
+                                                   minValue=-1.0, maxValue=2.0)
+            stretch.setFlags(stretch.flags() | advanced)
+            self.addParameter(stretch)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Quicklook")))
         self.addOutput(QgsProcessingOutputString(self.ITEMS, tr("Item ids used")))
         self.addOutput(QgsProcessingOutputString(self.STRATEGY, tr("Search strategy")))
@@ -125,6 +133,7 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         from stac_quicklook_plugin.core import errors
         from stac_quicklook_plugin.core.quicklook import quicklook
+        from stac_quicklook_plugin.core.redact import redact
 
         request = self.build_request(parameters, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
@@ -144,6 +153,12 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         items = ",".join(item.id for item in result.items)
         feedback.pushInfo(tr("Items: {items}; asset {asset}; strategy {strategy}; {width} x {height} px").format(
             items=items, asset=result.asset_key, strategy=result.strategy, width=result.width, height=result.height))
+        meta = result.meta or {}
+        feedback.pushInfo(tr("Collections searched: {collections}; the same acquisitions left out: {duplicates}").format(
+            collections=", ".join(meta.get("collections") or []) or request.collection,
+            duplicates=", ".join(d["id"] for d in meta.get("duplicates") or []) or tr("none")))
+        for note in meta.get("metadata_notes") or []:
+            feedback.pushWarning(redact(note))
         return {self.OUTPUT: output, self.ITEMS: items, self.STRATEGY: result.strategy}
 
     def build_request(self, parameters: dict[str, Any], context: QgsProcessingContext):
@@ -184,6 +199,9 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         fields = request_fields()
         if "rank" in fields and self.parameterDefinition(self.RANK) is not None:
             values["rank"] = RANKS[self.parameterAsEnum(parameters, self.RANK, context)]
+        if "reflectance_range" in fields and self.parameterDefinition(self.REFLECTANCE_MIN) is not None:
+            values["reflectance_range"] = (self.parameterAsDouble(parameters, self.REFLECTANCE_MIN, context),
+                                           self.parameterAsDouble(parameters, self.REFLECTANCE_MAX, context))
         if "mask_clouds" in fields and self.parameterDefinition(self.MASK_CLOUDS) is not None:
             values["mask_clouds"] = self.parameterAsBool(parameters, self.MASK_CLOUDS, context)
         return QuicklookRequest(**values)

@@ -53,6 +53,7 @@ def test_generated_v2_items_read_like_v1_ones(testdata_small):
 @pytest.mark.parametrize("raster", [
     [{"scale": "NaN", "offset": -0.1}], [{"scale": float("nan")}], [{"scale": 0}], [{"scale": True}],
     [{"scale": 0.0001, "offset": "x"}], "garbage", [1, 2], {"scale": 1}, [{"scale": 1e400}],
+    [{"scale": 10 ** 400}], [{"scale": 0.0001, "offset": -(10 ** 400)}],
 ])
 def test_garbage_scales_read_as_unscaled_with_a_note(raster):
     asset = {"href": "http://h/a.tif", "eo:bands": [{"common_name": "red"}], "raster:bands": raster}
@@ -74,3 +75,8 @@ def test_reflectance_and_the_fixed_stretch():
     refl = to_reflectance(dn, valid, [Conversion(0.0001, -0.1)])
     assert np.allclose(refl[0, 0, :3], [0.0, 0.05, 0.3]) and np.isnan(refl[0, 0, 3])
     assert stretch_uint8(refl, valid, 0.0, 0.3).tolist() == [[[1, 43, 255, 0]]]
+
+
+def test_a_composite_with_a_multi_band_asset_is_not_converted():
+    item = recorded("items", "S2A_T13TDE_20240422T174753_L2A.json")
+    assert asset_conversions(item, ("visual", "nir", "red"))[0] is None

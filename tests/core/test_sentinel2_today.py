@@ -188,6 +188,17 @@ def test_v2_acquisitions_are_judged_from_the_scene_classification(earth_search_v
     assert len(acquisitions) == 5 and all(a.view_cloud is not None for a in acquisitions)
 
 
+def test_v2_series_and_v1_series_give_the_same_dates_and_pixels(earth_search_v1, earth_search_v2):
+    from stac_quicklook_plugin.core.series import quicklook_series
+
+    v1 = quicklook_series(request(earth_search_v1.url_for(), asset_key="red,green,blue"))
+    v2 = quicklook_series(request(earth_search_v2.url, asset_key="red,green,blue"))
+    assert [f.date for f in v1] == [f.date for f in v2] and len(v1) == 5
+    for a, b in zip(v1, v2):  # the C1 files under two metadata dialects: the same reflectance
+        assert a.quicklook.items[0].id == b.quicklook.items[0].id
+        assert np.array_equal(a.quicklook.array, b.quicklook.array)
+
+
 # -- reflectance as the metadata says -----------------------------------------------------------------
 def _truth_on(ql, dataset, scene_id, key):
     """The generator's reflectance of ``key`` (DN - offset) / 10000, averaged from full resolution onto the
@@ -301,3 +312,87 @@ def test_an_href_with_a_space_is_percent_encoded_and_read(earth_search_v1, testd
     finally:
         server.stop()
     assert ql.hrefs == [href.replace("TCI.tif", "TCI%20copy%20%C3%A9.tif")] and ql.mask.any()
+
+
+def test_same_collection_items_of_one_tile_and_time_are_both_kept():
+    """A datatake split in two granules of one tile: both halves stay (only copies across collections go)."""
+    c1 = _recorded("S2B_T24MXV_20250731T130245_L2A.json")
+    half = json.loads(json.dumps(c1))
+    half["id"] = c1["id"] + "_2"
+    kept, dropped = catalog.one_per_acquisition([c1, half], (catalog.SENTINEL2_C1, catalog.SENTINEL2_L2A))
+    assert len(kept) == 2 and not dropped
+
+
+def test_fractions_of_any_length_are_read_as_python_3_9_would_not():
+    a = {"collection": "a", "id": "1", "properties": {"grid:code": "MGRS-13TDE", "datetime": "2024-06-23T17:52:31.1Z"}}
+    b = {"collection": "b", "id": "2", "properties": {"grid:code": "MGRS-13TDE",
+                                                     "datetime": "2024-06-23T17:52:31.0240000Z"}}
+    assert len(catalog.one_per_acquisition([a, b], ("a", "b"))[0]) == 1
+
+
+class _Pages:
+    """A stand-in JSON client answering /collections in pages."""
+
+    def __init__(self, pages):
+        self.pages, self.asked = pages, []
+
+    def get_json(self, url):
+        self.asked.append(url)
+        return self.pages[len(self.asked) - 1]
+
+
+def test_every_page_of_collections_is_read_and_an_endless_list_is_no_verdict():
+    pages = [{"collections": [{"id": "a"}, {"id": "\x00"}, {"id": 5}], "links": [{"rel": "next", "href": "/c?p=2"}]},
+             {"collections": [{"id": "sentinel-2-l2a"}], "links": []}]
+    assert stac._collections_pages(_Pages(pages), "http://h") == frozenset({"a", "sentinel-2-l2a"})
+    endless = [{"collections": [{"id": f"c{i}"}], "links": [{"rel": "next", "href": f"/c?p={i + 1}"}]}
+               for i in range(10)]
+    client = _Pages(endless)
+    assert stac._collections_pages(client, "http://h") is None and len(client.asked) == stac.MAX_COLLECTION_PAGES
+
+
+def test_a_malformed_child_link_names_no_collection():
+    landing = {"links": [{"rel": "child", "href": "http://[abc/collections/x"},
+                         {"rel": "child", "href": "http://h/collections/sentinel-2-c1-l2a"},
+                         {"rel": "child", "href": 7}, {"rel": "child", "href": "http://h/catalogs/y"}]}
+    assert stac._child_collections(landing) == frozenset({"sentinel-2-c1-l2a"})
+
+
+def test_without_child_links_a_named_collection_is_checked_against_collections(earth_search_v1, monkeypatch):
+    from stac_quicklook_plugin.core.http import HttpClient
+
+    original = HttpClient.get_json
+
+    def no_children(self, url, *a, **kw):
+        doc = original(self, url, *a, **kw)
+        if isinstance(doc, dict) and "conformsTo" in doc:
+            doc["links"] = [ln for ln in doc["links"] if ln.get("rel") != "child"]
+        return doc
+
+    monkeypatch.setattr(HttpClient, "get_json", no_children)
+    with pytest.raises(BadInput, match="has no collection 'nope'.*sentinel-2-c1-l2a"):
+        quicklook(request(earth_search_v1.url_for(), collection="nope"))
+
+
+@pytest.mark.parametrize("href,expected", [
+    ("https://h.org/a b.tif", "https://h.org/a%20b.tif"),
+    ("https://h.org/a%20b.tif", "https://h.org/a%20b.tif"),
+    ("https://h.org/100%.tif", "https://h.org/100%25.tif"),
+    ("https://h.org/x.tif?se=2026&sig=ab+c%3D&sp=r", "https://h.org/x.tif?se=2026&sig=ab+c%3D&sp=r"),
+    ("https://bücher.de/é.tif", "https://bücher.de/%C3%A9.tif"),
+])
+def test_http_hrefs_are_percent_encoded_where_they_need_it(href, expected):
+    from stac_quicklook_plugin.core import hrefs
+
+    assert hrefs.check_url(href, "an asset") == expected
+    assert hrefs.to_gdal_path(href) == "/vsicurl/" + expected
+
+
+@pytest.mark.parametrize("href", ["https://h.org/a\x00b.tif", "https://h.org/a\\b.tif", "/vsicurl/http://h/a b.tif",
+                                  "file:///tmp/a b.tif", "a b.tif"])
+def test_the_href_policy_is_unchanged_for_controls_local_paths_and_gdal_paths(href):
+    from stac_quicklook_plugin.core import hrefs
+    from stac_quicklook_plugin.core.errors import RefusedHref
+
+    with pytest.raises(RefusedHref):
+        hrefs.resolve(href, [], "an asset", hrefs.GDAL_PREFIXES)

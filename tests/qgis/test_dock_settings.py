@@ -212,3 +212,16 @@ def test_choosing_the_best_available_entry_saves_an_empty_collection(clean_setti
     assert settings.collection() == ""
     dock.collection_combo.setEditText("sentinel-2-c1-l2a,sentinel-2-l2a")
     assert settings.collection() == "sentinel-2-c1-l2a,sentinel-2-l2a"
+
+
+def test_the_reflectance_range_is_saved_and_reaches_the_request(clean_settings, qtbot):
+    from stac_quicklook_plugin.gui.request import build_request
+
+    dock = QuicklookDock(catalog_functions=FakeCatalog().functions)
+    qtbot.addWidget(dock)
+    assert (dock.reflectance_low_spin.value(), dock.reflectance_high_spin.value()) == (0.0, 0.3)
+    dock.reflectance_high_spin.setValue(0.25)
+    assert settings.reflectance_range() == (0.0, 0.25)
+    dock.reflectance_low_spin.setValue(0.5)  # above the high end: the last good range stays
+    assert settings.reflectance_range() == (0.0, 0.25)
+    assert build_request((-105.75, 40.3, -105.6, 40.4), 800).reflectance_range == (0.0, 0.25)

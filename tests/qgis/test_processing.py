@@ -349,3 +349,19 @@ def test_batch_dialog_runs_one_row_per_extent(provider, dialog_iface, stac_serve
     finally:
         dialog.close()
         dialog.deleteLater()
+
+
+def test_processing_on_v2_with_the_default_collection_and_a_comma_list_on_v1(provider, earth_search_v1,
+                                                                             earth_search_v2, tmp_path):
+    import processing
+
+    bbox = (-105.75, 40.3, -105.6, 40.4)
+    v2 = processing.run(ALG, {"EXTENT": extent_string(bbox), "STAC_API": earth_search_v2.url, "START": DATES[0],
+                              "END": DATES[1], "CLOUD_COVER_MAX": 100, "WIDTH": 120,
+                              "ASSET": "red,green,blue", "REFLECTANCE_MAX": 0.2, "OUTPUT": str(tmp_path / "v2.tif")})
+    assert v2["ITEMS"] == "S2B_T13TDE_20240623T175231_L2A"  # the clearest over the view, from STAC 1.1 items
+    pixels = read(tmp_path / "v2.tif")[0]
+    assert pixels.dtype == np.uint8 and pixels.shape[0] == 3
+    v1 = processing.run(ALG, params(earth_search_v1, tmp_path / "v1.tif", bbox=bbox, CLOUD_COVER_MAX=100,
+                                    COLLECTION="sentinel-2-l2a,sentinel-2-c1-l2a", STAC_API=earth_search_v1.url_for()))
+    assert v1["ITEMS"].startswith("S2B_T13TDE_20240623")  # only C1 has that date: the union found it

@@ -59,7 +59,10 @@ def _text(value: Any) -> Optional[str]:
 def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number of 400 digits is valid JSON
+        return None
     return number if math.isfinite(number) else None
 
 

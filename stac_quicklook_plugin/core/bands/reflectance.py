@@ -43,12 +43,14 @@ def single_band(item: dict[str, Any], key: str) -> tuple[Optional[BandInfo], tup
 
 def asset_conversions(item: dict[str, Any], keys: Sequence[str]
                       ) -> tuple[Optional[tuple[Conversion, ...]], tuple[str, ...]]:
-    """One conversion per single-band asset in ``keys``, or None when any of them gives no scale/offset
-    (the composite is then of stored values, as before); and notes on unusable metadata."""
+    """One conversion per single-band asset in ``keys``, or None when any of them is no single band with a
+    scale/offset (the composite is then of stored values, as before); and notes on unusable metadata."""
     out, notes = [], []
+    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
     for key in keys:
-        band, band_notes = single_band(item, key)
-        notes.extend(band_notes)
+        described = asset_bands(assets.get(key), f"asset '{key}' of item {item.get('id')}")
+        notes.extend(described.notes)
+        band = described.bands[0] if len(described.bands) == 1 else None
         found = conversion(band) if band is not None else None
         if found is None:
             return None, tuple(notes)
