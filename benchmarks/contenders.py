@@ -165,14 +165,14 @@ def _describe(result: Any) -> dict[str, Any]:
 
 
 def run_ours(spec: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.quicklook import quicklook
+    from stac_quicklook_plugin.core.engine.quicklook import quicklook
 
     return _describe(quicklook(_request(spec, **overrides)))
 
 
 def run_series(spec: dict[str, Any]) -> dict[str, Any]:
     """Every acquisition date of the scenario's range over the view (the dock's Time series button)."""
-    from stac_quicklook_plugin.core.series import quicklook_series
+    from stac_quicklook_plugin.core.engine.series import quicklook_series
 
     frames = quicklook_series(_request(spec))
     first = next(f.quicklook for f in frames if f.quicklook is not None)
@@ -185,7 +185,7 @@ def run_series(spec: dict[str, Any]) -> dict[str, Any]:
 
 def run_list(spec: dict[str, Any]) -> dict[str, Any]:
     """The acquisition dates over the view (``--list``): scene classification only."""
-    from stac_quicklook_plugin.core.acquisitions import list_acquisitions
+    from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
 
     dates = list_acquisitions(_request(spec))
     return {"shape": [len(dates)], "hrefs": [], "items": [i for a in dates for i in a.items],
@@ -194,8 +194,8 @@ def run_list(spec: dict[str, Any]) -> dict[str, Any]:
 
 def warm_api_cache(spec: dict[str, Any]) -> None:
     """What a second click in the same QGIS session has: the landing page already read."""
-    from stac_quicklook_plugin.core import stac
-    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.stac import client as stac
+    from stac_quicklook_plugin.core.net.http import HttpClient
 
     client = HttpClient()
     try:
@@ -254,16 +254,16 @@ IMPORTS = {
     "seed": ["matplotlib.pyplot"],
     "rio-tiler": ["rio_tiler.io", "rio_tiler.mosaic"],
     "rio-tiler preview": ["rio_tiler.io", "rio_tiler.mosaic"],
-    "ours": ["stac_quicklook_plugin.core.quicklook"],
-    "ours, conformance cached": ["stac_quicklook_plugin.core.quicklook"],
-    "ours, rank by scene": ["stac_quicklook_plugin.core.quicklook"],
-    "ours, mask clouds": ["stac_quicklook_plugin.core.quicklook"],
-    "ours, best available": ["stac_quicklook_plugin.core.quicklook"],
-    "ours, series": ["stac_quicklook_plugin.core.series"],
-    "ours, list": ["stac_quicklook_plugin.core.acquisitions"],
-    **{f"ours, {m}": ["stac_quicklook_plugin.core.quicklook"] for m in MOVES},
+    "ours": ["stac_quicklook_plugin.core.engine.quicklook"],
+    "ours, conformance cached": ["stac_quicklook_plugin.core.engine.quicklook"],
+    "ours, rank by scene": ["stac_quicklook_plugin.core.engine.quicklook"],
+    "ours, mask clouds": ["stac_quicklook_plugin.core.engine.quicklook"],
+    "ours, best available": ["stac_quicklook_plugin.core.engine.quicklook"],
+    "ours, series": ["stac_quicklook_plugin.core.engine.series"],
+    "ours, list": ["stac_quicklook_plugin.core.engine.acquisitions"],
+    **{f"ours, {m}": ["stac_quicklook_plugin.core.engine.quicklook"] for m in MOVES},
     **{f"rio-tiler, {m}": ["rio_tiler.io", "rio_tiler.mosaic"] for m in MOVES},
-    "ours, later click": ["stac_quicklook_plugin.core.quicklook"],
+    "ours, later click": ["stac_quicklook_plugin.core.engine.quicklook"],
     "rio-tiler, later click": ["rio_tiler.io", "rio_tiler.mosaic"],
 }
 
@@ -286,7 +286,7 @@ def main(argv: list[str]) -> int:
     for module in IMPORTS[name]:
         importlib.import_module(module)
     if name.startswith("ours"):
-        from stac_quicklook_plugin.core.backend import backend, backend_name
+        from stac_quicklook_plugin.core.raster.backend import backend, backend_name
 
         backend()  # the engine imports its read library lazily: load it before the clock, like the plugin
     if name == "ours, conformance cached":

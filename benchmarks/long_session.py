@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, api_url: str) -> int:
 
     plugin = classFactory(iface)
     plugin.initGui()
-    import stac_quicklook_plugin.core.quicklook  # noqa: F401  (the plugin preloads it 2 s after start)
+    import stac_quicklook_plugin.core.engine.quicklook  # noqa: F401  (the plugin preloads it 2 s after start)
 
     project = QgsProject.instance()
     ours: list[str] = []  # layer ids, oldest first

@@ -103,8 +103,8 @@ def main(argv: list[str]) -> int:
     plugin.initGui()
     plugin_load_ms = (time.perf_counter() - t_load) * 1000  # on the main thread, as QGIS loads plugins
     if spec.get("preimport"):  # a later click of the session: the engine is already imported
-        import stac_quicklook_plugin.core.quicklook  # noqa: F401
-        from stac_quicklook_plugin.core.backend import backend
+        import stac_quicklook_plugin.core.engine.quicklook  # noqa: F401
+        from stac_quicklook_plugin.core.raster.backend import backend
 
         backend()
 

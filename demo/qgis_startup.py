@@ -131,7 +131,7 @@ def python_state():
     """Which read backend the engine used, and whether rasterio was ever imported in this QGIS."""
     import sys
     try:
-        from stac_quicklook_plugin.core.backend import backend_name
+        from stac_quicklook_plugin.core.raster.backend import backend_name
         reader = backend_name()
     except Exception as exc:  # recorded, not fatal: the demo still takes its screenshot
         reader = f"error: {exc}"

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 from stac_quicklook_plugin.core.errors import BadInput, QuicklookError
 from stac_quicklook_plugin.core.models import (DEFAULT_COLLECTION, DEFAULT_REFLECTANCE_RANGE, DEFAULT_WIDTH,
                                                EARTH_SEARCH_V1, QuicklookRequest)
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,7 +135,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _one(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.quicklook import quicklook
+    from stac_quicklook_plugin.core.engine.quicklook import quicklook
 
     ql = quicklook(req, progress=progress)
     for note in ql.meta.get("metadata_notes") or []:  # a catalog's unusable band metadata: said, not fatal
@@ -148,8 +148,8 @@ def _one(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict
 
 
 def _write(ql: Any, out: Path, png: Optional[str] = None) -> None:
-    from stac_quicklook_plugin.core.backend import backend
-    from stac_quicklook_plugin.core.render import write_geotiff, write_png
+    from stac_quicklook_plugin.core.raster.backend import backend
+    from stac_quicklook_plugin.core.engine.render import write_geotiff, write_png
 
     try:
         write_atomically(out, lambda tmp: write_geotiff(ql, tmp))
@@ -173,7 +173,7 @@ def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
 
 
 def _list(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.acquisitions import list_acquisitions
+    from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
 
     document = {"acquisitions": [a.as_json() for a in list_acquisitions(req, progress=progress)]}
     if args.out:
@@ -183,7 +183,7 @@ def _list(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dic
 
 
 def _every_date(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.series import quicklook_series
+    from stac_quicklook_plugin.core.engine.series import quicklook_series
 
     out_dir = Path(args.out_dir)
     outputs: list[dict[str, Any]] = []

@@ -21,7 +21,7 @@ from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
 from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui.messages import LOG_TAG, Messages
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
@@ -132,7 +132,7 @@ class StacQuicklookPlugin:
         """The engine imported and the API's landing page read in the background, before any click; the
         landing page is kept on disk, searches are forgotten when the API or the dates change, and the image
         bytes kept when the API changes."""
-        from stac_quicklook_plugin.core import cache
+        from stac_quicklook_plugin.core.stac import cache
         from stac_quicklook_plugin.gui.warmup import WarmUp, configure_store
 
         configure_store()
@@ -174,7 +174,7 @@ class StacQuicklookPlugin:
                 pass
         self._tasks.clear()
         self._task = None
-        engine = sys.modules.get("stac_quicklook_plugin.core.run")
+        engine = sys.modules.get("stac_quicklook_plugin.core.engine.run")
         if engine is not None:  # its idle threads and kept-alive connections go with the plugin
             engine.shutdown_threads()
         if self.provider is not None:
@@ -394,7 +394,7 @@ class StacQuicklookPlugin:
 
 def _forget_image_bytes() -> None:
     """Another API: the image bytes the engine keeps (core.ranges) are forgotten too (if it was ever loaded)."""
-    ranges = sys.modules.get("stac_quicklook_plugin.core.ranges")
+    ranges = sys.modules.get("stac_quicklook_plugin.core.raster.ranges")
     if ranges is not None:
         ranges.clear()
 

@@ -172,7 +172,7 @@ def _work_ends_before_qgis_exits(qgis_app):
     while manager.countActiveTasks() and time.monotonic() < deadline:
         qgis_app.processEvents()
         time.sleep(0.05)
-    from stac_quicklook_plugin.core.run import shutdown_threads
+    from stac_quicklook_plugin.core.engine.run import shutdown_threads
 
     shutdown_threads()  # idle engine threads end now; reads still running finish below
     for thread in threading.enumerate():
@@ -187,7 +187,8 @@ def _work_ends_before_qgis_exits(qgis_app):
 def _engine_forgets_between_tests(tmp_path_factory, monkeypatch):
     """Each test starts with nothing known of any API (landing pages in memory and on disk, recent
     searches): a test's requests are its own. The disk store is a fresh folder per test."""
-    from stac_quicklook_plugin.core import cache, stac
+    from stac_quicklook_plugin.core.stac import cache
+    from stac_quicklook_plugin.core.stac import client as stac
 
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path_factory.mktemp("api_store")))
     stac.clear_api_cache()
@@ -199,7 +200,7 @@ def _engine_forgets_between_tests(tmp_path_factory, monkeypatch):
 @pytest.fixture(params=["rasterio", "gdal"])
 def reader(request, monkeypatch) -> str:
     """Run the test once per read backend (rasterio, osgeo.gdal); CLI subprocesses inherit the choice."""
-    from stac_quicklook_plugin.core.backend import BACKEND_ENV
+    from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV
 
     monkeypatch.setenv(BACKEND_ENV, request.param)
     return request.param

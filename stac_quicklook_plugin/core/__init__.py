@@ -15,8 +15,8 @@ def stream_stac_quicklook(stac_api: str, collection: str, datetime_range: str, b
     whole best scene is read; with one, only its window.
     """
     from stac_quicklook_plugin.core.models import QuicklookRequest
-    from stac_quicklook_plugin.core.quicklook import quicklook, whole_scene_bbox
-    from stac_quicklook_plugin.core.render import figure
+    from stac_quicklook_plugin.core.engine.quicklook import quicklook, whole_scene_bbox
+    from stac_quicklook_plugin.core.engine.render import figure
 
     req = QuicklookRequest(bbox_wgs84=tuple(bbox) if bbox else (-180.0, -90.0, 180.0, 90.0), stac_api=stac_api,
                            collection=collection, datetime_range=datetime_range, cloud_cover_max=cloud_lt,

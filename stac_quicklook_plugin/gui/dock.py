@@ -32,7 +32,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
 from stac_quicklook_plugin.gui.i18n import tr
@@ -425,7 +425,7 @@ class QuicklookDock(QDockWidget):
 
 
 def _engine_catalog_functions() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    from stac_quicklook_plugin.core.stac import collection_item_assets, list_collections
+    from stac_quicklook_plugin.core.stac.client import collection_item_assets, list_collections
 
     return list_collections, collection_item_assets
 

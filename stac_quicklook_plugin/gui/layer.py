@@ -24,7 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QObject
 
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui.compat import cumulative_cut_limit
 from stac_quicklook_plugin.gui.i18n import tr
 

@@ -26,7 +26,7 @@ class Messages:
     def report_exception(self, exc: BaseException, trace: str = "") -> None:
         """An engine error as its title and sentence (the detail in the log); anything else as unexpected."""
         from stac_quicklook_plugin.core import errors
-        from stac_quicklook_plugin.core.redact import redact
+        from stac_quicklook_plugin.core.net.redact import redact
 
         if isinstance(exc, errors.QuicklookError):
             expected = isinstance(exc, (errors.BadInput, errors.NothingFound))

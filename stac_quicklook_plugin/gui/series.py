@@ -52,7 +52,7 @@ class SeriesTask(EngineTask):
         def work(progress: Callable[[float, str], None], is_cancelled: Callable[[], bool]) -> Any:
             series = engine
             if series is None:
-                from stac_quicklook_plugin.core.series import quicklook_series as series
+                from stac_quicklook_plugin.core.engine.series import quicklook_series as series
             return series(request, progress, is_cancelled, on_frame=self.frameReady.emit, max_dates=max_dates)
 
         super().__init__(tr("STAC Quicklook: time series"), work)

@@ -58,7 +58,7 @@ class QuicklookTask(QgsTask):
         try:
             engine = self._engine
             if engine is None:
-                from stac_quicklook_plugin.core.quicklook import quicklook as engine
+                from stac_quicklook_plugin.core.engine.quicklook import quicklook as engine
             self.result = engine(self.request, progress=self._progress, is_cancelled=still_wanted(self))
             if not self.isCanceled():
                 from stac_quicklook_plugin.gui.layer import write_pending
@@ -77,7 +77,7 @@ class QuicklookTask(QgsTask):
         self.stageChanged.emit(float(percent), message)
 
     def _show_stage(self, percent: float, message: str) -> None:
-        from stac_quicklook_plugin.core.redact import redact
+        from stac_quicklook_plugin.core.net.redact import redact
 
         # Shown in QGIS's task manager; stage messages may name an API URL with credentials in it.
         self.setDescription(tr("STAC Quicklook: {stage}").format(stage=redact(message)))

@@ -23,7 +23,7 @@ def store_dir() -> Path:
 
 
 def configure_store() -> None:
-    from stac_quicklook_plugin.core import cache
+    from stac_quicklook_plugin.core.stac import cache
 
     cache.set_store_dir(store_dir())
 
@@ -50,7 +50,7 @@ class WarmUp(QObject):
         self._timer.start(delay_ms)
 
     def _fetch_landing(self) -> None:
-        from stac_quicklook_plugin.core import stac
+        from stac_quicklook_plugin.core.stac import client as stac
 
         url = settings.api_url()
         if not url.lower().startswith(("http://", "https://")) or stac.cached_api_info(url) is not None:
@@ -89,8 +89,8 @@ def _alive(task: QgsTask) -> bool:
 def _import_engine(task: QgsTask) -> None:
     """Imported in a worker: numpy and the read library load while QGIS stays responsive."""
     try:
-        import stac_quicklook_plugin.core.quicklook  # noqa: F401
-        from stac_quicklook_plugin.core.backend import backend
+        import stac_quicklook_plugin.core.engine.quicklook  # noqa: F401
+        from stac_quicklook_plugin.core.raster.backend import backend
 
         backend()
     except Exception:  # reported properly on the first click
@@ -98,9 +98,9 @@ def _import_engine(task: QgsTask) -> None:
 
 
 def _landing(task: QgsTask, url: str, headers: dict[str, str], proxy: Optional[str], exclude: Any) -> None:
-    from stac_quicklook_plugin.core import stac
+    from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.core.errors import QuicklookError
-    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.net.http import HttpClient
     from stac_quicklook_plugin.gui.task import still_wanted
 
     client = HttpClient(headers=headers, timeout=10.0, is_cancelled=still_wanted(task), api_url=url, proxy=proxy,

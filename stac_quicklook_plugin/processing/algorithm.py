@@ -132,8 +132,8 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         from stac_quicklook_plugin.core import errors
-        from stac_quicklook_plugin.core.quicklook import quicklook
-        from stac_quicklook_plugin.core.redact import redact
+        from stac_quicklook_plugin.core.engine.quicklook import quicklook
+        from stac_quicklook_plugin.core.net.redact import redact
 
         request = self.build_request(parameters, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
@@ -227,7 +227,7 @@ def crs_text(crs: QgsCoordinateReferenceSystem) -> Optional[str]:
 
 def engine_sentence(exc: Exception) -> str:
     """The sentence the plugin's message bar shows for an engine error: title, then what failed and what to do."""
-    from stac_quicklook_plugin.core.redact import redact
+    from stac_quicklook_plugin.core.net.redact import redact
     from stac_quicklook_plugin.gui.messages import bar_text
 
     return f"{tr(getattr(exc, 'title', 'Quicklook failed'))}: {bar_text(redact(str(exc)))}"
@@ -237,7 +237,7 @@ def write_raster(result: Any, path: str) -> None:
     """``result`` as ``path``: the engine's compressed GeoTIFF, converted with GDAL for any other format."""
     from osgeo import gdal
 
-    from stac_quicklook_plugin.core.render import write_geotiff
+    from stac_quicklook_plugin.core.engine.render import write_geotiff
 
     driver = QgsRasterFileWriter.driverForExtension(os.path.splitext(path)[1]) or "GTiff"
     folder = os.path.dirname(os.path.abspath(path))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stac_quicklook_plugin.core.assets import asset_href, choose_assets, seed_heuristic_choice, to_gdal_path
+from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, seed_heuristic_choice, to_gdal_path
 from stac_quicklook_plugin.core.errors import AssetError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

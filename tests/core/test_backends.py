@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from stac_quicklook_plugin.core import backend as backend_module
-from stac_quicklook_plugin.core import stac
-from stac_quicklook_plugin.core.backend import BACKEND_ENV, backend_name
+from stac_quicklook_plugin.core.raster import backend as backend_module
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV, backend_name
 from stac_quicklook_plugin.core.errors import MissingDependency
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 
 SEED_BBOX = (-105.9, 40.1, -105.3, 40.6)
 SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)
@@ -76,7 +76,7 @@ def test_both_backends_give_the_same_quicklook(monkeypatch, stac_server, cog_ser
 
 
 def test_gdal_backend_writes_the_same_geotiff(monkeypatch, stac_server, cog_server, tmp_path):
-    from stac_quicklook_plugin.core.render import write_geotiff
+    from stac_quicklook_plugin.core.engine.render import write_geotiff
 
     ql, _ = _run(monkeypatch, cog_server, stac_server.url, "gdal", bbox_wgs84=SMALL_BBOX, width=300)
     path = write_geotiff(ql, tmp_path / "q.tif")
@@ -92,7 +92,7 @@ def test_gdal_backend_writes_the_same_geotiff(monkeypatch, stac_server, cog_serv
 
 def test_gdal_backend_masks_without_nodata(monkeypatch, tmp_path):
     """A file with an internal mask and no nodata: the mask decides, on both backends alike."""
-    from stac_quicklook_plugin.core.read import plan_grid, read_to_grid, source_crs
+    from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid, source_crs
 
     path = str(tmp_path / "masked.tif")
     ds = gdal.GetDriverByName("GTiff").Create(path, 1024, 1024, 3, gdal.GDT_Byte, ["TILED=YES"])
@@ -126,7 +126,7 @@ def _utm13() -> str:
 @pytest.mark.parametrize("reader", ["rasterio", "gdal"])
 def test_a_damaged_file_gives_the_same_message_on_both_backends(monkeypatch, stac_server, cog_server, reader):
     from stac_quicklook_plugin.core.errors import ReadError
-    from stac_quicklook_plugin.core.read import plan_grid, read_to_grid
+    from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid
 
     monkeypatch.setenv(BACKEND_ENV, reader)
     gdal.VSICurlClearCache()
@@ -159,7 +159,7 @@ def test_without_rasterio_the_gdal_backend_is_chosen_and_quicklooks(stac_server,
         "        if name == 'rasterio' or name.startswith('rasterio.'):\n"
         "            raise ImportError('rasterio is hidden for this test')\n"
         "sys.meta_path.insert(0, Block())\n"
-        "from stac_quicklook_plugin.core.backend import backend_name\n"
+        "from stac_quicklook_plugin.core.raster.backend import backend_name\n"
         "print(backend_name())\n"
         "from stac_quicklook_plugin.__main__ import main\n"
         f"rc = main(['--bbox', *map(str, {SMALL_BBOX!r}), '--datetime', '{ALL_DATES}', '--stac-api',"

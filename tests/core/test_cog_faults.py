@@ -10,7 +10,7 @@ from rasterio.transform import Affine
 
 from stac_quicklook_plugin.core.errors import ReadError
 from tests.harness.servers import CogServer
-from stac_quicklook_plugin.core.read import plan_grid, read_to_grid
+from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
 

@@ -1,4 +1,4 @@
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 
 
 def test_signed_url_tokens_are_redacted():

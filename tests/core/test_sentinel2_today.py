@@ -12,11 +12,16 @@ import sys
 import numpy as np
 import pytest
 
-from stac_quicklook_plugin.core import cache, catalog, stac
-from stac_quicklook_plugin.core.acquisitions import list_acquisitions
+from stac_quicklook_plugin.core.stac import cache
+
+from stac_quicklook_plugin.core.stac import collections as catalog
+
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.stac import landing
+from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from tests.harness import datagen, worlds
 
 VIEW = (-105.75, 40.3, -105.6, 40.4)  # inside 13TDE
@@ -105,7 +110,7 @@ def test_elsewhere_the_best_available_is_sentinel_2_l2a(stac_server):
 
 
 def test_an_api_whose_landing_page_lists_no_children_is_asked_collections_once(earth_search_v1, monkeypatch):
-    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.net.http import HttpClient
 
     def no_children(self, url, *a, **kw):
         doc = original(self, url, *a, **kw)
@@ -167,8 +172,8 @@ def test_bad_collection_lists_are_refused(text):
 
 
 def test_the_landing_pages_child_links_name_the_collections():
-    landing = json.loads((datagen.FIXTURES / "earth-search" / "landing.json").read_text())
-    ids = stac._child_collections(landing)
+    page = json.loads((datagen.FIXTURES / "earth-search" / "landing.json").read_text())
+    ids = landing._child_collections(page)
     assert catalog.best_sentinel2(ids) == (catalog.SENTINEL2_C1, catalog.SENTINEL2_L2A)
     assert catalog.best_sentinel2(frozenset({"sentinel-2-l2a", "landsat-c2-l2"})) == (catalog.SENTINEL2_L2A,)
     assert catalog.best_sentinel2(None) == (catalog.SENTINEL2_L2A,)
@@ -189,7 +194,7 @@ def test_v2_acquisitions_are_judged_from_the_scene_classification(earth_search_v
 
 
 def test_v2_series_and_v1_series_give_the_same_dates_and_pixels(earth_search_v1, earth_search_v2):
-    from stac_quicklook_plugin.core.series import quicklook_series
+    from stac_quicklook_plugin.core.engine.series import quicklook_series
 
     v1 = quicklook_series(request(earth_search_v1.url_for(), asset_key="red,green,blue"))
     v2 = quicklook_series(request(earth_search_v2.url, asset_key="red,green,blue"))
@@ -344,22 +349,22 @@ class _Pages:
 def test_every_page_of_collections_is_read_and_an_endless_list_is_no_verdict():
     pages = [{"collections": [{"id": "a"}, {"id": "\x00"}, {"id": 5}], "links": [{"rel": "next", "href": "/c?p=2"}]},
              {"collections": [{"id": "sentinel-2-l2a"}], "links": []}]
-    assert stac._collections_pages(_Pages(pages), "http://h") == frozenset({"a", "sentinel-2-l2a"})
+    assert landing._collections_pages(_Pages(pages), "http://h") == frozenset({"a", "sentinel-2-l2a"})
     endless = [{"collections": [{"id": f"c{i}"}], "links": [{"rel": "next", "href": f"/c?p={i + 1}"}]}
                for i in range(10)]
     client = _Pages(endless)
-    assert stac._collections_pages(client, "http://h") is None and len(client.asked) == stac.MAX_COLLECTION_PAGES
+    assert landing._collections_pages(client, "http://h") is None and len(client.asked) == landing.MAX_COLLECTION_PAGES
 
 
 def test_a_malformed_child_link_names_no_collection():
-    landing = {"links": [{"rel": "child", "href": "http://[abc/collections/x"},
+    page = {"links": [{"rel": "child", "href": "http://[abc/collections/x"},
                          {"rel": "child", "href": "http://h/collections/sentinel-2-c1-l2a"},
                          {"rel": "child", "href": 7}, {"rel": "child", "href": "http://h/catalogs/y"}]}
-    assert stac._child_collections(landing) == frozenset({"sentinel-2-c1-l2a"})
+    assert landing._child_collections(page) == frozenset({"sentinel-2-c1-l2a"})
 
 
 def test_without_child_links_a_named_collection_is_checked_against_collections(earth_search_v1, monkeypatch):
-    from stac_quicklook_plugin.core.http import HttpClient
+    from stac_quicklook_plugin.core.net.http import HttpClient
 
     original = HttpClient.get_json
 
@@ -382,7 +387,7 @@ def test_without_child_links_a_named_collection_is_checked_against_collections(e
     ("https://bücher.de/é.tif", "https://bücher.de/%C3%A9.tif"),
 ])
 def test_http_hrefs_are_percent_encoded_where_they_need_it(href, expected):
-    from stac_quicklook_plugin.core import hrefs
+    from stac_quicklook_plugin.core.net import hrefs
 
     assert hrefs.check_url(href, "an asset") == expected
     assert hrefs.to_gdal_path(href) == "/vsicurl/" + expected
@@ -391,7 +396,7 @@ def test_http_hrefs_are_percent_encoded_where_they_need_it(href, expected):
 @pytest.mark.parametrize("href", ["https://h.org/a\x00b.tif", "https://h.org/a\\b.tif", "/vsicurl/http://h/a b.tif",
                                   "file:///tmp/a b.tif", "a b.tif"])
 def test_the_href_policy_is_unchanged_for_controls_local_paths_and_gdal_paths(href):
-    from stac_quicklook_plugin.core import hrefs
+    from stac_quicklook_plugin.core.net import hrefs
     from stac_quicklook_plugin.core.errors import RefusedHref
 
     with pytest.raises(RefusedHref):

@@ -5,7 +5,7 @@ import pytest
 
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.validate import normalize_datetime, validate_request
+from stac_quicklook_plugin.core.engine.validate import normalize_datetime, validate_request
 
 GOOD = dict(bbox_wgs84=(-105.9, 40.1, -105.3, 40.6), stac_api="http://127.0.0.1:1/", datetime_range="2024-07-01/2024-08-31")
 
@@ -72,7 +72,7 @@ def test_fractions_of_a_second_are_kept():
 
 
 def test_get_params_keep_bbox_precision():
-    from stac_quicklook_plugin.core.stac import _as_get_params
+    from stac_quicklook_plugin.core.stac.client import _as_get_params
 
     params = _as_get_params({"bbox": [-105.912345, 40.1, 0.00001, 40.6], "collections": ["a", "b"]})
     assert params["bbox"] == "-105.912345,40.1,0.00001,40.6"

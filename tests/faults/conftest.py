@@ -8,7 +8,7 @@ from typing import Callable
 
 import pytest
 
-from stac_quicklook_plugin.core import stac
+from stac_quicklook_plugin.core.stac import client as stac
 from tests.harness import datagen
 from tests.harness.servers import RustacServer, free_port, serve_items
 from tests.qgis.conftest import (  # noqa: F401 (fixtures)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsRectangle
 
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.gui import layer as layer_mod
 from stac_quicklook_plugin.gui import settings
 from tests.faults.plugin_checks import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stac_quicklook_plugin.core import stac
+from stac_quicklook_plugin.core.stac import client as stac
 from tests.conftest import cog_base_url
 from tests.harness import datagen
 from tests.harness.servers import _Server, start_process

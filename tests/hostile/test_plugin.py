@@ -11,7 +11,7 @@ import pytest
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QTimer
 
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.gui import layer as layer_mod
 from tests.faults.plugin_checks import (
     all_messages,

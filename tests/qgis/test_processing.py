@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from tests.qgis.conftest import TEST_BBOX
 
 ALG = "stac_quicklook:quicklook"

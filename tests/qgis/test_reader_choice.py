@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from stac_quicklook_plugin.core.backend import BACKEND_ENV, backend_name
+from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV, backend_name
 from stac_quicklook_plugin.gui.deps import missing_modules
 
 

@@ -15,7 +15,7 @@ from qgis.core import (
     QgsTemporalNavigationObject,
 )
 
-from stac_quicklook_plugin.core import stac
+from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.compat import animated_navigation, one_day
 from stac_quicklook_plugin.gui.layer import GROUP_NAME

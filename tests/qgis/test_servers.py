@@ -17,7 +17,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QTimer
 
-from stac_quicklook_plugin.core.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.gui import layer as layer_mod
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.extent import bbox_wgs84

@@ -7,7 +7,9 @@ import json
 import os
 import threading
 
-from stac_quicklook_plugin.core import cache, stac
+from stac_quicklook_plugin.core.stac import cache
+
+from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.gui import settings, warmup
 from tests.faults.plugin_checks import DATA_DATES, click_and_wait
 from tests.qgis.conftest import set_canvas
@@ -71,7 +73,7 @@ def test_changing_the_api_or_the_dates_forgets_recent_searches(plugin, monkeypat
 
 
 def test_changing_the_api_forgets_the_image_bytes_kept(plugin):
-    from stac_quicklook_plugin.core import ranges
+    from stac_quicklook_plugin.core.raster import ranges
 
     ranges._cache.put("http://127.0.0.1:9/a.tif", ranges.RemoteTiff(100, [], {0: b"II*\0"}))
     plugin.dock.date_from.setDate(plugin.dock.date_from.date().addDays(-1))

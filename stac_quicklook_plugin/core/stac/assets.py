@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core.net import hrefs
 from stac_quicklook_plugin.core.bands.metadata import common_name
 from stac_quicklook_plugin.core.errors import AssetError, RefusedHref
 

@@ -24,10 +24,10 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from stac_quicklook_plugin.core import tiff_index
+from stac_quicklook_plugin.core.raster import tiff_index
 from stac_quicklook_plugin.core.errors import Cancelled, ReadError
-from stac_quicklook_plugin.core.http import USER_AGENT
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.http import USER_AGENT
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.threads import LazyPool
 
 HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB

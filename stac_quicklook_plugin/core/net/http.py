@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from stac_quicklook_plugin.core import hrefs
+from stac_quicklook_plugin.core.net import hrefs
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
-from stac_quicklook_plugin.core.redact import (redact, register_environment, register_headers, register_url,
+from stac_quicklook_plugin.core.net.redact import (redact, register_environment, register_headers, register_url,
                                                strip_controls)
 
 RETRY_STATUSES = (429, 502, 503, 504)

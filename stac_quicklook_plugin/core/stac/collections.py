@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from stac_quicklook_plugin.core.errors import BadInput
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.http import HttpClient
+from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.stac import landing
 
 BEST_SENTINEL2 = ""  # the request's collection when none is given: the best Sentinel-2 L2A the API has
 SENTINEL2_C1 = "sentinel-2-c1-l2a"
@@ -154,3 +156,20 @@ def one_per_acquisition(items: list[dict[str, Any]], preference: tuple[str, ...]
             break
         dropped = remapped
     return kept, dropped
+
+
+def collections_to_search(client: HttpClient, info: landing.ApiInfo, requested: Optional[str]) -> tuple[str, ...]:
+    """The collection ids a search asks, preferred first: the best available Sentinel-2 L2A when none is
+    given, else those given. A given one that the API does not list raises BadInput naming those it lists."""
+    wanted = parse_collections(requested)
+    if not wanted:
+        return best_sentinel2(landing.listed_collections(client, info))
+    listed = landing.listed_collections(client, info)
+    missing = [c for c in wanted if listed is not None and c not in listed]
+    if missing and info.collections is not None:  # the landing page may list only some: /collections decides
+        full = landing._collections_pages(client, info.url)
+        missing = [c for c in missing if full is not None and c not in full]
+        listed = (full or frozenset()) | info.collections
+    if missing and listed is not None:
+        raise unlisted_error(info.url, missing, listed)
+    return wanted

@@ -7,7 +7,7 @@ import os
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
-from stac_quicklook_plugin.core.redact import register_credentials, register_environment, register_secret
+from stac_quicklook_plugin.core.net.redact import register_credentials, register_environment, register_secret
 
 # The seed's two options, then what makes COG streaming fast. A user's own environment wins.
 GDAL_DEFAULTS: dict[str, str] = {

@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from stac_quicklook_plugin.core.ranges import (HEAD_BYTES, MAX_WINDOW_BYTES, TILE_MARGIN, RemoteTiff, Transfer,
+from stac_quicklook_plugin.core.raster.ranges import (HEAD_BYTES, MAX_WINDOW_BYTES, TILE_MARGIN, RemoteTiff, Transfer,
                                                fetch, remote_tiff, usable)
 
 

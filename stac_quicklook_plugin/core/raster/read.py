@@ -10,13 +10,13 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from stac_quicklook_plugin.core.backend import backend, backend_name
+from stac_quicklook_plugin.core.raster.backend import backend, backend_name
 from stac_quicklook_plugin.core.errors import BadInput, Cancelled, ReadError
-from stac_quicklook_plugin.core.gdal_env import gdal_options
-from stac_quicklook_plugin.core.ranges import Transfer, remote_tiff, usable
-from stac_quicklook_plugin.core.sparse import SourceFile
-from stac_quicklook_plugin.core.read_errors import read_error
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.raster.gdal_env import gdal_options
+from stac_quicklook_plugin.core.raster.ranges import Transfer, remote_tiff, usable
+from stac_quicklook_plugin.core.raster.sparse import SourceFile
+from stac_quicklook_plugin.core.raster.errors import read_error
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.threads import LazyPool
 
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)

@@ -15,7 +15,7 @@ import numpy as np
 from osgeo import gdal, gdal_array, osr
 
 from stac_quicklook_plugin.core.errors import Cancelled
-from stac_quicklook_plugin.core.gdal_env import allowed_drivers
+from stac_quicklook_plugin.core.raster.gdal_env import allowed_drivers
 
 # As QGIS itself does since 3.38 (and GDAL 4 will by default): errors raise instead of returning None.
 # Without it, GDAL >= 3.7 warns on the first call. Left alone when the host application chose already.

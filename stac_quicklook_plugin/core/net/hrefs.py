@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 from urllib.parse import quote, urljoin, urlsplit
 
 from stac_quicklook_plugin.core.errors import RefusedHref
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 
 WEB_SCHEMES = ("http", "https")
 GDAL_PREFIXES = {"http": "/vsicurl/", "https": "/vsicurl/", "s3": "/vsis3/", "gs": "/vsigs/"}

@@ -1,7 +1,6 @@
-"""Cloud over the view, from a scene's own per-pixel classification: which pixels have data and which are
-cloudy, read (nearest, never averaged: they are classes) from the coarsest overview that still resolves
-the grid. One small adapter per mask source: Sentinel-2 L2A's scene classification (SCL) today; Landsat's
-``qa_pixel`` bits would be another ``MaskSource``."""
+"""Cloud from a scene's own per-pixel classification: which asset holds it, which pixels have data and which
+are cloudy. One small adapter per mask source: Sentinel-2 L2A's scene classification (SCL) today; Landsat's
+``qa_pixel`` bits would be another ``MaskSource``. The engine reads them (``engine.masks``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,10 +8,6 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from stac_quicklook_plugin.core.assets import asset_href, to_gdal_path
-from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
-from stac_quicklook_plugin.core.read import Grid, read_to_grid
-from stac_quicklook_plugin.core.run import Run
 
 
 @dataclass(frozen=True)
@@ -78,45 +73,3 @@ def combine(masks: list[CloudMask]) -> CloudMask:
         cloudy[fill] = mask.cloudy[fill]
         data |= fill
     return CloudMask(data, cloudy)
-
-
-def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any]:
-    """Start reading the item's cloud mask on ``grid`` (a Future of CloudMask), or None without a source.
-    Submitted once per item and grid: a second call gets the same Future."""
-    found = mask_source(item)
-    if found is None:
-        return None
-    source, key = found
-    try:
-        href = asset_href(item, key, run.req.stac_api)
-    except QuicklookError:  # a refused or unusable href: no mask, the item ranks by its scene cloud
-        return None
-
-    def read() -> CloudMask:
-        result = read_to_grid(to_gdal_path(run.sign(href)), href, grid, "nearest", None,
-                              run.read_options(href), run.cancelled)
-        classes = result.array[0]
-        data = result.valid & (classes != source.nodata)
-        return CloudMask(data, source.is_cloudy(classes) & data)
-
-    return run.submit(("mask", href, grid), read)
-
-
-def read_masks(run: Run, items: list[dict[str, Any]], grid: Grid,
-               progress: Callable[[int, int], None] = lambda done, n: None) -> dict[str, Optional[CloudMask]]:
-    """Cloud masks of ``items`` on ``grid``, read concurrently: item id -> CloudMask, or None where the item
-    has no classification or it could not be read (that item then ranks by its scene cloud)."""
-    futures = {}
-    for item in items:
-        future = submit_mask_read(run, item, grid)
-        if future is not None:
-            futures[str(item.get("id"))] = future
-    results = run.gather(futures, progress)
-    masks: dict[str, Optional[CloudMask]] = {str(item.get("id")): None for item in items}
-    for item_id, result in results.items():
-        if isinstance(result, QuicklookError):
-            if isinstance(result, Cancelled):
-                raise result
-            continue
-        masks[item_id] = result
-    return masks

@@ -13,8 +13,8 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from stac_quicklook_plugin.core.errors import APIError
-from stac_quicklook_plugin.core.http import HttpClient
-from stac_quicklook_plugin.core.redact import redact, register_secret
+from stac_quicklook_plugin.core.net.http import HttpClient
+from stac_quicklook_plugin.core.net.redact import redact, register_secret
 
 PC_TOKEN_URL = "https://planetarycomputer.microsoft.com/api/sas/v1/token"
 PC_API_HOST = "planetarycomputer.microsoft.com"

@@ -15,8 +15,8 @@ from stac_quicklook_plugin.core.errors import MissingDependency
 
 # "rasterio" or "gdal" forces a backend (tests, benchmarks, a user who wants one); unset = automatic.
 BACKEND_ENV = "STAC_QUICKLOOK_READER"
-BACKENDS = {"rasterio": "stac_quicklook_plugin.core.read_rasterio",
-            "gdal": "stac_quicklook_plugin.core.read_gdal"}
+BACKENDS = {"rasterio": "stac_quicklook_plugin.core.raster.rasterio_reader",
+            "gdal": "stac_quicklook_plugin.core.raster.gdal_reader"}
 _loaded: dict[str, ModuleType] = {}
 
 

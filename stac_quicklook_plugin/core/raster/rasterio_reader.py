@@ -18,7 +18,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds as _transform_bounds
 from rasterio.windows import Window
 
-from stac_quicklook_plugin.core.gdal_env import allowed_drivers
+from stac_quicklook_plugin.core.raster.gdal_env import allowed_drivers
 
 NAME = "rasterio"
 ERRORS: tuple[type[BaseException], ...] = (RasterioError, RasterioIOError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from stac_quicklook_plugin.core.errors import ReadError
-from stac_quicklook_plugin.core.redact import redact
+from stac_quicklook_plugin.core.net.redact import redact
 
 _HTTP_CODE = re.compile(r"HTTP response code:\s*(\d+)")
 

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from stac_quicklook_plugin.core.compose import to_display_uint8
+from stac_quicklook_plugin.core.engine.mosaic import to_display_uint8
 from stac_quicklook_plugin.core.models import Quicklook
 
 # Sentinel-2 L2A scene classification classes 0..11 (ESA's usual palette).
@@ -60,7 +60,7 @@ def write_png(ql: Quicklook, path: Path | str) -> Path:
 def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
     """A georeferenced, DEFLATE-compressed GeoTIFF with the nodata value (or an internal mask), tagged with
     the items, asset and search strategy."""
-    from stac_quicklook_plugin.core.backend import backend
+    from stac_quicklook_plugin.core.raster.backend import backend
 
     path = Path(path)
     backend().write_geotiff(ql, path, {"STAC_ITEMS": ",".join(i.id for i in ql.items), "STAC_ASSET": ql.asset_key,

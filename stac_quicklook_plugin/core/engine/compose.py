@@ -1,0 +1,131 @@
+"""Stage 5, compose: the mosaic of the layers read (first clear pixel wins), reflectance composites
+stretched over the request's fixed range, and the result's provenance."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Optional
+
+import numpy as np
+
+from stac_quicklook_plugin.core.bands.reflectance import asset_conversions, stretch_uint8
+from stac_quicklook_plugin.core.engine.assess import Assessment
+from stac_quicklook_plugin.core.engine.mosaic import mosaic
+from stac_quicklook_plugin.core.engine.plan import ReadPlan
+from stac_quicklook_plugin.core.engine.reads import Layer, item_conversions
+from stac_quicklook_plugin.core.engine.run import Run
+from stac_quicklook_plugin.core.errors import NothingFound
+from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.raster.backend import backend
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+
+
+def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchOutcome,
+            assessment: Assessment) -> Quicklook:
+    """The mosaic (first clear pixel wins; where no scene is clear, the first scene's pixel stays) and
+    its provenance."""
+    array, valid = mosaic([(l.result.array, l.clear) for l in layers])
+    used = [l for l in layers if l.clear.any()]
+    view_cloud = None
+    if run.req.mask_clouds:
+        # Where no scene is clear, the first scene with data keeps its (cloudy) pixel: better than a hole.
+        remaining = np.zeros_like(valid)
+        for layer in layers:
+            remaining |= layer.result.valid
+        remaining &= ~valid
+        cloudy = np.zeros_like(valid)
+        for layer in layers:
+            take = layer.result.valid & remaining
+            if take.any():
+                array[:, take] = layer.result.array[:, take]
+                if layer.mask is not None:
+                    cloudy |= take & layer.mask.cloudy
+                valid |= take
+                remaining &= ~take
+                if layer not in used:
+                    used.append(layer)
+        if valid.any() and any(l.mask is not None for l in layers):
+            view_cloud = round(100.0 * int(cloudy.sum()) / int(valid.sum()), 2)
+    elif used:
+        view_cloud = assessment.view_cloud.get(str(used[0].item.get("id")))
+    if not valid.any():
+        raise NothingFound(f"The scene(s) found ({', '.join(str(l.item.get('id')) for l in layers) or 'none'}) "
+                           "have no valid pixels over this area. Try another date range or area.")
+    return _result(run.req, plan, array, valid, used, outcome, assessment, view_cloud)
+
+
+def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.ndarray, used: list[Layer],
+            outcome: stac.SearchOutcome, assessment: Assessment, view_cloud: Optional[float]) -> Quicklook:
+    grid, choice, best = plan.grid, plan.choice, plan.best
+    nodata = used[0].result.nodata if used else None
+    reflectance = None
+    if plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date
+        reflectance = array
+        reflectance[:, ~valid] = np.nan
+        array, nodata = stretch_uint8(reflectance, valid, *req.reflectance_range), 0
+    elif nodata is not None:
+        array = array.copy()
+        array[:, ~valid] = np.array(nodata).astype(array.dtype)
+    hrefs = [redact(h) for layer in used for h in layer.hrefs]
+    first_href = used[0].hrefs[0] if used else asset_href(best, choice.keys[0], req.stac_api)
+    profile = dict(used[0].result.profile) if used else {}
+    be = backend()
+    profile.update(width=grid.width, height=grid.height, count=int(array.shape[0]), crs=be.crs_label(grid.crs),
+                   transform=grid.transform, dtype=str(array.dtype))
+    meta = {
+        "chosen_asset_key": choice.label,
+        "href": redact(first_href),
+        "vsi_href": redact(to_gdal_path(first_href)),
+        "item_id": used[0].item["id"] if used else best["id"],
+        "collection": ",".join(outcome.collections) or req.collection,
+        "collections": list(outcome.collections),
+        "duplicates": _duplicates_of(outcome, used),
+        "reflectance": _reflectance_meta(req, plan, used),
+        "metadata_notes": _metadata_notes(plan, used),
+        "overview_factor": used[0].result.overview_factor if used else None,
+        "kind": choice.kind,
+        "search_notes": outcome.notes,
+        "rank": req.rank,
+        "mask_clouds": req.mask_clouds,
+        "view_cloud": view_cloud,
+        "scene_cloud": stac.cloud_cover(used[0].item) if used else None,
+        **profile,
+    }
+    items = [replace(stac.summarize(layer.item), view_cloud=_item_view_cloud(layer, assessment)) for layer in used]
+    return Quicklook(
+        array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs), transform=grid.transform,
+        bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=outcome.strategy,
+        nodata=nodata, meta=meta, reflectance=reflectance)
+
+
+def _duplicates_of(outcome: stac.SearchOutcome, used: list[Layer]) -> list[dict[str, Any]]:
+    """The same acquisitions in another collection as the scenes used (left out by the search)."""
+    ids = {str(layer.item.get("id")) for layer in used}
+    return [d.as_json() for d in outcome.duplicates if d.kept_id in ids]
+
+
+def _reflectance_meta(req: QuicklookRequest, plan: ReadPlan, used: list[Layer]) -> Optional[dict[str, Any]]:
+    """The stretch and each scene's scale/offset, for a composite of reflectance bands."""
+    if plan.conversions is None:
+        return None
+    per_item = {str(layer.item.get("id")): {k: c.as_json() for k, c in
+                                            zip(plan.choice.keys, item_conversions(plan, layer.item) or ())}
+                for layer in used}
+    return {"range": list(req.reflectance_range), "scale_offset": per_item}
+
+
+def _metadata_notes(plan: ReadPlan, used: list[Layer]) -> list[str]:
+    """What was unusable in the band metadata of the scenes used (each note once)."""
+    notes = list(plan.notes)
+    if plan.choice.kind == "rgb":
+        for layer in used:
+            notes += asset_conversions(layer.item, plan.choice.keys)[1]
+    return list(dict.fromkeys(notes))
+
+
+def _item_view_cloud(layer: Layer, assessment: Assessment) -> Optional[float]:
+    """The scene's cloud over the view: as judged when ranking, else from the mask read for masking."""
+    judged = assessment.view_cloud.get(str(layer.item.get("id")))
+    return judged if judged is not None or layer.mask is None else layer.mask.view_cloud
+

@@ -1,0 +1,53 @@
+"""The masks stage of a run: each scene's cloud mask read on a grid (nearest, never averaged: they are
+classes; from the coarsest overview that still resolves the grid), once per scene and grid, whoever asks."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from stac_quicklook_plugin.core.engine.run import Run
+from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
+from stac_quicklook_plugin.core.masks.scl import CloudMask, mask_source
+from stac_quicklook_plugin.core.raster.read import Grid, read_to_grid
+from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+
+
+def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any]:
+    """Start reading the item's cloud mask on ``grid`` (a Future of CloudMask), or None without a source.
+    Submitted once per item and grid: a second call gets the same Future."""
+    found = mask_source(item)
+    if found is None:
+        return None
+    source, key = found
+    try:
+        href = asset_href(item, key, run.req.stac_api)
+    except QuicklookError:  # a refused or unusable href: no mask, the item ranks by its scene cloud
+        return None
+
+    def read() -> CloudMask:
+        result = read_to_grid(to_gdal_path(run.sign(href)), href, grid, "nearest", None,
+                              run.read_options(href), run.cancelled)
+        classes = result.array[0]
+        data = result.valid & (classes != source.nodata)
+        return CloudMask(data, source.is_cloudy(classes) & data)
+
+    return run.submit(("mask", href, grid), read)
+
+
+def read_masks(run: Run, items: list[dict[str, Any]], grid: Grid,
+               progress: Callable[[int, int], None] = lambda done, n: None) -> dict[str, Optional[CloudMask]]:
+    """Cloud masks of ``items`` on ``grid``, read concurrently: item id -> CloudMask, or None where the item
+    has no classification or it could not be read (that item then ranks by its scene cloud)."""
+    futures = {}
+    for item in items:
+        future = submit_mask_read(run, item, grid)
+        if future is not None:
+            futures[str(item.get("id"))] = future
+    results = run.gather(futures, progress)
+    masks: dict[str, Optional[CloudMask]] = {str(item.get("id")): None for item in items}
+    for item_id, result in results.items():
+        if isinstance(result, QuicklookError):
+            if isinstance(result, Cancelled):
+                raise result
+            continue
+        masks[item_id] = result
+    return masks

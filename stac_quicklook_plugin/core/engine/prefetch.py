@@ -1,0 +1,84 @@
+"""Stage 3b, prefetch: what is started before it is known to be needed, so that it costs no round trip
+when it is: the scene-level winner's imagery while the cloud over the view is judged (``speculative_reads``),
+and the headers of the runners-up (``runner_up_headers``)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from stac_quicklook_plugin.core.engine.masks import submit_mask_read
+from stac_quicklook_plugin.core.engine.plan import ReadPlan
+from stac_quicklook_plugin.core.engine.run import Run
+from stac_quicklook_plugin.core.errors import APIError, QuicklookError, RefusedHref
+from stac_quicklook_plugin.core.raster.read import ReadResult, fetch_header, read_to_grid
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+
+HEADER_PREFETCH = 2  # files of other candidates whose headers are fetched while the cloud is judged
+
+
+def speculative_reads(run: Run, plan: ReadPlan) -> None:
+    """Start reading the plan's first scenes now (read while the classification is judged)."""
+    submit_reads(run, plan, plan.first)
+
+
+def runner_up_headers(run: Run, plan: ReadPlan, items: list[dict[str, Any]]) -> None:
+    """Fetch the headers of the runner-up candidates' imagery while the cloud is judged (HEADER_PREFETCH files,
+    or one runner-up's files: more would take CPU from the reads under way), so that if one of them wins,
+    its read is one round trip (the tiles), not two."""
+    hrefs = []
+    for item in items:
+        for key in plan.choice.keys:
+            try:
+                hrefs.append(asset_href(item, key, run.req.stac_api))
+            except (QuicklookError, KeyError):
+                continue
+    for href in hrefs[:max(HEADER_PREFETCH, len(plan.choice.keys))]:  # one runner-up whole, at least
+        run.submit(("header", href), lambda href=href: fetch_header(to_gdal_path(run.sign(href)), href,
+                                                                    run.read_options(href)))
+
+
+def with_assets(run: Run, item: dict[str, Any], required: bool) -> Optional[dict[str, Any]]:
+    try:
+        return stac.ensure_assets(run.client, run.req.stac_api, item)
+    except APIError:
+        if required:
+            raise
+        return None
+
+
+def _jobs(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool
+          ) -> list[tuple[dict[str, Any], list[str]]]:
+    """(item, hrefs) for the items that have the plan's asset(s); refused or missing ones are skipped,
+    except the first one when ``required``."""
+    jobs = []
+    for index, item in enumerate(items):
+        full = with_assets(run, item, required and index == 0)
+        if full is None:
+            continue
+        assets = full.get("assets") or {}
+        if not all(k in assets and (assets[k] or {}).get("href") for k in plan.choice.keys):
+            continue
+        try:
+            jobs.append((full, [asset_href(full, k, run.req.stac_api) for k in plan.choice.keys]))
+        except RefusedHref:
+            if required and index == 0:
+                raise
+    return jobs
+
+
+def submit_reads(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool = False) -> list:
+    """Start the reads of ``items`` (and their cloud masks when masking); returns their jobs."""
+    jobs = _jobs(run, plan, items, required)
+    for item, hrefs in jobs:
+        for href in hrefs:
+            run.submit(("image", href, plan.grid, plan.resampling), _reader(run, plan, href))
+        if run.req.mask_clouds:
+            submit_mask_read(run, item, plan.grid)
+    return jobs
+
+
+def _reader(run: Run, plan: ReadPlan, href: str) -> Callable[[], ReadResult]:
+    return lambda: read_to_grid(to_gdal_path(run.sign(href)), href, plan.grid, plan.resampling,
+                                run.req.overview_level, run.read_options(href), run.cancelled)
+
+
