@@ -81,7 +81,7 @@ def run_seed(spec: dict[str, Any]) -> dict[str, Any]:
         answer.raise_for_status()
         features = answer.json()["features"]
     first = features[0]
-    self_href = next(l["href"] for l in first["links"] if l.get("rel") == "self")
+    self_href = next(ln["href"] for ln in first["links"] if ln.get("rel") == "self")
     item = requests.get(self_href, timeout=60).json()
     href = item["assets"][sc["asset"]]["href"]
     import rasterio
@@ -194,8 +194,8 @@ def run_list(spec: dict[str, Any]) -> dict[str, Any]:
 
 def warm_api_cache(spec: dict[str, Any]) -> None:
     """What a second click in the same QGIS session has: the landing page already read."""
-    from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.core.net.http import HttpClient
+    from stac_quicklook_plugin.core.stac import client as stac
 
     client = HttpClient()
     try:

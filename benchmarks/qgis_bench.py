@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
     def layers_added(layers: Any) -> None:
         from stac_quicklook_plugin.gui.layer import PATH_PROPERTY
 
-        if not any(l.customProperty(PATH_PROPERTY) for l in layers):
+        if not any(ln.customProperty(PATH_PROPERTY) for ln in layers):
             return  # footprints or other layers
         clicks_left[0] -= 1
         if clicks_left[0] > 0:

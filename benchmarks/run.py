@@ -234,7 +234,7 @@ def run_qgis(cache: Path, dataset: Path, runs: int) -> dict[str, Any]:
                                           env=run_env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
                     if how.get("store") and i == 0:
                         continue  # that run only filled the store
-                    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+                    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
                     done.append(json.loads(lines[-1]) if proc.returncode == 0 and lines
                                 else {"error": (proc.stderr or proc.stdout)[-2000:]})
                 out[mode] = _qgis_summary(done)

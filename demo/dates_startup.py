@@ -140,7 +140,7 @@ def expand_groups():
 
 
 def list_shot():
-    panel = plugin().dock.dates_panel
+    assert plugin().dock.dates_panel is not None
     expand_groups()
     later(1500, guarded(grab_list))
 
@@ -199,4 +199,5 @@ iface.mainWindow().resize(1440, 900)  # no window manager under Xvfb to maximize
 later(3000, guarded(start))
 write_status()
 import builtins  # noqa: E402
+
 builtins._stac_ql_demo_keep = _keep

@@ -9,8 +9,7 @@ import os
 import time
 import traceback
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsRasterLayer,
-                       QgsRectangle)
+from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle
 from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface, plugins
 
@@ -101,7 +100,7 @@ def click():
 
 
 def wait_for_layer():
-    layers = [l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer)]
+    layers = [ln for ln in QgsProject.instance().mapLayers().values() if isinstance(ln, QgsRasterLayer)]
     elapsed = time.time() - state["started"]
     if layers:
         layer = layers[0]
@@ -170,4 +169,5 @@ iface.mainWindow().showMaximized()
 later(3000, zoom)
 write_status()
 import builtins  # noqa: E402
+
 builtins._stac_ql_demo_keep = _keep

@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from stac_quicklook_plugin.core.errors import BadInput, QuicklookError
-from stac_quicklook_plugin.core.models import (DEFAULT_COLLECTION, DEFAULT_REFLECTANCE_RANGE, DEFAULT_WIDTH,
-                                               EARTH_SEARCH_V1, QuicklookRequest)
+from stac_quicklook_plugin.core.models import (
+    DEFAULT_COLLECTION,
+    DEFAULT_REFLECTANCE_RANGE,
+    DEFAULT_WIDTH,
+    EARTH_SEARCH_V1,
+    QuicklookRequest,
+)
 from stac_quicklook_plugin.core.net.redact import redact
 
 
@@ -148,8 +153,8 @@ def _one(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict
 
 
 def _write(ql: Any, out: Path, png: Optional[str] = None) -> None:
-    from stac_quicklook_plugin.core.raster.backend import backend
     from stac_quicklook_plugin.core.engine.render import write_geotiff, write_png
+    from stac_quicklook_plugin.core.raster.backend import backend
 
     try:
         write_atomically(out, lambda tmp: write_geotiff(ql, tmp))

@@ -16,12 +16,12 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
 from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
-from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui.messages import LOG_TAG, Messages
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask

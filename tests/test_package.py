@@ -57,8 +57,8 @@ def test_the_zip_holds_the_gpl_and_a_working_french_translation(package_zip, tmp
     assert licence == (REPO / "LICENSE").read_text()
     qm = tmp_path / "fr.qm"
     qm.write_bytes(archive.read("stac_quicklook_plugin/i18n/stac_quicklook_fr.qm"))
-    probe = ("from qgis.PyQt.QtCore import QTranslator; t = QTranslator(); assert t.load(%r); "
-             "print(t.translate('StacQuicklook', 'Quicklook current extent'))" % str(qm))
+    probe = (f"from qgis.PyQt.QtCore import QTranslator; t = QTranslator(); assert t.load({str(qm)!r}); "
+             "print(t.translate('StacQuicklook', 'Quicklook current extent'))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "Aperçu de l’emprise actuelle", out.stderr
 

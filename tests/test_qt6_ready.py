@@ -56,7 +56,7 @@ class Finding:
 
 # ----------------------------------------------------------------------------- enum members, at run time
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sip_enum_type() -> Optional[type]:
     """PyQt5's metaclass of old-style enums (``sip.enumtype``), read off any enum; None on PyQt6."""
     from qgis.PyQt.QtCore import Qt
@@ -83,7 +83,7 @@ def _attributes(cls: Any) -> Iterable[tuple[str, Any]]:
             continue
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def enum_members(cls: Any) -> dict[str, str]:
     """``{member: enum class name}`` for every enum member reachable as ``cls.member`` (unscoped) or
     listed by one of ``cls``'s enum classes, where ``cls.<enum class name>.member`` is the scoped form."""
@@ -146,7 +146,7 @@ class _Scope:
         """The objects ``name`` stands for: an imported object, or a local class's resolved bases."""
         if name in self.imports:
             module, attribute = self.imports[name]
-            if not module.split(".")[0] in ("qgis", "stac_quicklook_plugin"):
+            if module.split(".")[0] not in ("qgis", "stac_quicklook_plugin"):
                 return []
             try:
                 obj = importlib.import_module(module)

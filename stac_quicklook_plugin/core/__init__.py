@@ -1,4 +1,5 @@
-"""The quicklook engine: pure Python (requests, numpy, matplotlib; reads through rasterio or osgeo.gdal), no Qt, no qgis."""
+"""The quicklook engine: pure Python (requests, numpy, matplotlib; reads through rasterio or osgeo.gdal),
+no Qt, no qgis. Its wings, lowest first: net, raster, bands, stac, masks, engine (docs/architecture.md)."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -14,9 +15,9 @@ def stream_stac_quicklook(stac_api: str, collection: str, datetime_range: str, b
     ``overview_level`` n reads at a decimation of 2**n (the seed's default 4 = 1/16). Without a bbox the
     whole best scene is read; with one, only its window.
     """
-    from stac_quicklook_plugin.core.models import QuicklookRequest
     from stac_quicklook_plugin.core.engine.quicklook import quicklook, whole_scene_bbox
     from stac_quicklook_plugin.core.engine.render import figure
+    from stac_quicklook_plugin.core.models import QuicklookRequest
 
     req = QuicklookRequest(bbox_wgs84=tuple(bbox) if bbox else (-180.0, -90.0, 180.0, 90.0), stac_api=stac_api,
                            collection=collection, datetime_range=datetime_range, cloud_cover_max=cloud_lt,

@@ -11,7 +11,7 @@ class LazyPool:
     """A ThreadPoolExecutor made on first use; ``shutdown()`` ends its idle threads (it comes back when needed).
     Work submitted to one pool must never wait for work of the same pool (that could starve it)."""
 
-    instances: list["LazyPool"] = []
+    instances: list[LazyPool] = []
 
     def __init__(self, workers: int, name: str):
         self.workers, self.name = workers, name

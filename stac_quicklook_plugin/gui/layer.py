@@ -51,7 +51,7 @@ _pending: set[str] = set()
 _pending_lock = threading.Lock()
 
 
-def write_pending(result: "Quicklook") -> str:
+def write_pending(result: Quicklook) -> str:
     """``write_geotiff`` from a worker thread (QGIS's main thread then only opens the layer): the file is
     pending until ``create_layer`` takes it or ``discard`` frees it."""
     path = write_geotiff(result)
@@ -76,7 +76,7 @@ def discard_pending() -> None:
         discard(path)
 
 
-def write_geotiff(result: "Quicklook") -> str:
+def write_geotiff(result: Quicklook) -> str:
     """Write ``result`` to a new GeoTIFF under VSIMEM_DIR and return its path.
 
     uint8 data gets an alpha band from the mask (so black stays black and only invalid pixels are
@@ -147,7 +147,7 @@ def _nodata_for(dtype, engine_nodata: Optional[float]) -> float:
     return float("nan") if np.issubdtype(dtype, np.floating) else 0
 
 
-def create_layer(result: "Quicklook", request: "QuicklookRequest", path: Optional[str] = None) -> QgsRasterLayer:
+def create_layer(result: Quicklook, request: QuicklookRequest, path: Optional[str] = None) -> QgsRasterLayer:
     """A valid raster layer showing ``result`` (from its file ``path`` when a worker wrote it already), named
     and documented; not yet added to any project."""
     path = path or write_geotiff(result)
@@ -166,7 +166,7 @@ def create_layer(result: "Quicklook", request: "QuicklookRequest", path: Optiona
     return layer
 
 
-def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
+def apply_renderer(layer: QgsRasterLayer, result: Quicklook) -> None:
     """RGB for 3 bands, gray for one; 8-bit data shown as is, other types stretched 2-98 %."""
     import numpy as np
 
@@ -187,7 +187,7 @@ def apply_renderer(layer: QgsRasterLayer, result: "Quicklook") -> None:
                                      cumulative_cut_limit())
 
 
-def layer_name(result: "Quicklook", collection: str) -> str:
+def layer_name(result: Quicklook, collection: str) -> str:
     """Like "S2 2024-08-03 · visual · 0 % cloud over view" (cloud over the view, when the engine judged it),
     else "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst scene cloud cover."""
     prefix = "S2" if not collection or collection.lower().startswith("sentinel-2") else collection
@@ -214,7 +214,7 @@ def _percent(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
 
 
-def layer_metadata(result: "Quicklook", request: "QuicklookRequest",
+def layer_metadata(result: Quicklook, request: QuicklookRequest,
                    layer: QgsRasterLayer) -> QgsLayerMetadata:
     """Provenance a person can read in Layer Properties > Metadata: items, asset, hrefs, API, strategy."""
     metadata = QgsLayerMetadata()
@@ -239,7 +239,7 @@ def _link(href: str) -> QgsAbstractMetadataBase.Link:
     return link
 
 
-def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
+def provenance_text(result: Quicklook, request: QuicklookRequest) -> str:
     """Plain-text provenance; every URL passes through ``redact``."""
     lines = [
         tr("Quicklook from the STAC API {api}, collection {collection}.").format(
@@ -274,12 +274,12 @@ def provenance_text(result: "Quicklook", request: "QuicklookRequest") -> str:
     return "\n".join(lines)
 
 
-def searched_collections(result: "Quicklook", request: "QuicklookRequest") -> str:
+def searched_collections(result: Quicklook, request: QuicklookRequest) -> str:
     """The collection(s) the engine searched ("a,b"), else the request's."""
     return str((result.meta or {}).get("collection") or request.collection or "")
 
 
-def _cloud_line(result: "Quicklook") -> str:
+def _cloud_line(result: Quicklook) -> str:
     """Both cloud figures: over the view (scene classification) and over the first scene (eo:cloud_cover)."""
     meta = result.meta or {}
     view, scene = meta.get("view_cloud"), meta.get("scene_cloud")

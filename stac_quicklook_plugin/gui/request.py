@@ -15,7 +15,7 @@ class SettingsError(Exception):
 
 
 def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: int,
-                  acquisition_date: Optional[str] = None) -> "QuicklookRequest":
+                  acquisition_date: Optional[str] = None) -> QuicklookRequest:
     """A request for ``bbox_wgs84`` from the saved settings (only the scenes of ``acquisition_date``,
     "YYYY-MM-DD", when given); raises SettingsError for settings that cannot work."""
     from stac_quicklook_plugin.core.models import QuicklookRequest

@@ -31,10 +31,10 @@ def survey_view(request: Any, progress: Optional[Callable[[float, str], None]] =
                 is_cancelled: Optional[Callable[[], bool]] = None) -> Survey:
     """The acquisition dates over ``request``'s view and the scenes behind them; raises QuicklookError
     (NothingFound when no scene passes the cloud limit)."""
-    from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.core.engine.acquisitions import dates_of, judged_items
-    from stac_quicklook_plugin.core.engine.search import search
     from stac_quicklook_plugin.core.engine.run import open_run
+    from stac_quicklook_plugin.core.engine.search import search
+    from stac_quicklook_plugin.core.stac import client as stac
 
     with open_run(request, progress, is_cancelled) as run:
         full, masks = judged_items(run, search(run).items)

@@ -98,9 +98,9 @@ def _import_engine(task: QgsTask) -> None:
 
 
 def _landing(task: QgsTask, url: str, headers: dict[str, str], proxy: Optional[str], exclude: Any) -> None:
-    from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.core.errors import QuicklookError
     from stac_quicklook_plugin.core.net.http import HttpClient
+    from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.gui.task import still_wanted
 
     client = HttpClient(headers=headers, timeout=10.0, is_cancelled=still_wanted(task), api_url=url, proxy=proxy,

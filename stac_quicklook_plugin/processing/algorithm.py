@@ -26,8 +26,8 @@ from qgis.core import (
     QgsProcessingParameterExtent,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterString,
     QgsProcessingParameters,
+    QgsProcessingParameterString,
     QgsRasterFileWriter,
 )
 
@@ -63,7 +63,7 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
     ITEMS = "ITEMS"
     STRATEGY = "STRATEGY"
 
-    def createInstance(self) -> "QuicklookAlgorithm":  # noqa: N802 (QGIS API)
+    def createInstance(self) -> QuicklookAlgorithm:  # noqa: N802 (QGIS API)
         return QuicklookAlgorithm()
 
     def name(self) -> str:
@@ -154,7 +154,8 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(tr("Items: {items}; asset {asset}; strategy {strategy}; {width} x {height} px").format(
             items=items, asset=result.asset_key, strategy=result.strategy, width=result.width, height=result.height))
         meta = result.meta or {}
-        feedback.pushInfo(tr("Collections searched: {collections}; the same acquisitions left out: {duplicates}").format(
+        searched = tr("Collections searched: {collections}; the same acquisitions left out: {duplicates}")
+        feedback.pushInfo(searched.format(
             collections=", ".join(meta.get("collections") or []) or request.collection,
             duplicates=", ".join(d["id"] for d in meta.get("duplicates") or []) or tr("none")))
         for note in meta.get("metadata_notes") or []:

@@ -10,12 +10,12 @@ import time
 import pytest
 import requests
 
-from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import NetworkError
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
-from stac_quicklook_plugin.core.raster.gdal_env import gdal_options
 from stac_quicklook_plugin.core.net.signing import PC_TOKEN_URL, token_url_for
+from stac_quicklook_plugin.core.raster.gdal_env import gdal_options
+from stac_quicklook_plugin.core.stac import client as stac
 from tests.harness.servers import FaultStac, free_port, read_jsonl, start_process, stop_process
 
 SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)

@@ -1,12 +1,11 @@
 """Asset choice and href -> GDAL path, pinned on the real recorded items."""
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, seed_heuristic_choice, to_gdal_path
 from stac_quicklook_plugin.core.errors import AssetError
+from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, seed_heuristic_choice, to_gdal_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ES_2023 = FIXTURES / "earth-search/items/S2A_13TDE_20231008_0_L2A.json"

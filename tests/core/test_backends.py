@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from stac_quicklook_plugin.core.raster import backend as backend_module
-from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV, backend_name
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import MissingDependency
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.raster import backend as backend_module
+from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV, backend_name
+from stac_quicklook_plugin.core.stac import client as stac
 
 SEED_BBOX = (-105.9, 40.1, -105.3, 40.6)
 SMALL_BBOX = (-105.75, 40.3, -105.6, 40.4)

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from stac_quicklook_plugin.core.stac.assets import choose_assets
 from stac_quicklook_plugin.core.bands.metadata import asset_bands
 from stac_quicklook_plugin.core.bands.reflectance import asset_conversions, stretch_uint8, to_reflectance
+from stac_quicklook_plugin.core.stac.assets import choose_assets
 from tests.harness import datagen, worlds
 
 ES = datagen.FIXTURES / "earth-search"

@@ -9,11 +9,10 @@ import sys
 
 import pytest
 
-from stac_quicklook_plugin.core.stac import cache
-
-from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.stac import cache
+from stac_quicklook_plugin.core.stac import client as stac
 
 VIEW = (-105.75, 40.3, -105.6, 40.4)
 ALL_DATES = "2000-01-01/2030-12-31"

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
-from stac_quicklook_plugin.core.errors import BadInput, NothingFound
-from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.engine.series import quicklook_series
+from stac_quicklook_plugin.core.errors import BadInput, NothingFound
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.stac import client as stac
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
 
@@ -126,10 +126,10 @@ def test_every_date_gives_one_quicklook_per_date_oldest_first(stac_server):
 def test_items_without_a_classification_rank_by_scene_cloud(stac_server):
     import copy
 
-    from stac_quicklook_plugin.core.net.http import HttpClient
     from stac_quicklook_plugin.core.engine.quicklook import rank as assess
     from stac_quicklook_plugin.core.engine.run import open_run
     from stac_quicklook_plugin.core.engine.validate import validate_request
+    from stac_quicklook_plugin.core.net.http import HttpClient
 
     found = stac.search_items(HttpClient(), validate_request(req(stac_server.url)))
     with_scl = [i for i in found.items if "_13TDE_" in i["id"]]

@@ -9,8 +9,8 @@ import rasterio
 from rasterio.transform import Affine
 
 from stac_quicklook_plugin.core.errors import ReadError
-from tests.harness.servers import CogServer
 from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid
+from tests.harness.servers import CogServer
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
 

@@ -16,11 +16,10 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 
 from stac_quicklook_plugin.core import stream_stac_quicklook
-
-from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import Cancelled
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.stac import client as stac
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
 
@@ -197,12 +196,12 @@ def test_cli_exit_codes(stac_server, tmp_path, args, code):
 
 
 def test_a_spare_scene_that_fails_never_aborts_the_quicklook(stac_server, cog_server):
-    from stac_quicklook_plugin.core.stac.assets import AssetChoice
-    from stac_quicklook_plugin.core.models import QuicklookRequest as Req
     from stac_quicklook_plugin.core.engine.plan import ReadPlan
     from stac_quicklook_plugin.core.engine.reads import read_scenes
-    from stac_quicklook_plugin.core.raster.read import plan_grid
     from stac_quicklook_plugin.core.engine.run import open_run
+    from stac_quicklook_plugin.core.models import QuicklookRequest as Req
+    from stac_quicklook_plugin.core.raster.read import plan_grid
+    from stac_quicklook_plugin.core.stac.assets import AssetChoice
 
     broken = []
     for item in stac_server.items[:2]:

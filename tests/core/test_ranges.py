@@ -14,11 +14,7 @@ import rasterio
 import rasterio.warp
 from rasterio.transform import Affine
 
-from stac_quicklook_plugin.core.raster import ranges
-
-from stac_quicklook_plugin.core.raster import sparse
-
-from stac_quicklook_plugin.core.raster import tiff_index
+from stac_quicklook_plugin.core.raster import ranges, sparse, tiff_index
 from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid, source_crs
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends

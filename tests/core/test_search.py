@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.errors import APIError, NetworkError, NothingFound
-from stac_quicklook_plugin.core.net.http import HttpClient
-from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.engine.validate import validate_request
+from stac_quicklook_plugin.core.errors import APIError, NetworkError, NothingFound
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.net.http import HttpClient
+from stac_quicklook_plugin.core.stac import client as stac
 
 SEED_BBOX = (-105.9, 40.1, -105.3, 40.6)
 ALL_DATES = "2000-01-01/2030-12-31"

@@ -12,16 +12,13 @@ import sys
 import numpy as np
 import pytest
 
-from stac_quicklook_plugin.core.stac import cache
-
-from stac_quicklook_plugin.core.stac import collections as catalog
-
-from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.stac import landing
 from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.stac import cache, landing
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.stac import collections as catalog
 from tests.harness import datagen, worlds
 
 VIEW = (-105.75, 40.3, -105.6, 40.4)  # inside 13TDE
@@ -396,8 +393,8 @@ def test_http_hrefs_are_percent_encoded_where_they_need_it(href, expected):
 @pytest.mark.parametrize("href", ["https://h.org/a\x00b.tif", "https://h.org/a\\b.tif", "/vsicurl/http://h/a b.tif",
                                   "file:///tmp/a b.tif", "a b.tif"])
 def test_the_href_policy_is_unchanged_for_controls_local_paths_and_gdal_paths(href):
-    from stac_quicklook_plugin.core.net import hrefs
     from stac_quicklook_plugin.core.errors import RefusedHref
+    from stac_quicklook_plugin.core.net import hrefs
 
     with pytest.raises(RefusedHref):
         hrefs.resolve(href, [], "an asset", hrefs.GDAL_PREFIXES)

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
+from stac_quicklook_plugin.core.engine.validate import normalize_datetime, validate_request
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.validate import normalize_datetime, validate_request
 
 GOOD = dict(bbox_wgs84=(-105.9, 40.1, -105.3, 40.6), stac_api="http://127.0.0.1:1/", datetime_range="2024-07-01/2024-08-31")
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import APIError, AssetError, Cancelled, ReadError
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)
 DATES = "2024-05-01/2024-09-30"

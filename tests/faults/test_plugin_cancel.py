@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from stac_quicklook_plugin.gui import layer as layer_mod
 from tests.faults.plugin_checks import (
     assert_next_quicklook_works,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import APIError, NetworkError, QuicklookError, ReadError
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from tests.faults.conftest import SECRET
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)

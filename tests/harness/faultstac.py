@@ -305,7 +305,8 @@ class FaultStacHandler(KeepAliveHandler):
         if "require-auth" in flags and self.headers.get("Authorization") != REQUIRED_AUTH:
             return self.send_json(401, {"code": "Unauthorized", "description": "Authentication required"},
                                   headers={"WWW-Authenticate": 'Basic realm="stac"'})
-        root = f"http://{self.headers.get('Host') or '127.0.0.1:%d' % self.server.server_port}/{prefix}"
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
+        root = f"http://{host}/{prefix}"
         try:
             if rest == [] and self.command == "GET":
                 return self._landing(root, flags)

@@ -15,7 +15,6 @@ import base64
 import http.client
 import itertools
 import re
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit

@@ -9,14 +9,13 @@ import time
 
 import pytest
 
-from stac_quicklook_plugin.core.raster import gdal_env
-
-from stac_quicklook_plugin.core.net import http
-from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError, QuicklookError, ReadError
-from stac_quicklook_plugin.core.net.http import HttpClient
-from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError, QuicklookError, ReadError
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.net import http
+from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.raster import gdal_env
 from tests.hostile.conftest import SECRET
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)

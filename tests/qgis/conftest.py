@@ -12,7 +12,6 @@ from qgis.PyQt.QtWidgets import QDockWidget
 from stac_quicklook_plugin.core.models import ItemSummary, Quicklook
 
 
-
 def pytest_collection_modifyitems(items):
     here = __file__.rsplit("/", 1)[0]
     for item in items:

@@ -6,9 +6,9 @@ import pytest
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt
 
-from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import percent_text
 from stac_quicklook_plugin.gui.dates import NEXT_SHORTCUT, PREVIOUS_SHORTCUT

@@ -4,9 +4,9 @@ importable), and with rasterio hidden, as in a stock Windows or macOS QGIS; both
 import shutil
 from pathlib import Path
 
+import matplotlib.image
 import numpy as np
 import pytest
-import matplotlib.image
 from osgeo import gdal
 
 from demo import run_demo

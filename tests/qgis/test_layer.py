@@ -138,8 +138,8 @@ def test_layer_goes_on_top_of_group_and_file_is_unlinked_on_removal(qgis_new_pro
 
 
 def test_the_layer_metadata_names_each_items_collection_and_the_copies_left_out(earth_search_v1):
-    from stac_quicklook_plugin.core.models import QuicklookRequest
     from stac_quicklook_plugin.core.engine.quicklook import quicklook
+    from stac_quicklook_plugin.core.models import QuicklookRequest
     from stac_quicklook_plugin.gui.layer import layer_name, provenance_text
 
     request = QuicklookRequest(bbox_wgs84=(-105.75, 40.3, -105.6, 40.4), stac_api=earth_search_v1.url_for(),

@@ -18,8 +18,8 @@ from qgis.core import (
     QgsProcessingParameterExtent,
 )
 
-from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.models import QuicklookRequest
 from tests.qgis.conftest import TEST_BBOX
 
 ALG = "stac_quicklook:quicklook"

@@ -8,7 +8,6 @@ import os
 import threading
 
 from stac_quicklook_plugin.core.stac import cache
-
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.gui import settings, warmup
 from tests.faults.plugin_checks import DATA_DATES, click_and_wait

@@ -8,18 +8,18 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from stac_quicklook_plugin.core.engine.assess import assessment_grid
+from stac_quicklook_plugin.core.engine.masks import read_masks
+from stac_quicklook_plugin.core.engine.plan import output_crs
+from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
+from stac_quicklook_plugin.core.engine.search import search
+from stac_quicklook_plugin.core.errors import APIError, AssetError
+from stac_quicklook_plugin.core.masks.scl import CloudMask, combine
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.raster.grid import crs_wkt
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import choose_assets
-from stac_quicklook_plugin.core.engine.masks import read_masks
-from stac_quicklook_plugin.core.masks.scl import CloudMask, combine
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
-from stac_quicklook_plugin.core.errors import APIError, AssetError
-from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.search import search
-from stac_quicklook_plugin.core.engine.assess import assessment_grid
-from stac_quicklook_plugin.core.engine.plan import output_crs
-from stac_quicklook_plugin.core.raster.read import crs_wkt
-from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 
 
 @dataclass(frozen=True)

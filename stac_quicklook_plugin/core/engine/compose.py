@@ -25,8 +25,8 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
             assessment: Assessment) -> Quicklook:
     """The mosaic (first clear pixel wins; where no scene is clear, the first scene's pixel stays) and
     its provenance."""
-    array, valid = mosaic([(l.result.array, l.clear) for l in layers])
-    used = [l for l in layers if l.clear.any()]
+    array, valid = mosaic([(ln.result.array, ln.clear) for ln in layers])
+    used = [ln for ln in layers if ln.clear.any()]
     view_cloud = None
     if run.req.mask_clouds:
         # Where no scene is clear, the first scene with data keeps its (cloudy) pixel: better than a hole.
@@ -45,12 +45,12 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
                 remaining &= ~take
                 if layer not in used:
                     used.append(layer)
-        if valid.any() and any(l.mask is not None for l in layers):
+        if valid.any() and any(ln.mask is not None for ln in layers):
             view_cloud = round(100.0 * int(cloudy.sum()) / int(valid.sum()), 2)
     elif used:
         view_cloud = assessment.view_cloud.get(str(used[0].item.get("id")))
     if not valid.any():
-        raise NothingFound(f"The scene(s) found ({', '.join(str(l.item.get('id')) for l in layers) or 'none'}) "
+        raise NothingFound(f"The scene(s) found ({', '.join(str(ln.item.get('id')) for ln in layers) or 'none'}) "
                            "have no valid pixels over this area. Try another date range or area.")
     return _result(run.req, plan, array, valid, used, outcome, assessment, view_cloud)
 

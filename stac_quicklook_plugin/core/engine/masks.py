@@ -7,7 +7,8 @@ from typing import Any, Callable, Optional
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
 from stac_quicklook_plugin.core.masks.scl import CloudMask, mask_source
-from stac_quicklook_plugin.core.raster.read import Grid, read_to_grid
+from stac_quicklook_plugin.core.raster.grid import Grid
+from stac_quicklook_plugin.core.raster.read import read_to_grid
 from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
 
 

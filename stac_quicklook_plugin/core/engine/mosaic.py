@@ -6,8 +6,6 @@ from typing import Sequence
 import numpy as np
 
 
-
-
 def mosaic(layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """First valid pixel wins, in the order given. Each layer is (array (bands, rows, cols), valid (rows, cols))."""
     first_array, first_valid = layers[0]

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions
-from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 from stac_quicklook_plugin.core.engine.run import Run
-from stac_quicklook_plugin.core.raster.read import Grid, crs_wkt, plan_grid, source_crs
+from stac_quicklook_plugin.core.raster.grid import Grid, crs_wkt, plan_grid
+from stac_quicklook_plugin.core.raster.read import source_crs
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
+from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
 CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
 
@@ -70,7 +71,8 @@ def plan_mosaic(items: list[dict[str, Any]], bbox: tuple[float, float, float, fl
     best = items[0]
     x, y = sample_points(bbox)
     day = stac.item_date(best)
-    ordered = [best] + [i for i in items[1:] if stac.item_date(i) == day] + [i for i in items[1:] if stac.item_date(i) != day]
+    same_day = [i for i in items[1:] if stac.item_date(i) == day]
+    ordered = [best] + same_day + [i for i in items[1:] if stac.item_date(i) != day]
     covered = footprint_covers(best, x, y)
     chosen, rest = [best], []
     for item in ordered[1:]:

@@ -9,8 +9,8 @@ from typing import Any, Optional
 import numpy as np
 
 from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions, to_reflectance
-from stac_quicklook_plugin.core.engine.mosaic import mosaic
 from stac_quicklook_plugin.core.engine.masks import read_masks
+from stac_quicklook_plugin.core.engine.mosaic import mosaic
 from stac_quicklook_plugin.core.engine.plan import ReadPlan
 from stac_quicklook_plugin.core.engine.prefetch import submit_reads
 from stac_quicklook_plugin.core.engine.run import READ_THREADS, Run
@@ -67,7 +67,7 @@ def read_scenes(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required:
 def read_plan(run: Run, plan: ReadPlan) -> list[Layer]:
     """The plan's first scenes, then spares while pixels are still empty (or cloudy, when masking)."""
     layers = read_scenes(run, plan, plan.first)
-    clear = mosaic([(l.result.array, l.clear) for l in layers])[1]
+    clear = mosaic([(ln.result.array, ln.clear) for ln in layers])[1]
     spare = list(plan.spare)
     while not clear.all() and spare and len(layers) < run.req.max_mosaic_items:
         # Holes (nodata wedges at swath edges, gaps in footprints, clouds when masking): the next scenes.

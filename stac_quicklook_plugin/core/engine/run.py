@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
+from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import BadAnswer, Cancelled, QuicklookError, UnexpectedError
-from stac_quicklook_plugin.core.raster.gdal_env import proxy_options, timeout_options
-from stac_quicklook_plugin.core.net.http import Budget, HttpClient, proxy_for
 from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.net.http import Budget, HttpClient, proxy_for
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.net.signing import SasSigner, signer_for, token_url_for
+from stac_quicklook_plugin.core.raster.gdal_env import proxy_options, timeout_options
 from stac_quicklook_plugin.core.threads import LazyPool, shutdown_all
-from stac_quicklook_plugin.core.engine.validate import validate_request
 
 ProgressFn = Callable[[float, str], None]
 READ_THREADS = 4  # reads at once for one quicklook: GDAL multiplexes each file's tiles on top of this

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
-from stac_quicklook_plugin.core.stac import cache
-
-from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
+from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import NothingFound
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.engine.run import Run
+from stac_quicklook_plugin.core.stac import cache
+from stac_quicklook_plugin.core.stac import client as stac
+from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
 
 def search(run: Run) -> stac.SearchOutcome:

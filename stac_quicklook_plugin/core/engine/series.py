@@ -6,13 +6,13 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.engine.acquisitions import Acquisition, acquisitions_of, by_date
-from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError
-from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
-from stac_quicklook_plugin.core.engine.search import search
 from stac_quicklook_plugin.core.engine.quicklook import quicklook_of
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
+from stac_quicklook_plugin.core.engine.search import search
+from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError
+from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.stac import client as stac
 
 MAX_DATES = 40
 DATES_AT_ONCE = 2  # each date already reads its scenes 4 at a time

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 from urllib.parse import urlsplit
 
-from stac_quicklook_plugin.core.stac.collections import parse_collections
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.stac.collections import parse_collections
 
 MIN_WIDTH, MAX_WIDTH = 16, 8192
 DEFAULT_DAYS = 30
@@ -111,7 +111,7 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
     if req.overview_level is not None and not (0 <= int(req.overview_level) <= 12):
         raise BadInput(f"The overview level must be from 0 to 12, got {req.overview_level!r}.")
     if req.dst_crs is not None:
-        from stac_quicklook_plugin.core.raster.read import crs_wkt
+        from stac_quicklook_plugin.core.raster.grid import crs_wkt
 
         crs_wkt(req.dst_crs)  # BadInput when GDAL does not know it
     if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:

@@ -9,7 +9,6 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 
-
 @dataclass(frozen=True)
 class MaskSource:
     """Where an item's cloud classification is, and how to read it."""

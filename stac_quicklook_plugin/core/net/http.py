@@ -13,10 +13,15 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from stac_quicklook_plugin.core.net import hrefs
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
-from stac_quicklook_plugin.core.net.redact import (redact, register_environment, register_headers, register_url,
-                                               strip_controls)
+from stac_quicklook_plugin.core.net import hrefs
+from stac_quicklook_plugin.core.net.redact import (
+    redact,
+    register_environment,
+    register_headers,
+    register_url,
+    strip_controls,
+)
 
 RETRY_STATUSES = (429, 502, 503, 504)
 MAX_RETRIES = 2
@@ -212,7 +217,7 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
 
-    def _within_deadline(self, call: Callable[[], Any], exchange: "_Exchange", host: str, url: str) -> Any:
+    def _within_deadline(self, call: Callable[[], Any], exchange: _Exchange, host: str, url: str) -> Any:
         """Run ``call`` (a request and its whole body) in a helper thread; answer a cancel at once and end
         it when ``timeout`` has passed since it started, by shutting its socket (so no thread lingers)."""
         done = threading.Event()
@@ -241,7 +246,7 @@ class HttpClient:
             raise box["error"]
         return box["value"]
 
-    def _too_slow(self, exchange: "_Exchange", host: str, url: str) -> NetworkError:
+    def _too_slow(self, exchange: _Exchange, host: str, url: str) -> NetworkError:
         elapsed = time.monotonic() - exchange.started
         if exchange.response is None:
             text = (f"{host} did not answer within {self.timeout:g} s. The server may be overloaded: try "
@@ -253,7 +258,7 @@ class HttpClient:
         return NetworkError(text, url=redact(url))
 
     def _read_bounded(self, response: requests.Response, method: str, url: str,
-                      exchange: Optional["_Exchange"] = None) -> bytes:
+                      exchange: Optional[_Exchange] = None) -> bytes:
         exchange = exchange or _Exchange()
         host = urlsplit(url).hostname or url
         declared = response.headers.get("Content-Length")
@@ -354,7 +359,8 @@ def _tracked_pool(pool_cls: type) -> type:
         if pool_cls in _tracked_pools.values():
             return pool_cls
         if pool_cls not in _tracked_pools:
-            conn_cls = type(f"Tracked{pool_cls.ConnectionCls.__name__}", (_TrackedConnection, pool_cls.ConnectionCls), {})
+            base = pool_cls.ConnectionCls
+            conn_cls = type(f"Tracked{base.__name__}", (_TrackedConnection, base), {})
             _tracked_pools[pool_cls] = type(f"Tracked{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": conn_cls})
         return _tracked_pools[pool_cls]
 
@@ -429,7 +435,7 @@ class Budget:
         self.exceeded = False
 
     @classmethod
-    def for_quicklook(cls, timeout: float, is_cancelled: Optional[Callable[[], bool]] = None) -> "Budget":
+    def for_quicklook(cls, timeout: float, is_cancelled: Optional[Callable[[], bool]] = None) -> Budget:
         return cls(max(cls.MINIMUM_S, cls.FACTOR * timeout), is_cancelled)
 
     def __call__(self) -> bool:

@@ -26,7 +26,8 @@ _QUERY_SECRETS = re.compile(
     r"x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential)"
     r"=([^&\s\"'<>]+)"
 )
-_HEADER_SECRETS = re.compile(r"(?im)^(\s*\"?(authorization|x-api-key|api-key|ocp-apim-subscription-key|cookie)\"?\s*[:=]\s*)(.+)$")
+_HEADER_SECRETS = re.compile(
+    r"(?im)^(\s*\"?(authorization|x-api-key|api-key|ocp-apim-subscription-key|cookie)\"?\s*[:=]\s*)(.+)$")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)([^/@\s:]+):([^/@\s]+)@")
 # C0 controls but tab and newline, DEL, C1 controls: terminal escapes (ESC[2J, OSC titles), backspaces, NUL.

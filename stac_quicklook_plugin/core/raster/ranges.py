@@ -24,10 +24,10 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from stac_quicklook_plugin.core.raster import tiff_index
 from stac_quicklook_plugin.core.errors import Cancelled, ReadError
 from stac_quicklook_plugin.core.net.http import USER_AGENT
 from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.raster import tiff_index
 from stac_quicklook_plugin.core.threads import LazyPool
 
 HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB
@@ -204,7 +204,7 @@ class Transfer:
 
     @classmethod
     def of(cls, gdal_path: str, href: str, options: dict[str, str], is_cancelled: Callable[[], bool]
-           ) -> "Transfer":
+           ) -> Transfer:
         def number(key: str, default: float) -> float:
             try:
                 return max(0.1, float(options.get(key) or os.environ.get(key) or default))
@@ -230,7 +230,8 @@ class Transfer:
             raise Cancelled("Cancelled before reading.")
         started = time.monotonic()
         try:
-            response = _session(self.proxies is not None).get(self.url, headers={"Range": f"bytes={offset}-{offset + length - 1}"},
+            wanted = {"Range": f"bytes={offset}-{offset + length - 1}"}
+            response = _session(self.proxies is not None).get(self.url, headers=wanted,
                                       proxies=self.proxies, verify=self.verify, allow_redirects=False, stream=True,
                                       timeout=(self.connect_timeout, self.timeout))
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):

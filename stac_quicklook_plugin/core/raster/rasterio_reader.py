@@ -11,8 +11,8 @@ import numpy as np
 import rasterio
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
-from rasterio.io import MemoryFile
 from rasterio.errors import CRSError, RasterioError, RasterioIOError
+from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds as _transform_bounds

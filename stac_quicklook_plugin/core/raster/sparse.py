@@ -10,8 +10,16 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from stac_quicklook_plugin.core.raster.ranges import (HEAD_BYTES, MAX_WINDOW_BYTES, TILE_MARGIN, RemoteTiff, Transfer,
-                                               fetch, remote_tiff, usable)
+from stac_quicklook_plugin.core.raster.ranges import (
+    HEAD_BYTES,
+    MAX_WINDOW_BYTES,
+    TILE_MARGIN,
+    RemoteTiff,
+    Transfer,
+    fetch,
+    remote_tiff,
+    usable,
+)
 
 
 def sparse_xml(pieces: list[tuple[int, bytes]], size: int, blob_path: str, fallback: str) -> bytes:
@@ -53,7 +61,7 @@ class SourceFile:
             self.transfer = Transfer.of(gdal_path, href, options, is_cancelled)
             self.entry = remote_tiff(self.transfer)
 
-    def __enter__(self) -> "SourceFile":
+    def __enter__(self) -> SourceFile:
         return self
 
     def __exit__(self, *exc: object) -> None:

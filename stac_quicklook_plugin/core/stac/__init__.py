@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 def __getattr__(name: str) -> Any:  # PEP 562: the old module's names, without importing the client eagerly
     if name.startswith("__") or (Path(__file__).parent / f"{name}.py").is_file():
         raise AttributeError(name)  # the import system asks for submodules not loaded yet: let it load them

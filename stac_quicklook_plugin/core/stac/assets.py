@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from stac_quicklook_plugin.core.net import hrefs
 from stac_quicklook_plugin.core.bands.metadata import common_name
 from stac_quicklook_plugin.core.errors import AssetError, RefusedHref
+from stac_quicklook_plugin.core.net import hrefs
 
 RGB_COMMON_NAMES = ("red", "green", "blue")
 RASTER_HINTS = ("image/tiff", "geotiff", "image/jp2", "image/vnd.stac.geotiff")
@@ -125,8 +125,8 @@ def asset_href(item: dict[str, Any], key: str, api_url: Optional[str] = None) ->
     href = item["assets"][key].get("href") if isinstance(item["assets"][key], dict) else None
     api_url = api_url.rstrip("/") + "/" if api_url else None  # the API root is a folder: "x.tif" is under it
     what = f"Asset '{key}' of item {item.get('id')}"
-    self_href = next((l.get("href") for l in item.get("links") or [] if isinstance(l, dict)
-                      and l.get("rel") == "self" and isinstance(l.get("href"), str)), None)
+    self_href = next((ln.get("href") for ln in item.get("links") or [] if isinstance(ln, dict)
+                      and ln.get("rel") == "self" and isinstance(ln.get("href"), str)), None)
     bases = []
     if self_href and api_url:
         try:

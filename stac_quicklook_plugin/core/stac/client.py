@@ -11,21 +11,36 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
-
-from stac_quicklook_plugin.core.stac import collections as catalog
-
-from stac_quicklook_plugin.core.net import hrefs
-
-from stac_quicklook_plugin.core.stac.collections import Duplicate
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
-from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.stac.landing import (  # noqa: F401 (as this module had them)
-    CLIENT, FILTER, QUERY, ApiInfo, _child_collections, _collections_pages, _links, api_root, cached_api_info,
-    clear_api_cache, get_api_info, listed_collections)
-from stac_quicklook_plugin.core.stac.items import (  # noqa: F401 (the accessors, as this module had them)
-    best_first, cloud_cover, item_date, item_problem, item_time, parse_item, summarize)
+from stac_quicklook_plugin.core.net import hrefs
+from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact, strip_controls
+from stac_quicklook_plugin.core.stac import collections as catalog
+from stac_quicklook_plugin.core.stac.collections import Duplicate
+from stac_quicklook_plugin.core.stac.items import (  # noqa: F401 (the accessors, as this module had them)
+    best_first,
+    cloud_cover,
+    item_date,
+    item_problem,
+    item_time,
+    parse_item,
+    summarize,
+)
+from stac_quicklook_plugin.core.stac.landing import (  # noqa: F401 (as this module had them)
+    CLIENT,
+    FILTER,
+    QUERY,
+    ApiInfo,
+    _child_collections,
+    _collections_pages,
+    _links,
+    api_root,
+    cached_api_info,
+    clear_api_cache,
+    get_api_info,
+    listed_collections,
+)
 
 MAX_PAGES = 10
 PAGE_LIMIT_SORTED = 50  # server sorts by cloud cover: the first page holds the best scenes
@@ -121,7 +136,7 @@ def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_it
         total += len(raw_features)
         if not raw_features or total >= max_items or is_cancelled():
             return
-        nxt = next((l for l in _links(data) if l.get("rel") == "next" and isinstance(l.get("href"), str)), None)
+        nxt = next((ln for ln in _links(data) if ln.get("rel") == "next" and isinstance(ln.get("href"), str)), None)
         if nxt is None:
             return
         url = hrefs.resolve(nxt["href"], [url], f"The next-page link of the search at {redact(url)}")
@@ -156,7 +171,8 @@ def search_items(client: HttpClient, req: QuicklookRequest,
     for strategy in info.strategies():
         sort = info.has_sort
         limit = min(req.max_items, PAGE_LIMIT_SORTED if (sort or strategy != CLIENT) else PAGE_LIMIT_UNSORTED)
-        progress(f"Searching {redact(info.url)} ({'server-side ' + strategy + ' filter' if strategy != CLIENT else 'cloud filter on this side'})")
+        how = f"server-side {strategy} filter" if strategy != CLIENT else "cloud filter on this side"
+        progress(f"Searching {redact(info.url)} ({how})")
         try:
             found = _collect(client, info, search_body(req, strategy, sort, limit, collections), wanted,
                              is_cancelled, skipped)
@@ -238,8 +254,8 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
     """The item with its assets: as found, or fetched whole (self link, else /collections/{c}/items/{id})."""
     if isinstance(item.get("assets"), dict) and item["assets"]:
         return item
-    urls = [hrefs.resolve(l["href"], [api_root(api_url) + "/"], f"The self link of item {item.get('id')}")
-            for l in _links(item) if l.get("rel") == "self" and isinstance(l.get("href"), str)]
+    urls = [hrefs.resolve(ln["href"], [api_root(api_url) + "/"], f"The self link of item {item.get('id')}")
+            for ln in _links(item) if ln.get("rel") == "self" and isinstance(ln.get("href"), str)]
     if item.get("collection"):
         urls.append(f"{api_root(api_url)}/collections/{quote(str(item['collection']))}/items/{quote(str(item['id']))}")
     last: Optional[APIError] = None
@@ -275,8 +291,8 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
             for c in collections if isinstance(collections, list) else []:
                 if isinstance(c, dict) and isinstance(c.get("id"), (str, int)) and c.get("id") != "":
                     out.append((strip_controls(c["id"]), strip_controls(c.get("title") or c["id"])[:200]))
-            nxt = next((l.get("href") for l in _links(data) if l.get("rel") == "next"
-                        and isinstance(l.get("href"), str)), None)
+            nxt = next((ln.get("href") for ln in _links(data) if ln.get("rel") == "next"
+                        and isinstance(ln.get("href"), str)), None)
             url = hrefs.resolve(nxt, [url], f"The next-page link of {redact(url)}") if nxt else None
             if not url:
                 break

@@ -151,7 +151,8 @@ def _tidy_assets(item: dict[str, Any]) -> None:
     for source in [item.get("properties") or {}] + list((item.get("assets") or {}).values()):
         if "href" in source and not isinstance(source["href"], str):
             source.pop("href")
-        if "roles" in source and not (isinstance(source["roles"], list) and all(isinstance(r, str) for r in source["roles"])):
+        roles = source.get("roles")
+        if "roles" in source and not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
             source.pop("roles")
         if "type" in source and not isinstance(source["type"], str):
             source.pop("type")

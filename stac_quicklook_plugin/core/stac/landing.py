@@ -23,7 +23,7 @@ FILTER = "filter"
 CLIENT = "client"
 
 _cache_lock = threading.Lock()
-_api_cache: dict[str, tuple[float, "ApiInfo"]] = {}
+_api_cache: dict[str, tuple[float, ApiInfo]] = {}
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def _collections_pages(client: HttpClient, root: str) -> Optional[frozenset[str]
             cid = strip_controls(c["id"]) if isinstance(c, dict) and isinstance(c.get("id"), str) else ""
             if 0 < len(cid) <= 256:
                 ids.add(cid)
-        nxt = next((l.get("href") for l in _links(data) if l.get("rel") == "next" and isinstance(l.get("href"), str)),
+        nxt = next((ln["href"] for ln in _links(data) if ln.get("rel") == "next" and isinstance(ln.get("href"), str)),
                    None)
         if nxt is None or len(ids) >= cache.MAX_COLLECTIONS:
             return frozenset(ids) if ids else None
@@ -198,7 +198,7 @@ def _collections_pages(client: HttpClient, root: str) -> Optional[frozenset[str]
 def _links(doc: Any) -> list[dict[str, Any]]:
     """The link objects of a JSON document; anything else a server put in ``links`` is ignored."""
     links = doc.get("links") if isinstance(doc, dict) else None
-    return [l for l in links if isinstance(l, dict)] if isinstance(links, list) else []
+    return [ln for ln in links if isinstance(ln, dict)] if isinstance(links, list) else []
 
 
 def clear_api_cache() -> None:
