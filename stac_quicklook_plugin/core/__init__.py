@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+from stac_quicklook_plugin.core.models import EARTH_SEARCH_V1  # noqa: F401 (core.EARTH_SEARCH_V1, as before)
 
 
 def stream_stac_quicklook(stac_api: str, collection: str, datetime_range: str, bbox: Optional[list] = None,
                           cloud_lt: float = 20, asset_key: Optional[str] = None, overview_level: int = 4
                           ) -> tuple[Any, dict, Any]:
-    """The seed's signature: returns (arr, meta, fig) with arr (bands, rows, cols).
+    """The original snippet's signature: returns (arr, meta, fig) with arr (bands, rows, cols).
 
-    ``overview_level`` n reads at a decimation of 2**n (the seed's default 4 = 1/16). Without a bbox the
+    ``overview_level`` n reads at a decimation of 2**n (the original snippet's default 4 = 1/16). Without a bbox the
     whole best scene is read; with one, only its window.
     """
     from stac_quicklook_plugin.core.engine.quicklook import quicklook, whole_scene_bbox

@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # numpy is imported by the engine, not by the plugin's start-up (QGIS's main thread)
     import numpy as np
 
-EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"  # the one definition (gui/settings imports it)
+USER_AGENT = "stac-quicklook-qgis/0.1"  # sent by the JSON client and the byte-range reads alike
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
 DEFAULT_COLLECTION = ""  # the best Sentinel-2 L2A the API has (core.catalog): C1 + the old one on Earth Search v1
 SNIPPET_COLLECTION = "sentinel-2-l2a"  # the original snippet's default, asked alone when named
 DEFAULT_REFLECTANCE_RANGE = (0.0, 0.3)  # reflectance drawn as 1..255 in composites of reflectance bands
 DEFAULT_WIDTH = 1024
+
+
+class Rank(str, Enum):
+    """How the best scene is chosen. A ``str`` too: ``Rank.VIEW == "view"``, so requests written with the
+    plain words (scripts, saved settings, Processing) keep working."""
+
+    VIEW = "view"  # least cloud over the view, from the scene classification
+    SCENE = "scene"  # least eo:cloud_cover of the whole scene
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
@@ -27,7 +40,7 @@ class QuicklookRequest:
     asset_key: Optional[str] = None  # None = automatic (visual, else RGB bands, else heuristic)
     width: int = DEFAULT_WIDTH  # output width in pixels; the plugin passes the canvas width
     dst_crs: Optional[str] = None  # output CRS (e.g. "EPSG:3857" or WKT); None = the best item's CRS
-    overview_level: Optional[int] = None  # explicit overview index override (seed parity)
+    overview_level: Optional[int] = None  # explicit overview index override (as in the original snippet)
     max_items: int = 100  # bound on items looked at while paging
     headers: dict[str, str] = field(default_factory=dict)  # extra headers for the STAC API only
     timeout: float = 20.0  # seconds per HTTP request
@@ -36,7 +49,7 @@ class QuicklookRequest:
     proxy_exclude: tuple[str, ...] = ()  # URL prefixes reached without the proxy (QGIS's exclude list)
     sas_token_url: Optional[str] = None  # SAS token endpoint; None = Planetary Computer's for its API
     sas_host_suffixes: tuple[str, ...] = (".blob.core.windows.net",)  # hosts whose hrefs get signed
-    rank: str = "view"  # "view": least cloud over the view (scene classification), "scene": eo:cloud_cover
+    rank: Rank = Rank.VIEW  # "view": least cloud over the view (scene classification), "scene": eo:cloud_cover
     mask_clouds: bool = False  # cloudy pixels (scene classification) filled from the next scenes
     acquisition_date: Optional[str] = None  # "YYYY-MM-DD": only that day's scenes (inside datetime_range)
     reflectance_range: tuple[float, float] = DEFAULT_REFLECTANCE_RANGE  # stretch of reflectance composites
@@ -72,7 +85,7 @@ class Quicklook:
     hrefs: list[str]  # redacted
     strategy: str  # search strategy that produced the items: "query", "filter", "client"
     nodata: Optional[float]
-    meta: dict[str, Any]  # seed keys: chosen_asset_key, href, vsi_href, item_id, plus the profile
+    meta: dict[str, Any]  # the original snippet's keys: chosen_asset_key, href, vsi_href, item_id, plus the profile
     # Composites of reflectance bands: the bands as reflectance (float32, NaN where no data) before the
     # display stretch that made ``array``; None otherwise.
     reflectance: Optional[np.ndarray] = None

@@ -11,7 +11,8 @@ from typing import Optional
 from qgis.core import QgsSettings
 
 # Literal copies of core.models defaults: this module must import without numpy/rasterio.
-EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"
+from stac_quicklook_plugin.core.models import EARTH_SEARCH_V1  # noqa: E402 (models imports no numpy at run time)
+
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
 DEFAULT_COLLECTION = ""  # the best Sentinel-2 L2A the API has (core.catalog)
 OLD_DEFAULT_COLLECTION = "sentinel-2-l2a"  # the default before 2026-12: Earth Search v1's retiring collection

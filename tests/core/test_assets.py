@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from stac_quicklook_plugin.core.errors import AssetError
-from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, seed_heuristic_choice, to_gdal_path
+from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, heuristic_asset_choice, to_gdal_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ES_2023 = FIXTURES / "earth-search/items/S2A_13TDE_20231008_0_L2A.json"
@@ -26,7 +26,7 @@ def test_auto_choice_is_true_colour_visual_on_real_items(path):
 @pytest.mark.parametrize("path", [ES_2023, ES_2025], ids=["es-2023", "es-2025"])
 def test_seed_heuristic_alone_picks_aot_on_real_earth_search_items(path):
     # This is why the heuristic is only the last resort.
-    assert seed_heuristic_choice(load(path)) == "aot"
+    assert heuristic_asset_choice(load(path)) == "aot"
 
 
 def test_without_visual_auto_composes_rgb_from_band_assets():

@@ -86,7 +86,7 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
         "overview_factor": used[0].result.overview_factor if used else None,
         "kind": choice.kind,
         "search_notes": outcome.notes,
-        "rank": req.rank,
+        "rank": str(req.rank),
         "mask_clouds": req.mask_clouds,
         "view_cloud": view_cloud,
         "scene_cloud": stac.cloud_cover(used[0].item) if used else None,
@@ -95,7 +95,7 @@ def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.
     items = [replace(stac.summarize(layer.item), view_cloud=_item_view_cloud(layer, assessment)) for layer in used]
     return Quicklook(
         array=array, mask=valid, crs=grid.crs, crs_epsg=be.crs_epsg(grid.crs), transform=grid.transform,
-        bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=outcome.strategy,
+        bounds=grid.bounds, items=items, asset_key=choice.label, hrefs=hrefs, strategy=str(outcome.strategy),
         nodata=nodata, meta=meta, reflectance=reflectance)
 
 

@@ -15,7 +15,7 @@ from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.engine.search import search
 from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import NothingFound
-from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest, Rank
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import choose_assets
 
@@ -42,7 +42,7 @@ def quicklook_of(run: Run, outcome: stac.SearchOutcome) -> Quicklook:
 def rank(run: Run, items: list[dict[str, Any]]) -> Assessment:
     """Stages 2-3b: ``rank="scene"`` keeps the search order (``eo:cloud_cover``); ``rank="view"`` plans the
     scene-level winner's read and starts it (prefetch), then ranks by cloud over the view (assess)."""
-    if run.req.rank == "scene":
+    if run.req.rank is Rank.SCENE:
         return Assessment(list(items))
     found = [with_assets(run, item, required=(i == 0)) for i, item in enumerate(items)]
     full = [item for item in found if item is not None]
@@ -52,7 +52,7 @@ def rank(run: Run, items: list[dict[str, Any]]) -> Assessment:
 
 
 def whole_scene_bbox(request: QuicklookRequest) -> QuicklookRequest:
-    """The request narrowed to the best scene's own bbox, at the overview level's width (seed parity:
+    """The request narrowed to the best scene's own bbox, at the overview level's width (as the original snippet did:
     a whole-scene read). The search runs over ``request.bbox_wgs84``."""
     with open_run(request) as run:
         best = stac.ensure_assets(run.client, run.req.stac_api,

@@ -9,7 +9,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from stac_quicklook_plugin.core.errors import BadInput
-from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.models import QuicklookRequest, Rank
 from stac_quicklook_plugin.core.stac.collections import parse_collections
 
 MIN_WIDTH, MAX_WIDTH = 16, 8192
@@ -116,14 +116,17 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
         crs_wkt(req.dst_crs)  # BadInput when GDAL does not know it
     if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:
         raise BadInput("timeout, max_items and max_mosaic_items must be positive.")
-    if req.rank not in ("view", "scene"):
+    try:
+        rank = Rank(req.rank)
+    except ValueError:
         raise BadInput(f"The ranking must be 'view' (least cloud over the view) or 'scene' (least cloud over "
-                       f"the whole scene), got {req.rank!r}.")
+                       f"the whole scene), got {req.rank!r}.") from None
     datetime_range = normalize_datetime(req.datetime_range)
     if req.acquisition_date is not None:
         check_date_in_range(req.acquisition_date, datetime_range)
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
-                   datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds), reflectance_range=(low, high))
+                   datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds), rank=rank,
+                   reflectance_range=(low, high))
 
 
 def validate_reflectance_range(value: object) -> tuple[float, float]:

@@ -29,7 +29,8 @@ MAX_RETRY_AFTER_S = 5.0  # a server may ask for minutes; a quicklook does not wa
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
 SNIPPET_CHARS = 1000
-USER_AGENT = "stac-quicklook-qgis/0.1"
+from stac_quicklook_plugin.core.models import USER_AGENT  # noqa: E402,F401 (defined once, in models)
+
 READ_CHUNK = 65536
 _ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
 WATCH_INTERVAL_S = 0.05  # how often a cancel or a passed deadline is looked for while a request runs

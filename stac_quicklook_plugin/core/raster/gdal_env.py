@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from stac_quicklook_plugin.core.net.redact import register_credentials, register_environment, register_secret
 
-# The seed's two options, then what makes COG streaming fast. A user's own environment wins.
+# The original snippet's two options, then what makes COG streaming fast. A user's own environment wins.
 GDAL_DEFAULTS: dict[str, str] = {
     "AWS_NO_SIGN_REQUEST": "YES",
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff,.TIF,.TIFF",

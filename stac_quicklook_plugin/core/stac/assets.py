@@ -37,8 +37,8 @@ def _is_raster(asset: dict[str, Any]) -> bool:
     return any(h in media for h in RASTER_HINTS) or href.endswith((".tif", ".tiff", ".jp2"))
 
 
-def seed_heuristic_score(key: str, asset: dict[str, Any]) -> int:
-    """The seed's scoring: cloud-optimized GeoTIFF data assets first. On its own it picks ``aot``
+def heuristic_asset_score(key: str, asset: dict[str, Any]) -> int:
+    """The original snippet's scoring: cloud-optimized GeoTIFF data assets first. On its own it picks ``aot``
     on a real Earth Search item (first COG data asset in key order), which is why it is the last resort."""
     if not _is_raster(asset):
         return -1
@@ -64,7 +64,7 @@ def _usable(assets: dict[str, Any], key: str) -> bool:
 
 
 def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> AssetChoice:
-    """An explicit key wins; else ``visual``; else red/green/blue COGs as RGB; else the seed's heuristic."""
+    """An explicit key wins; else ``visual``; else red/green/blue COGs as RGB; else the original snippet's heuristic."""
     assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
     item_id = item.get("id")
     if asset_key and "," in asset_key:  # "red,green,blue": three single-band assets as RGB
@@ -90,17 +90,17 @@ def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> Asse
     rgb = _rgb_keys(assets)
     if rgb:
         return AssetChoice(rgb, "rgb")
-    key = seed_heuristic_choice(item)
+    key = heuristic_asset_choice(item)
     if key is None:
         raise AssetError(f"Item {item_id} has no raster asset a quicklook can read. Its assets are: "
                          f"{', '.join(sorted(assets)) or 'none'}.")
     return AssetChoice((key,), "single")
 
 
-def seed_heuristic_choice(item: dict[str, Any]) -> Optional[str]:
-    """The best-scoring asset key by the seed's heuristic alone (first in key order wins a tie)."""
+def heuristic_asset_choice(item: dict[str, Any]) -> Optional[str]:
+    """The best-scoring asset key by the original snippet's heuristic alone (first in key order wins a tie)."""
     assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
-    scored = [(seed_heuristic_score(k, a), i, k) for i, (k, a) in enumerate(assets.items())
+    scored = [(heuristic_asset_score(k, a), i, k) for i, (k, a) in enumerate(assets.items())
               if isinstance(a, dict) and a.get("href")]
     scored = [s for s in scored if s[0] >= 0]
     return max(scored, key=lambda s: (s[0], -s[1]))[2] if scored else None

@@ -32,6 +32,7 @@ from stac_quicklook_plugin.core.stac.landing import (  # noqa: F401 (as this mod
     FILTER,
     QUERY,
     ApiInfo,
+    Strategy,
     _child_collections,
     _collections_pages,
     _links,
@@ -54,7 +55,7 @@ class SearchOutcome:
     """The items that pass the cloud limit, best first, and how they were found."""
 
     items: list[dict[str, Any]]
-    strategy: str
+    strategy: Strategy
     looked_at: int = 0
     over_limit: int = 0
     least_cloudy_over_limit: Optional[float] = None
@@ -63,7 +64,7 @@ class SearchOutcome:
     duplicates: list[Duplicate] = field(default_factory=list)  # acquisitions found twice, the other copy
 
 
-def search_body(req: QuicklookRequest, strategy: str, sort: bool, limit: int,
+def search_body(req: QuicklookRequest, strategy: Strategy, sort: bool, limit: int,
                 collections: Optional[tuple[str, ...]] = None) -> dict[str, Any]:
     """One search over ``collections`` (several in one request: the API merges them), default the request's."""
     collections = collections or catalog.parse_collections(req.collection) or (catalog.SENTINEL2_L2A,)

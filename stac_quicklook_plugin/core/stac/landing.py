@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
@@ -18,9 +19,19 @@ from stac_quicklook_plugin.core.stac import cache
 
 CONFORMANCE_TTL_S = 3600.0
 MAX_COLLECTION_PAGES = 5
-QUERY = "query"
-FILTER = "filter"
-CLIENT = "client"
+class Strategy(str, Enum):
+    """How a search filters by cloud cover: the server's ``query`` extension, its CQL2 ``filter``, or on this
+    side (``client``). A ``str`` too, so results and JSON read as before."""
+
+    QUERY = "query"
+    FILTER = "filter"
+    CLIENT = "client"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+QUERY, FILTER, CLIENT = Strategy.QUERY, Strategy.FILTER, Strategy.CLIENT
 
 _cache_lock = threading.Lock()
 _api_cache: dict[str, tuple[float, ApiInfo]] = {}
@@ -51,11 +62,11 @@ class ApiInfo:
     def has_sort(self) -> bool:
         return self.declares("item-search#sort")
 
-    def strategies(self) -> list[str]:
+    def strategies(self) -> list[Strategy]:
         """Which server-side cloud filters to try, best first; ``client`` (no server filter) is last."""
         if self.conforms_to is None:  # the server does not say: try query, it is the most widely supported
             return [QUERY, CLIENT]
-        out = []
+        out: list[Strategy] = []
         if self.has_query:
             out.append(QUERY)
         if self.has_filter:
