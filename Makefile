@@ -1,5 +1,6 @@
 # STAC Quicklook for QGIS
-# make test         set up (Debian packages, .venv) and run the whole test suite on this host's QGIS
+# make test         set up (Debian packages, .venv), lint, and run the whole test suite on this host's QGIS
+# make lint         ruff and the engine's import layers
 # make test-matrix  the same suite in Debian 13 roots: QGIS 3.40 (trixie), 3.44 LTR (trixie-backports)
 # make demo    run a real QGIS on a local demo catalog, click the button, save a screenshot
 # make bench   benchmarks against the seed approach, rio-tiler and the physical floor
@@ -14,7 +15,7 @@ PLUGIN := stac_quicklook_plugin
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: setup testdata test test-matrix test-clone demo bench package deploy clean
+.PHONY: setup testdata lint test test-matrix test-clone demo bench package deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -26,7 +27,12 @@ testdata: setup
 
 # The whole suite, then (unless PYTEST_ARGS picks tests) the QGIS tests again with rasterio hidden, as in a
 # stock Windows or macOS QGIS: the plugin must read through osgeo.gdal with nothing to install.
-test: setup testdata
+# ruff (pyproject.toml) over the tree, and the engine's wings: imports only downward, no cycle.
+lint: setup
+	$(PY) -m ruff check --quiet .
+	$(PY) scripts/import_graph.py --check
+
+test: setup testdata lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -z "$(PYTEST_ARGS)" ]; then \
 	  echo "== QGIS tests with rasterio hidden (tests/hide_rasterio)"; \
