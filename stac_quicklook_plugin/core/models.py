@@ -1,9 +1,10 @@
 """Typed request and result of a quicklook: what goes in the engine's front door and comes out."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # numpy is imported by the engine, not by the plugin's start-up (QGIS's main thread)
     import numpy as np
@@ -15,6 +16,39 @@ DEFAULT_COLLECTION = ""  # the best Sentinel-2 L2A the API has (core.catalog): C
 SNIPPET_COLLECTION = "sentinel-2-l2a"  # the original snippet's default, asked alone when named
 DEFAULT_REFLECTANCE_RANGE = (0.0, 0.3)  # reflectance drawn as 1..255 in composites of reflectance bands
 DEFAULT_WIDTH = 1024
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How the engine talks to one STAC API and its images, in one place: the API's headers (auth), the proxy
+    and what bypasses it, the timeout, the CA bundle, the SAS token endpoint. GDAL options are derived from it
+    only where GDAL is called (``raster.remote``); the JSON client and the byte-range reads take it as it is."""
+
+    headers: dict[str, str] = field(default_factory=dict)  # sent to the STAC API's origin only
+    timeout: float = 20.0  # seconds per HTTP request (the whole answer)
+    proxy: Optional[str] = None  # "http://[user:pass@]host:port" for the API and the images (QGIS's proxy)
+    proxy_exclude: tuple[str, ...] = ()  # URL prefixes (or hosts) reached without the proxy
+    ca_bundle: Optional[str] = None  # a CA bundle file to trust instead of the system's
+    sas_token_url: Optional[str] = None  # SAS token endpoint; None = Planetary Computer's for its API
+    sas_host_suffixes: tuple[str, ...] = (".blob.core.windows.net",)  # hosts whose hrefs get signed
+
+    def proxy_for(self, url: str) -> Optional[str]:
+        """The proxy ``url`` goes through: none without one, or when the URL starts with an excluded prefix
+        (or is on an excluded host)."""
+        if not self.proxy:
+            return None
+        low = url.lower()
+        if urlsplit(low).path == "":
+            low += "/"  # what is sent for "http://host:port"
+        for prefix in self.proxy_exclude:
+            p = prefix.strip().lower()
+            if p and (low.startswith(p) or (urlsplit(low).hostname or "") == p):
+                return None
+        return self.proxy
+
+    def for_token_endpoint(self) -> Connection:
+        """The same network path without the API's headers: the token endpoint is not the STAC API."""
+        return replace(self, headers={})
 
 
 class Rank(str, Enum):
@@ -53,6 +87,10 @@ class QuicklookRequest:
     mask_clouds: bool = False  # cloudy pixels (scene classification) filled from the next scenes
     acquisition_date: Optional[str] = None  # "YYYY-MM-DD": only that day's scenes (inside datetime_range)
     reflectance_range: tuple[float, float] = DEFAULT_REFLECTANCE_RANGE  # stretch of reflectance composites
+    # The network settings as one object. None: made from headers, timeout, proxy, proxy_exclude,
+    # sas_token_url and sas_host_suffixes above (kept for scripts that set them); once validated, the request
+    # carries it and those fields mirror it.
+    connection: Optional[Connection] = None
 
 
 @dataclass(frozen=True)

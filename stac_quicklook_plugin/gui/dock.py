@@ -42,6 +42,9 @@ DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
 
 
+LIST_TIMEOUT_S = 10.0  # the collection and asset lists: a short wait is enough
+
+
 class QuicklookDock(QDockWidget):
     """Settings and session history for STAC Quicklook."""
 
@@ -334,25 +337,23 @@ class QuicklookDock(QDockWidget):
             list_collections, collection_item_assets = self._catalog_functions()
         except ImportError:
             return  # the plugin reports missing packages on the click; the lists just stay as typed
-        from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+        from stac_quicklook_plugin.gui.network import AuthError, qgis_connection
 
         try:  # QGIS's auth manager and proxy are read here, on the main thread
-            headers = auth_headers(api_url, settings.auth_cfg())
+            connection = qgis_connection(api_url, settings.auth_cfg(), timeout=LIST_TIMEOUT_S)
         except AuthError:
-            headers = {}
-        proxy, exclude = qgis_proxy()
-        net = dict(headers=headers, proxy=proxy, proxy_exclude=exclude)
+            connection = qgis_connection(api_url, None, timeout=LIST_TIMEOUT_S)
         if self._loaded_for["collections"] != api_url:
             self._start_catalog_task("collections", api_url,
                                      tr("Listing collections of {api}").format(api=redact(api_url)),
-                                     lambda: list_collections(api_url, **net))
+                                     lambda: list_collections(api_url, connection))
         # The assets of the first collection searched (the best available: sentinel-2-l2a, which every API
         # with Sentinel-2 L2A has)
         first = collection.split(",")[0].strip() or "sentinel-2-l2a"
         if self._loaded_for["assets"] != (api_url, first):
             self._start_catalog_task("assets", (api_url, first),
                                      tr("Listing assets of {collection}").format(collection=first),
-                                     lambda: collection_item_assets(api_url, first, **net))
+                                     lambda: collection_item_assets(api_url, first, connection))
 
     def _start_catalog_task(self, kind: str, key: Any, description: str, fetch: Callable[[], Any]) -> None:
         self.cancel_catalog_task(kind)

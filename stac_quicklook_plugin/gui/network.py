@@ -5,12 +5,15 @@ encrypted authentication database, never in the plugin's QgsSettings.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from qgis.core import QgsApplication, QgsNetworkAccessManager
 from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtNetwork import QNetworkProxy, QNetworkRequest
+
+if TYPE_CHECKING:
+    from stac_quicklook_plugin.core.models import Connection
 
 _SCHEMES = {QNetworkProxy.ProxyType.HttpProxy: "http", QNetworkProxy.ProxyType.HttpCachingProxy: "http",
             QNetworkProxy.ProxyType.Socks5Proxy: "socks5h"}
@@ -53,3 +56,15 @@ def auth_headers(api_url: str, auth_cfg: Optional[str]) -> dict[str, str]:
                         "password set?).")
     return {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
             for name in request.rawHeaderList()}
+
+
+def qgis_connection(api_url: str, auth_cfg: Optional[str] = None, timeout: Optional[float] = None) -> Connection:
+    """The engine's ``Connection`` to ``api_url`` as QGIS is set up: its proxy and exclusions, the headers of
+    the auth config ``auth_cfg`` (AuthError when it cannot be applied), and ``timeout`` (None: the engine's)."""
+    from stac_quicklook_plugin.core.models import Connection  # no numpy: safe on QGIS's main thread
+
+    proxy, exclude = qgis_proxy()
+    fields: dict[str, Any] = {"headers": auth_headers(api_url, auth_cfg), "proxy": proxy, "proxy_exclude": exclude}
+    if timeout is not None:
+        fields["timeout"] = float(timeout)
+    return Connection(**fields)

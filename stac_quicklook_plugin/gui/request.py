@@ -28,13 +28,12 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
             any(" " in part.strip() for part in collection.split(",")):
         raise SettingsError(tr("The collection “{collection}” is not a collection id "
                                "(no spaces or slashes; separate several with commas).").format(collection=collection))
-    from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+    from stac_quicklook_plugin.gui.network import AuthError, qgis_connection
 
-    try:
-        headers = auth_headers(api_url, settings.auth_cfg())
+    try:  # the auth config's headers go to the STAC API's host only, never to image hosts
+        connection = qgis_connection(api_url, settings.auth_cfg())
     except AuthError as exc:
         raise SettingsError(str(exc)) from None
-    proxy, proxy_exclude = qgis_proxy()
     start, end = settings.date_from(), settings.date_to()
     if start > end:
         raise SettingsError(tr("The start date {start} is after the end date {end}.").format(
@@ -50,9 +49,7 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
         # dst_crs stays None: the engine keeps the scene's own UTM grid, so overview pixels are copied,
         # not resampled, and QGIS reprojects the layer on the fly to any project CRS (EPSG:4326 too).
         dst_crs=None,
-        headers=headers,  # sent to the STAC API's host only, never to image hosts
-        proxy=proxy,
-        proxy_exclude=proxy_exclude,
+        connection=connection,
         rank=settings.rank(),
         mask_clouds=settings.mask_clouds(),
         reflectance_range=settings.reflectance_range(),

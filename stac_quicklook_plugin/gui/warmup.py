@@ -55,15 +55,14 @@ class WarmUp(QObject):
         url = settings.api_url()
         if not url.lower().startswith(("http://", "https://")) or stac.cached_api_info(url) is not None:
             return
-        from stac_quicklook_plugin.gui.network import AuthError, auth_headers, qgis_proxy
+        from stac_quicklook_plugin.gui.network import AuthError, qgis_connection
 
         try:  # QGIS's auth database and proxy settings are read on the main thread
-            headers = auth_headers(url, settings.auth_cfg())
+            connection = qgis_connection(url, settings.auth_cfg(), timeout=LANDING_TIMEOUT_S)
         except AuthError:
             return  # the click reports it
-        proxy, exclude = qgis_proxy()
-        task = QgsTask.fromFunction(tr("STAC Quicklook: reading the API's landing page"), _landing, url, headers,
-                                    proxy, exclude, flags=QgsTask.Flag.CanCancel)
+        task = QgsTask.fromFunction(tr("STAC Quicklook: reading the API's landing page"), _landing, url, connection,
+                                    flags=QgsTask.Flag.CanCancel)
         self._add(task)
         self.fetched.append(url)
 
@@ -97,14 +96,16 @@ def _import_engine(task: QgsTask) -> None:
         pass
 
 
-def _landing(task: QgsTask, url: str, headers: dict[str, str], proxy: Optional[str], exclude: Any) -> None:
+LANDING_TIMEOUT_S = 10.0
+
+
+def _landing(task: QgsTask, url: str, connection: Any) -> None:
     from stac_quicklook_plugin.core.errors import QuicklookError
     from stac_quicklook_plugin.core.net.http import HttpClient
     from stac_quicklook_plugin.core.stac import client as stac
     from stac_quicklook_plugin.gui.task import still_wanted
 
-    client = HttpClient(headers=headers, timeout=10.0, is_cancelled=still_wanted(task), api_url=url, proxy=proxy,
-                        proxy_exclude=tuple(exclude or ()))
+    client = HttpClient(connection, api_url=url, is_cancelled=still_wanted(task))
     try:
         stac.get_api_info(client, url)
     except QuicklookError:

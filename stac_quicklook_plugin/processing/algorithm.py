@@ -166,7 +166,7 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         """The engine's request from the parameters; raises QgsProcessingException for input that cannot work."""
         from stac_quicklook_plugin.core.models import QuicklookRequest
         from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
-        from stac_quicklook_plugin.gui.network import qgis_proxy
+        from stac_quicklook_plugin.gui.network import qgis_connection
 
         crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
         extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
@@ -184,18 +184,17 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
             dates = (f"{start.isoformat()}T00:00:00Z" if start else "..") + "/" + \
                     (f"{end.isoformat()}T23:59:59Z" if end else "..")
         dst = self.parameterAsCrs(parameters, self.DST_CRS, context)
-        proxy, proxy_exclude = qgis_proxy()
+        api_url = self.parameterAsString(parameters, self.STAC_API, context).strip()
         values: dict[str, Any] = dict(
             bbox_wgs84=bbox,
-            stac_api=self.parameterAsString(parameters, self.STAC_API, context).strip(),
+            stac_api=api_url,
             collection=self.parameterAsString(parameters, self.COLLECTION, context).strip(),
             datetime_range=dates,
             cloud_cover_max=self.parameterAsDouble(parameters, self.CLOUD_COVER_MAX, context),
             asset_key=self.parameterAsString(parameters, self.ASSET, context).strip() or None,
             width=self.parameterAsInt(parameters, self.WIDTH, context),
             dst_crs=crs_text(dst),
-            proxy=proxy,
-            proxy_exclude=proxy_exclude,
+            connection=qgis_connection(api_url),
         )
         fields = request_fields()
         if "rank" in fields and self.parameterDefinition(self.RANK) is not None:

@@ -15,6 +15,7 @@ from stac_quicklook_plugin.core.errors import MissingDependency
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.raster import backend as backend_module
 from stac_quicklook_plugin.core.raster.backend import BACKEND_ENV, backend_name
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.stac import client as stac
 
 SEED_BBOX = (-105.9, 40.1, -105.3, 40.6)
@@ -109,8 +110,8 @@ def test_gdal_backend_masks_without_nodata(monkeypatch, tmp_path):
     results = {}
     for reader in ("rasterio", "gdal"):
         monkeypatch.setenv(BACKEND_ENV, reader)
-        crs = source_crs(path, path)
-        results[reader] = read_to_grid(path, path, plan_grid(bbox, crs, 128))
+        crs = source_crs(RemoteFile(path, path))
+        results[reader] = read_to_grid(RemoteFile(path, path), plan_grid(bbox, crs, 128))
     assert np.array_equal(results["gdal"].valid, results["rasterio"].valid)
     assert np.array_equal(results["gdal"].array, results["rasterio"].array)
 
@@ -134,9 +135,9 @@ def test_a_damaged_file_gives_the_same_message_on_both_backends(monkeypatch, sta
     rel = href.split(cog_server.url + "/", 1)[1]
     grid = plan_grid(SMALL_BBOX, "EPSG:32613", 64)
     with pytest.raises(ReadError, match="HTTP 404, the file does not exist"):
-        read_to_grid("/vsicurl/" + cog_server.fault_url("404", rel), href, grid)
+        read_to_grid(RemoteFile(href, "/vsicurl/" + cog_server.fault_url("404", rel)), grid)
     with pytest.raises(ReadError, match="is not a readable GeoTIFF"):
-        read_to_grid("/vsicurl/" + cog_server.fault_url("html", rel), href, grid)
+        read_to_grid(RemoteFile(href, "/vsicurl/" + cog_server.fault_url("html", rel)), grid)
 
 
 def test_backend_is_chosen_automatically_and_can_be_forced(monkeypatch):

@@ -10,6 +10,7 @@ from rasterio.transform import Affine
 
 from stac_quicklook_plugin.core.errors import ReadError
 from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from tests.harness.servers import CogServer
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
@@ -28,7 +29,7 @@ def grid(width=64):
 
 
 def read(url):
-    return read_to_grid("/vsicurl/" + url, url, grid())
+    return read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid())
 
 
 @pytest.mark.parametrize("mode,words", [
@@ -48,7 +49,7 @@ def test_truncated_file_is_a_read_error(cog_server, tci_relpath):
     # Full-resolution tiles near the bottom of the tile lie in the missing second half of the file.
     url = cog_server.fault_url("truncated", tci_relpath[0])
     with pytest.raises(ReadError):
-        read_to_grid("/vsicurl/" + url, url, plan_grid((-105.9, 39.7, -105.85, 39.75), "EPSG:32613", 512))
+        read_to_grid(RemoteFile(url, "/vsicurl/" + url), plan_grid((-105.9, 39.7, -105.85, 39.75), "EPSG:32613", 512))
 
 
 def test_server_ignoring_range_is_not_downloaded_whole(testdata_full, cog_server, tmp_path):
@@ -58,7 +59,7 @@ def test_server_ignoring_range_is_not_downloaded_whole(testdata_full, cog_server
     with CogServer(cog_server.root, tmp_path / "log.jsonl") as server:
         url = server.fault_url("ignore-range", tci.relative_to(cog_server.root).as_posix())
         with pytest.raises(ReadError, match="does not support HTTP range requests"):
-            read_to_grid("/vsicurl/" + url, url, grid())
+            read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid())
         deadline = time.monotonic() + 5  # the server logs once its send fails on the closed connection
         while len(log := server.requests()) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -73,8 +74,8 @@ def test_slow_trickle_is_bounded_by_the_read_timeouts(cog_server, testdata_small
         url = server.fault_url("trickle", other.relative_to(cog_server.root).as_posix())
         start = time.monotonic()
         with pytest.raises(ReadError):
-            read_to_grid("/vsicurl/" + url, url, grid(),
-                         options={"GDAL_HTTP_TIMEOUT": "2", "GDAL_HTTP_MAX_RETRY": "0"})
+            read_to_grid(RemoteFile(url, "/vsicurl/" + url, {"GDAL_HTTP_TIMEOUT": "2", "GDAL_HTTP_MAX_RETRY": "0"},
+                                    timeout=2.0), grid())
         assert time.monotonic() - start < 60  # a guard against a hang, not a timing measurement
 
 
@@ -97,7 +98,7 @@ def test_tiff_without_crs_is_refused(tmp_path):
     path = tmp_path / "nocrs.tif"
     _write(path, 512, 512, crs=None)
     with pytest.raises(ReadError, match="no CRS"):
-        read_to_grid(str(path), str(path), grid())
+        read_to_grid(RemoteFile(str(path), str(path)), grid())
 
 
 def test_absurd_dimensions_without_usable_overviews_are_refused_not_read(tmp_path):
@@ -105,7 +106,7 @@ def test_absurd_dimensions_without_usable_overviews_are_refused_not_read(tmp_pat
     _write(path, 1_000_000, 1_000_000, overviews=False, sparse=True)
     start = time.monotonic()
     with pytest.raises(ReadError, match="million pixels"):
-        read_to_grid(str(path), str(path), plan_grid((-105.9, 36.0, -100.0, 40.6), "EPSG:32613", 256))
+        read_to_grid(RemoteFile(str(path), str(path)), plan_grid((-105.9, 36.0, -100.0, 40.6), "EPSG:32613", 256))
     assert time.monotonic() - start < 30
 
 
@@ -113,5 +114,5 @@ def test_tiff_without_overviews_is_read_by_decimation_when_small_enough(tmp_path
     path = tmp_path / "noovr.tif"
     _write(path, 2048, 2048, overviews=False)  # covers x 399960..420440, y 4479520..4500000
     g = plan_grid((-106.15, 40.5, -106.0, 40.6), "EPSG:32613", 64)
-    result = read_to_grid(str(path), str(path), g)
+    result = read_to_grid(RemoteFile(str(path), str(path)), g)
     assert result.overview_factor == 1 and result.valid.any() and set(np.unique(result.array[:, result.valid])) == {7}

@@ -19,6 +19,7 @@ from stac_quicklook_plugin.core import stream_stac_quicklook
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import Cancelled
 from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.stac import client as stac
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
@@ -232,7 +233,7 @@ def test_internal_mask_without_nodata_marks_invalid_pixels(tmp_path):
     with rasterio.open(path) as ds:
         left, bottom, right, top = ds.bounds
     bbox = transform_bounds("EPSG:32613", "EPSG:4326", left + 6000, bottom + 6000, right - 6000, top - 6000)
-    result = read_to_grid(str(path), str(path), plan_grid(bbox, "EPSG:32613", 128))
+    result = read_to_grid(RemoteFile(str(path), str(path)), plan_grid(bbox, "EPSG:32613", 128))
     assert 0.3 < result.valid.mean() < 0.7
     assert result.valid[:, :10].all() and not result.valid[:, -10:].any()
 

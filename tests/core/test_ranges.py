@@ -16,6 +16,7 @@ from rasterio.transform import Affine
 
 from stac_quicklook_plugin.core.raster import ranges, sparse, tiff_index
 from stac_quicklook_plugin.core.raster.read import plan_grid, read_to_grid, source_crs
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 
 pytestmark = pytest.mark.usefixtures("reader")  # every test on both read backends
 
@@ -46,7 +47,7 @@ def test_a_cold_read_is_one_header_get_then_the_tiles_and_no_head(cog_server, te
     path = _tile_of(testdata_small)
     url = _url(cog_server, path)
     cog_server.clear_log()
-    read_to_grid("/vsicurl/" + url, url, plan_grid(VIEW, "EPSG:32613", 128))
+    read_to_grid(RemoteFile(url, "/vsicurl/" + url), plan_grid(VIEW, "EPSG:32613", 128))
     log = _log(cog_server, path)
     assert [r["method"] for r in log] == ["GET"] * len(log)  # no HEAD: the size came with the header
     assert log[0]["range"] == f"bytes=0-{ranges.HEAD_BYTES - 1}"
@@ -61,13 +62,13 @@ def test_the_same_pixels_as_gdals_own_reads_and_a_repeat_fetches_nothing(cog_ser
     url = _url(cog_server, path)
     grid = plan_grid(VIEW, "EPSG:32613", 200)
     before = _vsimem_files()
-    ours = read_to_grid("/vsicurl/" + url, url, grid)
+    ours = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid)
     cog_server.clear_log()
-    again = read_to_grid("/vsicurl/" + url, url, grid)
+    again = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid)
     assert _log(cog_server, path) == []  # size, header and tiles all remembered
     assert _vsimem_files() == before  # the sparse files and their blobs are gone after each read
     monkeypatch.setenv(ranges.RANGES_ENV, "gdal")
-    gdals = read_to_grid("/vsicurl/" + url, url, grid)
+    gdals = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid)
     for other in (again, gdals):
         assert np.array_equal(ours.array, other.array) and np.array_equal(ours.valid, other.valid)
     assert ours.valid.mean() > 0.9
@@ -77,10 +78,10 @@ def test_a_header_read_alone_serves_the_next_read(cog_server, testdata_small):
     path = _tile_of(testdata_small, "B04.tif")
     url = _url(cog_server, path)
     cog_server.clear_log()
-    assert "32613" in source_crs("/vsicurl/" + url, url) or "UTM zone 13N" in source_crs("/vsicurl/" + url, url)
+    assert "32613" in source_crs(RemoteFile(url, "/vsicurl/" + url)) or "UTM zone 13N" in source_crs(RemoteFile(url, "/vsicurl/" + url))
     assert len(_log(cog_server, path)) == 1
     cog_server.clear_log()
-    read_to_grid("/vsicurl/" + url, url, plan_grid(VIEW, "EPSG:32613", 64))
+    read_to_grid(RemoteFile(url, "/vsicurl/" + url), plan_grid(VIEW, "EPSG:32613", 64))
     assert all(r["range"] != f"bytes=0-{ranges.HEAD_BYTES - 1}" for r in _log(cog_server, path))
 
 
@@ -89,11 +90,11 @@ def test_another_crs_is_warped_from_tiles_fetched_ahead(cog_server, testdata_sma
     url = _url(cog_server, path)
     grid = plan_grid(VIEW, "EPSG:3857", 96)
     cog_server.clear_log()
-    ours = read_to_grid("/vsicurl/" + url, url, grid)
+    ours = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid)
     assert not any(r["method"] == "HEAD" for r in _log(cog_server, path))
     ranges.clear()
     monkeypatch.setenv(ranges.RANGES_ENV, "gdal")
-    gdals = read_to_grid("/vsicurl/" + url, url, grid)
+    gdals = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid)
     assert np.array_equal(ours.array, gdals.array)
 
 
@@ -115,11 +116,11 @@ def test_a_file_whose_tile_index_lies_past_the_first_bytes_is_read_through_gdal(
     assert tiff_index.is_tiff(head) and tiff_index.parse(head) is None
     url = _url(cog_server, path)
     bounds = rasterio.warp.transform_bounds("EPSG:32613", "EPSG:4326", 400000, 4490000, 410000, 4499000)
-    result = read_to_grid("/vsicurl/" + url, url, plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
+    result = read_to_grid(RemoteFile(url, "/vsicurl/" + url), plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
     assert result.valid.mean() > 0.9
     assert set(np.unique(result.array[0][result.valid])) <= set(range(1, 252))
     cog_server.clear_log()  # a second read does not ask for the first 32 KB again just to find no tile index
-    read_to_grid("/vsicurl/" + url, url, plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
+    read_to_grid(RemoteFile(url, "/vsicurl/" + url), plan_grid(bounds, "EPSG:32613", 100), resampling="nearest")
     assert all(r["range"] != f"bytes=0-{ranges.HEAD_BYTES - 1}" for r in _log(cog_server, path))
 
 
@@ -166,8 +167,8 @@ def test_a_header_claiming_huge_or_out_of_file_tiles_fetches_nothing_ahead(monke
                             (10, 10, ranges.MAX_WINDOW_BYTES, 10))
     past_end = tiff_index.Image(256, 256, 256, 256, 1, False, (10_000_000,), (500,))
     fine = tiff_index.Image(128, 128, 128, 128, 1, False, (5000,), (300,))
-    source = sparse.SourceFile("/vsicurl/http://127.0.0.1:9/x.tif", "http://127.0.0.1:9/x.tif",
-                               {ranges.RANGES_ENV: ""}, mem_file=None)
+    source = sparse.SourceFile(RemoteFile("http://127.0.0.1:9/x.tif", "/vsicurl/http://127.0.0.1:9/x.tif",
+                                          {ranges.RANGES_ENV: ""}), mem_file=None)
     source.entry = ranges.RemoteTiff(1_000_000, [huge, past_end, fine], {0: b"II*\0"})
     source.transfer = object()
     source.fetch_window(512, 512, (0, 0, 512, 512), with_mask=False)

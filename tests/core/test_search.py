@@ -6,7 +6,7 @@ import requests
 
 from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import APIError, NetworkError, NothingFound
-from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.stac import client as stac
 
@@ -185,7 +185,7 @@ def test_huge_body_is_refused_not_parsed(fault_stac):
 
 def test_redirect_to_another_host_does_not_carry_api_headers(fault_stac):
     req = make_req(fault_stac.url_for("redirect,tag-auth"))
-    client = HttpClient(headers={"Authorization": "Bearer s3cret"}, api_url=req.stac_api)
+    client = HttpClient(Connection(headers={"Authorization": "Bearer s3cret"}), api_url=req.stac_api)
     outcome = stac.search_items(client, req)
     assert outcome.items
     log = [r for r in fault_stac.requests() if "tag-auth" in r.get("path", "") or "localhost" in (r.get("host") or "")]
@@ -201,7 +201,7 @@ def test_landing_without_conformsto_still_searches(fault_stac):
 
 
 def test_answer_slower_than_the_timeout_is_a_network_error_naming_the_host(fault_stac):
-    client = HttpClient(timeout=1.0)
+    client = HttpClient(Connection(timeout=1.0))
     with pytest.raises(NetworkError, match=r"127\.0\.0\.1 did not answer within 1 s"):
         stac.search_items(client, make_req(fault_stac.url_for("slow")))
 

@@ -77,3 +77,22 @@ def test_get_params_keep_bbox_precision():
     params = _as_get_params({"bbox": [-105.912345, 40.1, 0.00001, 40.6], "collections": ["a", "b"]})
     assert params["bbox"] == "-105.912345,40.1,0.00001,40.6"
     assert params["collections"] == "a,b"
+
+
+def test_the_request_carries_one_connection_and_its_own_fields_still_count():
+    from dataclasses import replace
+
+    from stac_quicklook_plugin.core.models import Connection
+
+    legacy = validate_request(req(headers={"X-Key": "k"}, timeout=7.0, proxy="http://p:3128",
+                                  proxy_exclude=("http://127.0.0.1",)))
+    assert legacy.connection == Connection(headers={"X-Key": "k"}, timeout=7.0, proxy="http://p:3128",
+                                           proxy_exclude=("http://127.0.0.1",))
+    given = validate_request(req(connection=Connection(timeout=5.0, ca_bundle="/etc/ca.pem")))
+    assert given.connection.timeout == 5.0 and given.timeout == 5.0 and given.connection.ca_bundle == "/etc/ca.pem"
+    later = validate_request(replace(given, timeout=3.0))  # a script's replace() still means 3 s
+    assert later.connection.timeout == 3.0 and later.connection.ca_bundle == "/etc/ca.pem"
+    assert Connection(proxy="http://p:3128", proxy_exclude=("127.0.0.1",)).proxy_for("http://127.0.0.1:9/x") is None
+    assert Connection(proxy="http://p:3128").for_token_endpoint() == Connection(proxy="http://p:3128")
+    with pytest.raises(BadInput, match="Connection"):
+        validate_request(req(connection={"timeout": 3}))

@@ -11,7 +11,7 @@ import pytest
 
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError, QuicklookError, ReadError
-from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
 from stac_quicklook_plugin.core.net import http
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
@@ -49,7 +49,7 @@ def test_a_refused_href_names_what_holds_it_and_is_the_servers_fault(hostile, sc
 
 def test_a_trickled_answer_ends_at_the_timeout_with_what_arrived(hostile):
     threads_before = helper_threads()
-    client = HttpClient(timeout=2.0)
+    client = HttpClient(Connection(timeout=2.0))
     started = time.monotonic()
     with pytest.raises(NetworkError) as err:
         client.get_json(hostile.url_for("trickle-landing"))

@@ -53,7 +53,7 @@ def test_qgis_proxy_with_credentials_and_excludes_reaches_the_request(qgis_proxy
     assert url == "http://bob:p%40ss@127.0.0.1:3128" and excluded == ("http://intranet.example/",)
     settings.set_api_url("http://127.0.0.1:9/")
     req = build_request(BBOX, 800)
-    assert req.proxy == url and req.proxy_exclude == excluded
+    assert req.connection.proxy == url and req.connection.proxy_exclude == excluded  # the request carries one Connection
     assert "p@ss" not in str(QgsSettings().allKeys()) and not any(
         "p@ss" in str(QgsSettings().value(k)) for k in QgsSettings().allKeys() if k.startswith("stac_quicklook"))
 
@@ -91,7 +91,7 @@ def test_auth_config_becomes_headers_without_storing_the_secret(basic_auth_cfg, 
     settings.set_api_url("http://127.0.0.1:9/")
     settings.set_auth_cfg(basic_auth_cfg)
     req = build_request(BBOX, 800)
-    assert req.headers == headers
+    assert req.connection.headers == headers
     stored = {k: str(QgsSettings().value(k)) for k in QgsSettings().allKeys() if k.startswith("stac_quicklook")}
     assert basic_auth_cfg in stored.values() and not any("s3cret" in v for v in stored.values())
 

@@ -9,7 +9,7 @@ from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
 from stac_quicklook_plugin.core.masks.scl import CloudMask, mask_source
 from stac_quicklook_plugin.core.raster.grid import Grid
 from stac_quicklook_plugin.core.raster.read import read_to_grid
-from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+from stac_quicklook_plugin.core.stac.assets import asset_href
 
 
 def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any]:
@@ -25,8 +25,7 @@ def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any
         return None
 
     def read() -> CloudMask:
-        result = read_to_grid(to_gdal_path(run.sign(href)), href, grid, "nearest", None,
-                              run.read_options(href), run.cancelled)
+        result = read_to_grid(run.remote(href), grid, "nearest", None, run.cancelled)
         classes = result.array[0]
         data = result.valid & (classes != source.nodata)
         return CloudMask(data, source.is_cloudy(classes) & data)

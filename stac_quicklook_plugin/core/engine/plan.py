@@ -10,7 +10,7 @@ from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.raster.grid import Grid, crs_wkt, plan_grid
 from stac_quicklook_plugin.core.raster.read import source_crs
 from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href, choose_assets, to_gdal_path
+from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href, choose_assets
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
 CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
@@ -56,7 +56,7 @@ def output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:
         if isinstance(code, str) and code.upper().startswith("EPSG:") and code[5:].isdigit():
             return crs_wkt(code)
     href = asset_href(item, choice.keys[0], run.req.stac_api)
-    return source_crs(to_gdal_path(run.sign(href)), href, run.read_options(href))
+    return source_crs(run.remote(href))
 
 
 def plan_mosaic(items: list[dict[str, Any]], bbox: tuple[float, float, float, float], max_items: int

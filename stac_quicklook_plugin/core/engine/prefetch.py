@@ -11,7 +11,7 @@ from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import APIError, QuicklookError, RefusedHref
 from stac_quicklook_plugin.core.raster.read import ReadResult, fetch_header, read_to_grid
 from stac_quicklook_plugin.core.stac import client as stac
-from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+from stac_quicklook_plugin.core.stac.assets import asset_href
 
 HEADER_PREFETCH = 2  # files of other candidates whose headers are fetched while the cloud is judged
 
@@ -33,8 +33,7 @@ def runner_up_headers(run: Run, plan: ReadPlan, items: list[dict[str, Any]]) -> 
             except (QuicklookError, KeyError):
                 continue
     for href in hrefs[:max(HEADER_PREFETCH, len(plan.choice.keys))]:  # one runner-up whole, at least
-        run.submit(("header", href), lambda href=href: fetch_header(to_gdal_path(run.sign(href)), href,
-                                                                    run.read_options(href)))
+        run.submit(("header", href), lambda href=href: fetch_header(run.remote(href)))
 
 
 def with_assets(run: Run, item: dict[str, Any], required: bool) -> Optional[dict[str, Any]]:
@@ -78,7 +77,7 @@ def submit_reads(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required
 
 
 def _reader(run: Run, plan: ReadPlan, href: str) -> Callable[[], ReadResult]:
-    return lambda: read_to_grid(to_gdal_path(run.sign(href)), href, plan.grid, plan.resampling,
-                                run.req.overview_level, run.read_options(href), run.cancelled)
+    return lambda: read_to_grid(run.remote(href), plan.grid, plan.resampling, run.req.overview_level,
+                                run.cancelled)
 
 

@@ -10,11 +10,11 @@ from typing import Any, Callable, Iterator, Optional
 
 from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import BadAnswer, Cancelled, QuicklookError, UnexpectedError
-from stac_quicklook_plugin.core.models import QuicklookRequest
-from stac_quicklook_plugin.core.net.http import Budget, HttpClient, proxy_for
+from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
+from stac_quicklook_plugin.core.net.http import Budget, HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.net.signing import SasSigner, signer_for, token_url_for
-from stac_quicklook_plugin.core.raster.gdal_env import proxy_options, timeout_options
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.threads import LazyPool, shutdown_all
 
 ProgressFn = Callable[[float, str], None]
@@ -64,11 +64,14 @@ class Run:
         with self.sign_lock:  # concurrent reads of one container wait for one token
             return self.signer.sign(href, self.tokens)
 
-    def read_options(self, href: str) -> dict[str, str]:
-        options = timeout_options(self.req.timeout)  # GDAL's HTTP limits follow the user's timeout
-        options.update(self.gdal_config)
-        options.update(proxy_options(proxy_for(href, self.req.proxy, self.req.proxy_exclude)))
-        return options
+    @property
+    def connection(self) -> Connection:
+        assert self.req.connection is not None  # validate_request made it
+        return self.req.connection
+
+    def remote(self, href: str) -> RemoteFile:
+        """The file at ``href`` as every read of it in this run sees it (signed where signing applies)."""
+        return RemoteFile.of(href, self.connection, self.sign(href), self.gdal_config)
 
     def submit(self, key: Any, fn: Callable[[], Any]) -> Future:
         """The read for ``key``: already submitted (by any stage, any date of a series), or submitted now."""
@@ -114,8 +117,8 @@ def open_run(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
     req = validate_request(request)
     budget = Budget.for_quicklook(req.timeout, is_cancelled or (lambda: False))
     budget.seconds *= max(1.0, budget_factor)
-    client = HttpClient(headers=req.headers, timeout=req.timeout, is_cancelled=budget, api_url=req.stac_api,
-                        proxy=req.proxy, proxy_exclude=req.proxy_exclude)
+    assert req.connection is not None
+    client = HttpClient(req.connection, api_url=req.stac_api, is_cancelled=budget)
     run = Run(req=req, client=client, signer=_signer(req), gdal_config=dict(gdal_config or {}), cancelled=budget,
               report=progress or (lambda pct, msg: None))
     try:
@@ -137,10 +140,10 @@ def open_run(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
 
 
 def _signer(req: QuicklookRequest) -> Optional[SasSigner]:
-    token_url = token_url_for(req.stac_api, req.sas_token_url)
+    connection = req.connection or Connection()
+    token_url = token_url_for(req.stac_api, connection.sas_token_url)
     if not token_url:
         return None
     # The token endpoint is not the STAC API: it gets no API headers, but the same proxy.
-    return signer_for(token_url, lambda: HttpClient(timeout=req.timeout, proxy=req.proxy,
-                                                    proxy_exclude=req.proxy_exclude),
-                      tuple(req.sas_host_suffixes))
+    return signer_for(token_url, lambda: HttpClient(connection.for_token_endpoint()),
+                      tuple(connection.sas_host_suffixes))

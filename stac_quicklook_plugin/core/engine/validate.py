@@ -5,11 +5,11 @@ import math
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from stac_quicklook_plugin.core.errors import BadInput
-from stac_quicklook_plugin.core.models import QuicklookRequest, Rank
+from stac_quicklook_plugin.core.models import Connection, QuicklookRequest, Rank
 from stac_quicklook_plugin.core.stac.collections import parse_collections
 
 MIN_WIDTH, MAX_WIDTH = 16, 8192
@@ -114,7 +114,9 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
         from stac_quicklook_plugin.core.raster.grid import crs_wkt
 
         crs_wkt(req.dst_crs)  # BadInput when GDAL does not know it
-    if req.timeout <= 0 or req.max_items < 1 or req.max_mosaic_items < 1:
+    connection = request_connection(req)
+    if not (isinstance(connection.timeout, (int, float)) and connection.timeout > 0) or req.max_items < 1 or \
+            req.max_mosaic_items < 1:
         raise BadInput("timeout, max_items and max_mosaic_items must be positive.")
     try:
         rank = Rank(req.rank)
@@ -126,7 +128,9 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
         check_date_in_range(req.acquisition_date, datetime_range)
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
                    datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds), rank=rank,
-                   reflectance_range=(low, high))
+                   reflectance_range=(low, high), connection=connection, headers=dict(connection.headers),
+                   timeout=connection.timeout, proxy=connection.proxy, proxy_exclude=connection.proxy_exclude,
+                   sas_token_url=connection.sas_token_url, sas_host_suffixes=connection.sas_host_suffixes)
 
 
 def validate_reflectance_range(value: object) -> tuple[float, float]:
@@ -157,3 +161,23 @@ def check_date_in_range(day: object, datetime_range: str) -> str:
         raise BadInput(f"The acquisition date {text} lies outside the date range {datetime_range}: widen the "
                        "range or pick a date inside it.")
     return text
+
+
+CONNECTION_FIELDS = ("headers", "timeout", "proxy", "proxy_exclude", "sas_token_url", "sas_host_suffixes")
+
+
+def request_connection(req: QuicklookRequest) -> Connection:
+    """The request's ``Connection``: the one it carries (else the defaults), with each of the request's own
+    network fields that was set to something else than its default taking precedence (a script's
+    ``replace(request, timeout=3)`` on a request that carries a connection still means 3 s)."""
+    base = req.connection if req.connection is not None else Connection()
+    if not isinstance(base, Connection):
+        raise BadInput(f"The connection must be a Connection, got {type(base).__name__}.")
+    defaults = QuicklookRequest(bbox_wgs84=(0.0, 0.0, 1.0, 1.0))
+    changes: dict[str, Any] = {}
+    for name in CONNECTION_FIELDS:
+        value = getattr(req, name)
+        if value != getattr(defaults, name) and value != getattr(base, name):
+            changes[name] = dict(value or {}) if name == "headers" else \
+                tuple(value or ()) if name in ("proxy_exclude", "sas_host_suffixes") else value
+    return replace(base, **changes) if changes else base

@@ -29,7 +29,7 @@ MAX_RETRY_AFTER_S = 5.0  # a server may ask for minutes; a quicklook does not wa
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
 SNIPPET_CHARS = 1000
-from stac_quicklook_plugin.core.models import USER_AGENT  # noqa: E402,F401 (defined once, in models)
+from stac_quicklook_plugin.core.models import USER_AGENT, Connection  # noqa: E402,F401 (defined once, in models)
 
 READ_CHUNK = 65536
 _ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
@@ -65,15 +65,17 @@ def _without_controls(value: Any) -> Any:
 class HttpClient:
     """A ``requests.Session`` that a quicklook uses for all its STAC API calls.
 
-    Extra ``headers`` (API keys, auth) go to the API's own host only, never across a redirect to
-    another host. ``timeout`` bounds each whole answer (connect, headers and the complete body), not only
-    the wait for each byte; ``is_cancelled`` is answered within ~0.05 s, even mid-answer.
+    It takes the user's ``Connection``: its ``headers`` (API keys, auth) go to the API's own host only, never
+    across a redirect to another host; its ``timeout`` bounds each whole answer (connect, headers and the
+    complete body), not only the wait for each byte; ``is_cancelled`` is answered within ~0.05 s, even
+    mid-answer.
     """
 
-    def __init__(self, headers: Optional[dict[str, str]] = None, timeout: float = 20.0,
-                 is_cancelled: Optional[Callable[[], bool]] = None,
-                 session: Optional[requests.Session] = None, proxy: Optional[str] = None,
-                 proxy_exclude: tuple[str, ...] = (), api_url: Optional[str] = None):
+    def __init__(self, connection: Optional[Connection] = None, *, api_url: Optional[str] = None,
+                 is_cancelled: Optional[Callable[[], bool]] = None, session: Optional[requests.Session] = None):
+        connection = connection or Connection()
+        headers, proxy = connection.headers, connection.proxy
+        self.connection = connection
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
@@ -82,14 +84,14 @@ class HttpClient:
         register_environment()  # the proxy requests takes from http_proxy & co. when QGIS sets none
         register_url(proxy)
         register_url(api_url)
-        self.proxy = proxy
-        self.proxy_exclude = tuple(proxy_exclude)
         if proxy:  # QGIS's proxy settings decide, not the process environment
             self.session.trust_env = False
+        if connection.ca_bundle:
+            self.session.verify = connection.ca_bundle
         self.headers = dict(headers or {})
         # The only origin that gets ``headers``; None: the origin of each call's first URL.
         self.api_origin = _origin(api_url) if api_url else None
-        self.timeout = timeout
+        self.timeout = connection.timeout
         self.is_cancelled = is_cancelled or (lambda: False)
         self.requests_made = 0
 
@@ -181,8 +183,8 @@ class HttpClient:
         """One request and its whole answer, within ``timeout``: (response, body), body None for a redirect."""
         self.requests_made += 1
         host = urlsplit(url).hostname or url
-        via = proxy_for(url, self.proxy, self.proxy_exclude)
-        proxies = {"http": via, "https": via} if self.proxy else None
+        via = self.connection.proxy_for(url)
+        proxies = {"http": via, "https": via} if self.connection.proxy else None
         exchange = _Exchange()
 
         def call() -> tuple[requests.Response, Optional[bytes]]:
@@ -450,20 +452,6 @@ class Budget:
         return NetworkError(f"The quicklook took longer than its {self.seconds:.0f} s budget "
                             f"({Budget.FACTOR:g} times the timeout) and was stopped. The servers are too slow "
                             "right now: try again later, a smaller area, or a longer timeout.")
-
-
-def proxy_for(url: str, proxy: Optional[str], exclude: tuple[str, ...] = ()) -> Optional[str]:
-    """The proxy a URL goes through: none when there is none or the URL starts with an excluded prefix."""
-    if not proxy:
-        return None
-    low = url.lower()
-    if urlsplit(low).path == "":
-        low += "/"  # what is sent for "http://host:port"
-    for prefix in exclude:
-        p = prefix.strip().lower()
-        if p and (low.startswith(p) or (urlsplit(low).hostname or "") == p):
-            return None
-    return proxy
 
 
 def _origin(url: str) -> tuple[str, str, Optional[int]]:

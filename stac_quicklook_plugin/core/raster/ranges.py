@@ -12,6 +12,7 @@ file to GDAL, whose errors the engine already explains (``core.read_errors``).
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -28,6 +29,7 @@ from stac_quicklook_plugin.core.errors import Cancelled, ReadError
 from stac_quicklook_plugin.core.net.http import USER_AGENT
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.raster import tiff_index
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.threads import LazyPool
 
 HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB
@@ -180,14 +182,15 @@ def _session(explicit_proxy: bool) -> requests.Session:
         return _sessions[key]
 
 
-def usable(gdal_path: str, options: dict[str, str]) -> bool:
-    """Whether this module may read ``gdal_path``: plain http(s) through /vsicurl/, no HTTP settings of
-    the user's for GDAL that it would not honour."""
+def usable(file: RemoteFile) -> bool:
+    """Whether this module may read ``file``: plain http(s) through /vsicurl/, no HTTP settings of the user's
+    for GDAL that it would not honour."""
     if os.environ.get(RANGES_ENV, "").strip().lower() == "gdal":
         return False
-    if not gdal_path.startswith("/vsicurl/") or urlsplit(gdal_path[9:]).scheme not in ("http", "https"):
+    path = file.gdal_path
+    if not path.startswith("/vsicurl/") or urlsplit(path[9:]).scheme not in ("http", "https"):
         return False
-    return not any(options.get(k) or os.environ.get(k) for k in GDAL_OWN_HTTP)
+    return not any(file.options.get(k) or os.environ.get(k) for k in GDAL_OWN_HTTP)
 
 
 @dataclass
@@ -203,25 +206,27 @@ class Transfer:
     is_cancelled: Callable[[], bool]
 
     @classmethod
-    def of(cls, gdal_path: str, href: str, options: dict[str, str], is_cancelled: Callable[[], bool]
-           ) -> Transfer:
-        def number(key: str, default: float) -> float:
+    def of(cls, file: RemoteFile, is_cancelled: Callable[[], bool]) -> Transfer:
+        """The transfer of ``file``: its connection's timeout, proxy and CA bundle as they are (GDAL's own
+        variables in the user's environment, or in the caller's own GDAL options, where the connection says
+        nothing)."""
+        timeout = float(max(1, math.ceil(file.timeout))) if file.timeout >= 1 else file.timeout
+        if os.environ.get("GDAL_HTTP_TIMEOUT"):
             try:
-                return max(0.1, float(options.get(key) or os.environ.get(key) or default))
+                timeout = max(0.1, float(os.environ["GDAL_HTTP_TIMEOUT"]))
             except ValueError:
-                return default
-        proxy = options.get("GDAL_HTTP_PROXY") or os.environ.get("GDAL_HTTP_PROXY")
-        if proxy:
-            credentials = options.get("GDAL_HTTP_PROXYUSERPWD") or os.environ.get("GDAL_HTTP_PROXYUSERPWD")
-            if credentials:
+                pass
+        proxy = file.proxy
+        if not proxy:
+            own = file.options.get("GDAL_HTTP_PROXY") or os.environ.get("GDAL_HTTP_PROXY")
+            credentials = file.options.get("GDAL_HTTP_PROXYUSERPWD") or os.environ.get("GDAL_HTTP_PROXYUSERPWD")
+            if own and credentials:
                 user, _, password = credentials.partition(":")
-                parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-                proxy = f"{parts.scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
-        timeout = number("GDAL_HTTP_TIMEOUT", 30.0)
-        bundle = options.get("GDAL_CURL_CA_BUNDLE") or os.environ.get("GDAL_CURL_CA_BUNDLE") or options.get(
-            "CURL_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        return cls(href, gdal_path[len("/vsicurl/"):], timeout, min(timeout, number("GDAL_HTTP_CONNECTTIMEOUT", 10.0)),
-                   {"http": proxy, "https": proxy} if proxy else None, bundle or True, is_cancelled)
+                parts = urlsplit(own if "://" in own else f"http://{own}")
+                own = f"{parts.scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
+            proxy = own
+        return cls(file.href, file.gdal_path[len("/vsicurl/"):], timeout, min(timeout, 10.0),
+                   {"http": proxy, "https": proxy} if proxy else None, file.ca or True, is_cancelled)
 
     def get(self, offset: int, length: int) -> tuple[bytes, int]:
         """Bytes [offset, offset + length) and the file's size; _Unusable when the answer is not a 206 of

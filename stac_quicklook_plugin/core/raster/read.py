@@ -23,6 +23,7 @@ from stac_quicklook_plugin.core.raster.grid import (  # noqa: F401 (as this modu
     plan_grid,
 )
 from stac_quicklook_plugin.core.raster.ranges import Transfer, remote_tiff, usable
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.raster.sparse import SourceFile
 from stac_quicklook_plugin.core.threads import LazyPool
 
@@ -40,13 +41,13 @@ class ReadResult:
     profile: dict[str, Any]
 
 
-def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> str:
+def source_crs(file: RemoteFile) -> str:
     """The WKT CRS of a raster (costs the header read, which the following read reuses from the cache)."""
     be = backend()
-    options = gdal_options(options, href)
-    with be.env(options):
+    href = file.href
+    with be.env(gdal_options(file.options, href)):
         try:
-            with SourceFile(gdal_path, href, options, be.mem_file) as files, be.open_source(files.path()) as src:
+            with SourceFile(file, be.mem_file) as files, be.open_source(files.path()) as src:
                 if not src.crs:
                     raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
                 return src.crs
@@ -54,17 +55,15 @@ def source_crs(gdal_path: str, href: str, options: Optional[dict[str, str]] = No
             raise read_error(href, exc) from None
 
 
-def fetch_header(gdal_path: str, href: str, options: Optional[dict[str, str]] = None) -> None:
+def fetch_header(file: RemoteFile) -> None:
     """Have a file's size and header at hand for a later read, as cheaply as can be: the engine's ranged GET
     (no GDAL open, no CPU taken from the reads under way), else GDAL's open (whose cache keeps them)."""
-    options = gdal_options(options, href)
-    if usable(gdal_path, options) and remote_tiff(Transfer.of(gdal_path, href, options, lambda: False)):
+    if usable(file) and remote_tiff(Transfer.of(file, lambda: False)):
         return
-    source_crs(gdal_path, href, options)
+    source_crs(file)
 
 
-def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: str = "average",
-                 overview_level: Optional[int] = None, options: Optional[dict[str, str]] = None,
+def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", overview_level: Optional[int] = None,
                  is_cancelled: Callable[[], bool] = lambda: False, band_indexes: Optional[list[int]] = None
                  ) -> ReadResult:
     """All bands of one raster, resampled ("average" or "nearest") onto ``grid`` from the right overview;
@@ -72,10 +71,11 @@ def read_to_grid(gdal_path: str, href: str, grid: Grid, resampling: str = "avera
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
     be = backend()
-    options = gdal_options(options, href)
+    href = file.href
+    options = gdal_options(file.options, href)
     with be.env(options):
         try:
-            with SourceFile(gdal_path, href, options, be.mem_file, is_cancelled) as files:
+            with SourceFile(file, be.mem_file, is_cancelled) as files:
                 with be.open_source(files.path()) as src:
                     _check_source(src, href)
                     src_bounds = bounds_in(be.NAME, grid.crs, src.crs, grid.bounds)

@@ -20,6 +20,7 @@ from stac_quicklook_plugin.core.raster.ranges import (
     remote_tiff,
     usable,
 )
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
 
 
 def sparse_xml(pieces: list[tuple[int, bytes]], size: int, blob_path: str, fallback: str) -> bytes:
@@ -47,9 +48,9 @@ class SourceFile:
     """The GDAL path one read opens, as a context manager: a /vsisparse/ file over what this module
     fetched, or the original path when the file is left to GDAL. ``fetch_window`` adds a window's tiles."""
 
-    def __init__(self, gdal_path: str, href: str, options: dict[str, str], mem_file: Callable[[bytes, str], Any],
+    def __init__(self, file: RemoteFile, mem_file: Callable[[bytes, str], Any],
                  is_cancelled: Callable[[], bool] = lambda: False):
-        self.gdal_path = gdal_path
+        self.gdal_path = file.gdal_path
         self.mem_file = mem_file  # the backend's: (bytes, name) -> context manager of a /vsimem path
         self.stack = ExitStack()
         self.transfer: Optional[Transfer] = None
@@ -57,8 +58,8 @@ class SourceFile:
         self.current: Optional[str] = None
         self.wanted: list[tuple[int, int]] = [(0, HEAD_BYTES)]  # the header, then each window's tiles
         self.window_in_memory = False  # the last fetch_window has every tile of its window in memory
-        if usable(gdal_path, options):
-            self.transfer = Transfer.of(gdal_path, href, options, is_cancelled)
+        if usable(file):
+            self.transfer = Transfer.of(file, is_cancelled)
             self.entry = remote_tiff(self.transfer)
 
     def __enter__(self) -> SourceFile:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, NothingFound
-from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
 from stac_quicklook_plugin.core.net import hrefs
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact, strip_controls
@@ -279,10 +279,12 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
     raise APIError(f"Item {item.get('id')} has no assets, and the full item could not be fetched.")
 
 
-def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict[str, str]] = None,
-                     proxy: Optional[str] = None, proxy_exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+LIST_TIMEOUT_S = 10.0  # the dock's lists: a short wait is enough for them, the quicklook has its own
+
+
+def list_collections(api_url: str, connection: Optional[Connection] = None) -> list[tuple[str, str]]:
     """(id, title) of the API's collections, following up to a few ``next`` pages."""
-    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url, proxy=proxy, proxy_exclude=proxy_exclude)
+    client = HttpClient(connection or Connection(timeout=LIST_TIMEOUT_S), api_url=api_url)
     try:
         out: list[tuple[str, str]] = []
         url: Optional[str] = api_root(api_url) + "/collections"
@@ -302,11 +304,9 @@ def list_collections(api_url: str, timeout: float = 10.0, headers: Optional[dict
         client.close()
 
 
-def collection_item_assets(api_url: str, collection: str, timeout: float = 10.0,
-                           headers: Optional[dict[str, str]] = None, proxy: Optional[str] = None,
-                           proxy_exclude: tuple[str, ...] = ()) -> list[str]:
+def collection_item_assets(api_url: str, collection: str, connection: Optional[Connection] = None) -> list[str]:
     """Asset keys the collection declares in ``item_assets`` (empty when it declares none)."""
-    client = HttpClient(headers=headers, timeout=timeout, api_url=api_url, proxy=proxy, proxy_exclude=proxy_exclude)
+    client = HttpClient(connection or Connection(timeout=LIST_TIMEOUT_S), api_url=api_url)
     try:
         data = client.get_json(f"{api_root(api_url)}/collections/{quote(collection)}")
     finally:
