@@ -5,7 +5,6 @@ imported only when a task runs, so the plugin loads (and explains what to instal
 """
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -17,7 +16,7 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from stac_quicklook_plugin.core.net.redact import redact
-from stac_quicklook_plugin.gui import settings
+from stac_quicklook_plugin.gui import engine, settings
 from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
@@ -137,8 +136,8 @@ class StacQuicklookPlugin:
 
         configure_store()
         self.warmup = WarmUp(self.dock)
-        self.dock.api_combo.currentTextChanged.connect(lambda _text: (cache.clear_searches(), _forget_image_bytes(),
-                                                                      self.warmup.api_changed()))
+        self.dock.api_combo.currentTextChanged.connect(
+            lambda _text: (cache.clear_searches(), engine.forget_image_bytes(), self.warmup.api_changed()))
         for edit in (self.dock.date_from, self.dock.date_to):
             edit.dateValueChanged.connect(lambda _date: cache.clear_searches())
         self.warmup.start()
@@ -174,52 +173,31 @@ class StacQuicklookPlugin:
                 pass
         self._tasks.clear()
         self._task = None
-        engine = sys.modules.get("stac_quicklook_plugin.core.engine.run")
-        if engine is not None:  # its idle threads and kept-alive connections go with the plugin
-            engine.shutdown_threads()
+        engine.shutdown_threads()  # the engine's idle threads and kept-alive connections go with the plugin
         if self.provider is not None:
             from stac_quicklook_plugin.processing.provider import unregister
 
             unregister(self.provider)
             self.provider = None
-        if self.saver is not None:
-            self.saver.disconnect_project()
-            self.saver.deleteLater()
-            self.saver = None
-        if self.save_copy is not None:
-            self.save_copy.unload()
-            self.save_copy = None
         remove_translator(self.translator)
         self.translator = None
-        if self.janitor is not None:
-            from stac_quicklook_plugin.gui.layer import discard_pending
-
-            discard_pending()
-            self.janitor.disconnect_project()
-            self.janitor.deleteLater()
-            self.janitor = None
-        if self.series is not None:
-            self.series.cancel(quiet=True)
-            self.series = None
-        if self.dates is not None:
-            self.dates.unload(self.iface)
-            for action in (self.dates.previous_action, self.dates.next_action):
-                self._remove_from_menu(action)
-            self.dates = None
-        if self.warmup is not None:
-            self.warmup.stop()
-            self.warmup = None
         if self.dock is not None:
             _disconnect(self.dock.toggleViewAction().toggled, settings.set_dock_visible)
             self._remove_from_menu(self.dock.toggleViewAction())
-            self.dock.cancel_catalog_task()
-            remove_dock = getattr(self.iface, "removeDockWidget", None)
-            if remove_dock is not None:
-                remove_dock(self.dock)
-            self.dock.hide()
-            self.dock.setParent(None)
-            self.dock.deleteLater()
-            self.dock = None
+        if self.dates is not None:
+            for action in (self.dates.previous_action, self.dates.next_action):
+                self._remove_from_menu(action)
+        # Each part unloads itself, in the reverse order of initGui's.
+        for part in ("saver", "save_copy", "janitor", "series", "warmup"):
+            component = getattr(self, part)
+            if component is not None:
+                component.unload()
+                setattr(self, part, None)
+        for part in ("dates", "dock"):  # these two give back what they registered with QGIS's window
+            component = getattr(self, part)
+            if component is not None:
+                component.unload(self.iface)
+                setattr(self, part, None)
         if self.action is not None:
             if self._remove_icon is not None:
                 self._remove_icon(self.action)
@@ -390,13 +368,6 @@ class StacQuicklookPlugin:
 
     def _on_save_problems(self, problems: list) -> None:
         self._report(tr("Quicklooks not saved with the project"), " ".join(problems), Qgis.MessageLevel.Warning)
-
-
-def _forget_image_bytes() -> None:
-    """Another API: the image bytes the engine keeps (core.ranges) are forgotten too (if it was ever loaded)."""
-    ranges = sys.modules.get("stac_quicklook_plugin.core.raster.ranges")
-    if ranges is not None:
-        ranges.clear()
 
 
 def _disconnect(signal: Any, slot: Any = None) -> None:

@@ -35,6 +35,20 @@ def cog_base_url(cog_server: CogServer, dataset: Path) -> str:
     return f"{cog_server.url}/{dataset.relative_to(cog_server.root).as_posix()}/cogs"
 
 
+QGIS_FOLDERS = ("qgis",)  # every test here needs a real QGIS
+QGIS_FILES = ("faults/test_plugin", "hostile/test_plugin")  # the plugin cases of the fault and hostile suites
+
+
+def pytest_collection_modifyitems(items):
+    """The ``qgis`` marker, in one place: the tests that need a real QGIS (pytest-qgis)."""
+    root = Path(__file__).parent
+    for item in items:
+        rel = Path(str(item.fspath)).resolve().relative_to(root).as_posix() if \
+            Path(str(item.fspath)).resolve().is_relative_to(root) else ""
+        if rel.split("/")[0] in QGIS_FOLDERS or rel.startswith(QGIS_FILES):
+            item.add_marker(pytest.mark.qgis)
+
+
 @pytest.fixture(scope="session")
 def testdata_cache() -> Path:
     return Path(os.environ.get("STAC_QL_TESTDATA") or REPO / ".cache" / "testdata").resolve()

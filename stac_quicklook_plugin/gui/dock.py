@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Callable, Optional
 
-from qgis.core import QgsApplication
 from qgis.gui import QgsAuthConfigSelect, QgsDateEdit
 from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -35,14 +34,11 @@ from qgis.PyQt.QtWidgets import (
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
+from stac_quicklook_plugin.gui.catalog import CatalogLists
 from stac_quicklook_plugin.gui.i18n import tr
-from stac_quicklook_plugin.gui.task import CatalogTask
 
 DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
-
-
-LIST_TIMEOUT_S = 10.0  # the collection and asset lists: a short wait is enough
 
 
 class QuicklookDock(QDockWidget):
@@ -60,9 +56,8 @@ class QuicklookDock(QDockWidget):
         self.setObjectName(DOCK_OBJECT_NAME)
         self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         # Returns the engine's (list_collections, collection_item_assets), or raises ImportError.
-        self._catalog_functions = catalog_functions or _engine_catalog_functions
-        self._tasks: dict[str, Optional[CatalogTask]] = {"collections": None, "assets": None}
-        self._loaded_for = {"collections": None, "assets": None}
+        self.catalog = CatalogLists(self._fill_collections, self._fill_assets, self._catalog_failed,
+                                    catalog_functions, self)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -236,7 +231,7 @@ class QuicklookDock(QDockWidget):
 
     def _auth_changed(self, config_id: str) -> None:
         settings.set_auth_cfg(config_id or None)
-        self._loaded_for["collections"] = None  # other credentials may see other collections
+        self.catalog.forget("collections")  # other credentials may see other collections
         self._reload_timer.start()
 
     def _api_changed(self, text: str) -> None:
@@ -327,66 +322,27 @@ class QuicklookDock(QDockWidget):
         QTimer.singleShot(0, self.refresh_catalog)
 
     def refresh_catalog(self) -> None:
-        """Reload the collection list if the API changed, and the asset list if the collection changed."""
-        if not self.isVisible():
-            return
-        api_url, collection = settings.api_url(), settings.collection()
-        if not api_url.lower().startswith(("http://", "https://")):
-            return
-        try:
-            list_collections, collection_item_assets = self._catalog_functions()
-        except ImportError:
-            return  # the plugin reports missing packages on the click; the lists just stay as typed
-        from stac_quicklook_plugin.gui.network import AuthError, qgis_connection
+        """Reload the collection list if the API changed, and the asset list if the collection changed
+        (once the dock is seen: never at QGIS start-up with a hidden dock)."""
+        if self.isVisible():
+            self.catalog.refresh(settings.api_url(), settings.collection(), settings.auth_cfg())
 
-        try:  # QGIS's auth manager and proxy are read here, on the main thread
-            connection = qgis_connection(api_url, settings.auth_cfg(), timeout=LIST_TIMEOUT_S)
-        except AuthError:
-            connection = qgis_connection(api_url, None, timeout=LIST_TIMEOUT_S)
-        if self._loaded_for["collections"] != api_url:
-            self._start_catalog_task("collections", api_url,
-                                     tr("Listing collections of {api}").format(api=redact(api_url)),
-                                     lambda: list_collections(api_url, connection))
-        # The assets of the first collection searched (the best available: sentinel-2-l2a, which every API
-        # with Sentinel-2 L2A has)
-        first = collection.split(",")[0].strip() or "sentinel-2-l2a"
-        if self._loaded_for["assets"] != (api_url, first):
-            self._start_catalog_task("assets", (api_url, first),
-                                     tr("Listing assets of {collection}").format(collection=first),
-                                     lambda: collection_item_assets(api_url, first, connection))
-
-    def _start_catalog_task(self, kind: str, key: Any, description: str, fetch: Callable[[], Any]) -> None:
-        self.cancel_catalog_task(kind)
-        self._loaded_for[kind] = key
-        task = CatalogTask(description, fetch)
-        task.loaded.connect(lambda value, error: self._catalog_loaded(kind, key, value, error))
-        self._tasks[kind] = task
-        QgsApplication.taskManager().addTask(task)
+    def unload(self, iface: Any) -> None:
+        """The dock leaves QGIS's window: its background list tasks are cancelled and it is deleted."""
+        self.cancel_catalog_task()
+        remove_dock = getattr(iface, "removeDockWidget", None)
+        if remove_dock is not None:
+            remove_dock(self)
+        self.hide()
+        self.setParent(None)
+        self.deleteLater()
 
     def cancel_catalog_task(self, kind: Optional[str] = None) -> None:
-        for name in ([kind] if kind else list(self._tasks)):
-            task = self._tasks.get(name)
-            self._tasks[name] = None
-            if task is not None:
-                try:
-                    task.loaded.disconnect()
-                    task.cancel()
-                except (RuntimeError, TypeError):  # already finished and deleted
-                    pass
+        self.catalog.cancel(kind)
 
-    def _catalog_loaded(self, kind: str, key: Any, value: Any, error: Optional[BaseException]) -> None:
-        self._tasks[kind] = None
-        if self._loaded_for[kind] != key:
-            return  # a newer request is on its way
-        if error is not None or value is None:
-            self._loaded_for[kind] = None  # try again next time
-            self.set_status(tr("Could not read the {what} list: {error}").format(
-                what=tr("collection") if kind == "collections" else tr("asset"), error=_short(error)))
-            return
-        if kind == "collections":
-            self._fill_collections(value)
-        else:
-            self._fill_assets(value)
+    def _catalog_failed(self, kind: str, error: Optional[BaseException]) -> None:
+        self.set_status(tr("Could not read the {what} list: {error}").format(
+            what=tr("collection") if kind == "collections" else tr("asset"), error=_short(error)))
 
     def _fill_collections(self, collections: list[tuple[str, str]]) -> None:
         current = self.collection_combo.currentText()
@@ -423,12 +379,6 @@ class QuicklookDock(QDockWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._reload_timer.stop()
         super().closeEvent(event)
-
-
-def _engine_catalog_functions() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    from stac_quicklook_plugin.core.stac.client import collection_item_assets, list_collections
-
-    return list_collections, collection_item_assets
 
 
 def _short(error: Optional[BaseException], limit: int = 160) -> str:

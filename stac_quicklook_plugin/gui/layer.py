@@ -318,6 +318,12 @@ class VsimemJanitor(QObject):
         self._project.layersWillBeRemoved["QStringList"].connect(self._on_layers_will_be_removed)
         self._project.layersRemoved.connect(self.sweep)
 
+    def unload(self) -> None:
+        """Files no layer took are freed; the project's signals let go."""
+        discard_pending()
+        self.disconnect_project()
+        self.deleteLater()
+
     def disconnect_project(self) -> None:
         for signal, slot in ((self._project.layersWillBeRemoved["QStringList"], self._on_layers_will_be_removed),
                              (self._project.layersRemoved, self.sweep)):

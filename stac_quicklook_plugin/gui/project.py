@@ -99,6 +99,10 @@ class ProjectSaver(QObject):
         self._project.writeProject.connect(self._on_write_project)
         self._project.projectSaved.connect(self._after_save)
 
+    def unload(self) -> None:
+        self.disconnect_project()
+        self.deleteLater()
+
     def disconnect_project(self) -> None:
         for signal, slot in ((self._project.writeMapLayer, self._on_write_map_layer),
                              (self._project.writeProject, self._on_write_project),

@@ -102,6 +102,10 @@ class SeriesController(QObject):
         self.dock.set_status(tr("Time series: listing the dates over the view …"))
         QgsApplication.taskManager().addTask(task)
 
+    def unload(self) -> None:
+        """A series still running is cancelled, quietly: the plugin is going."""
+        self.cancel(quiet=True)
+
     def cancel(self, *_: Any, quiet: bool = False) -> None:
         """Stop the series; the layers of the dates already finished stay."""
         task, self._task = self._task, None

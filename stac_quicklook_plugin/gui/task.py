@@ -1,4 +1,4 @@
-"""QgsTask subclasses that run the engine off the UI thread.
+"""The plugin's QgsTasks, one template (``EngineTask``) that runs the engine off the UI thread.
 
 ``run()`` does no GUI work, touches no layer and no iface: it calls the engine, keeps the result or the
 exception, and returns. ``finished()`` runs on the main thread and emits one signal carrying a plain
@@ -20,105 +20,6 @@ _LIVE_TASKS: set[QgsTask] = set()
 
 
 @dataclass
-class QuicklookOutcome:
-    """What a finished quicklook task leaves behind, safe to keep after the task is deleted."""
-
-    request: Any  # QuicklookRequest
-    result: Any = None  # Quicklook, when it worked
-    path: Optional[str] = None  # its GeoTIFF, written in the worker: a layer takes it, or gui.layer.discard
-    exception: Optional[BaseException] = None
-    traceback: str = ""  # for unexpected exceptions only
-    cancelled: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.result is not None and self.exception is None and not self.cancelled
-
-
-class QuicklookTask(QgsTask):
-    """One quicklook: ``quicklook(request)`` in a worker thread, progress and stage reported by signals."""
-
-    stageChanged = pyqtSignal(float, str)  # percent, stage description (queued to the main thread)
-    outcomeReady = pyqtSignal(object)  # QuicklookOutcome, emitted once from finished() on the main thread
-
-    def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
-        super().__init__(tr("STAC Quicklook: {collection}").format(collection=getattr(request, "collection", "")),
-                         QgsTask.Flag.CanCancel)
-        self.request = request
-        self.result: Any = None
-        self.path: Optional[str] = None
-        self.exception: Optional[BaseException] = None
-        self.traceback = ""
-        self.stage = tr("Waiting to start")
-        self._engine = engine
-        self.stageChanged.connect(self._show_stage)  # the task object lives on the main thread
-        _LIVE_TASKS.add(self)
-
-    def run(self) -> bool:
-        try:
-            engine = self._engine
-            if engine is None:
-                from stac_quicklook_plugin.core.engine.quicklook import quicklook as engine
-            self.result = engine(self.request, progress=self._progress, is_cancelled=still_wanted(self))
-            if not self.isCanceled():
-                from stac_quicklook_plugin.gui.layer import write_pending
-
-                self.path = write_pending(self.result)  # not on QGIS's main thread
-            return True
-        except Exception as exc:  # kept for finished(): no GUI work in the worker thread
-            self.exception = exc
-            if not _is_expected(exc):
-                self.traceback = traceback.format_exc()
-            return False
-
-    def _progress(self, percent: float, message: str) -> None:
-        self.stage = message
-        self.setProgress(max(0.0, min(100.0, float(percent))))
-        self.stageChanged.emit(float(percent), message)
-
-    def _show_stage(self, percent: float, message: str) -> None:
-        from stac_quicklook_plugin.core.net.redact import redact
-
-        # Shown in QGIS's task manager; stage messages may name an API URL with credentials in it.
-        self.setDescription(tr("STAC Quicklook: {stage}").format(stage=redact(message)))
-
-    def finished(self, ok: bool) -> None:
-        _LIVE_TASKS.discard(self)
-        cancelled = self.isCanceled() or _is_cancelled_error(self.exception)
-        outcome = QuicklookOutcome(request=self.request, result=self.result if ok and not cancelled else None,
-                                   exception=self.exception, traceback=self.traceback, cancelled=cancelled,
-                                   path=self.path)
-        self.result = None  # the layer is built from the outcome; do not keep the array twice
-        self.outcomeReady.emit(outcome)
-
-
-class CatalogTask(QgsTask):
-    """Fetch something small from a STAC API (collections, item_assets) without blocking the UI."""
-
-    loaded = pyqtSignal(object, object)  # value or None, exception or None
-
-    def __init__(self, description: str, fetch: Callable[[], Any]):
-        super().__init__(description, QgsTask.Flag.CanCancel)
-        self._fetch = fetch
-        self.value: Any = None
-        self.exception: Optional[BaseException] = None
-        _LIVE_TASKS.add(self)
-
-    def run(self) -> bool:
-        try:
-            self.value = self._fetch()
-            return True
-        except Exception as exc:
-            self.exception = exc
-            return False
-
-    def finished(self, ok: bool) -> None:
-        _LIVE_TASKS.discard(self)
-        if not self.isCanceled():
-            self.loaded.emit(self.value if ok else None, self.exception)
-
-
-@dataclass
 class EngineOutcome:
     """What a finished EngineTask leaves behind: the value, or the exception, or a cancel."""
 
@@ -129,8 +30,11 @@ class EngineOutcome:
 
 
 class EngineTask(QgsTask):
-    """Any engine call ``work(progress, is_cancelled)`` off the UI thread (the acquisitions of a view, a
-    series); progress by signal, one ``done`` signal with an EngineOutcome from ``finished()``."""
+    """The template of every task of the plugin: ``run()`` calls ``work(progress, is_cancelled)`` in a worker
+    thread and keeps its value or its exception (no GUI work there); ``finished()``, on the main thread, hands
+    one plain Python outcome to ``deliver``, because the task manager deletes the C++ task right after.
+    Progress updates double as the cancel checkpoint. The acquisitions of a view and a series use it as it
+    is (``progressed``, ``done``); the quicklook and the dock's lists are the two variants below."""
 
     progressed = pyqtSignal(float, str)  # percent, message (queued to the main thread)
     done = pyqtSignal(object)  # EngineOutcome, once, on the main thread
@@ -146,6 +50,8 @@ class EngineTask(QgsTask):
     def run(self) -> bool:
         try:
             self.value = self._work(self._progress, still_wanted(self))
+            if not self.isCanceled():
+                self.after_work()
             return True
         except Exception as exc:  # kept for finished(): no GUI work in the worker thread
             self.exception = exc
@@ -153,17 +59,108 @@ class EngineTask(QgsTask):
                 self.traceback = traceback.format_exc()
             return False
 
+    def after_work(self) -> None:
+        """More work in the worker thread once ``work`` succeeded (nothing by default)."""
+
     def _progress(self, percent: float, message: str) -> None:
         self.setProgress(max(0.0, min(100.0, float(percent))))
-        self.progressed.emit(float(percent), message)
+        self.report(float(percent), message)
+
+    def report(self, percent: float, message: str) -> None:
+        self.progressed.emit(percent, message)
 
     def finished(self, ok: bool) -> None:
         _LIVE_TASKS.discard(self)
         cancelled = self.isCanceled() or _is_cancelled_error(self.exception)
         outcome = EngineOutcome(self.value if ok and not cancelled else None, self.exception, self.traceback,
                                 cancelled)
-        self.value = None
+        self.value = None  # the outcome holds it; the task does not keep it twice
+        self.deliver(outcome)
+
+    def deliver(self, outcome: EngineOutcome) -> None:
         self.done.emit(outcome)
+
+
+@dataclass
+class QuicklookOutcome:
+    """What a finished quicklook task leaves behind, safe to keep after the task is deleted."""
+
+    request: Any  # QuicklookRequest
+    result: Any = None  # Quicklook, when it worked
+    path: Optional[str] = None  # its GeoTIFF, written in the worker: a layer takes it, or gui.layer.discard
+    exception: Optional[BaseException] = None
+    traceback: str = ""  # for unexpected exceptions only
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.exception is None and not self.cancelled
+
+
+class QuicklookTask(EngineTask):
+    """One quicklook: ``quicklook(request)`` in a worker thread (its GeoTIFF written there too), the stage
+    shown in the task manager, one ``outcomeReady`` with a QuicklookOutcome."""
+
+    stageChanged = pyqtSignal(float, str)  # percent, stage description (queued to the main thread)
+    outcomeReady = pyqtSignal(object)  # QuicklookOutcome, emitted once from finished() on the main thread
+
+    def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
+        super().__init__(tr("STAC Quicklook: {collection}").format(collection=_collection_words(request)),
+                         self._quicklook)
+        self.request = request
+        self.path: Optional[str] = None
+        self.stage = tr("Waiting to start")
+        self._engine = engine
+        self.stageChanged.connect(self._show_stage)  # the task object lives on the main thread
+
+    @property
+    def result(self) -> Any:
+        return self.value
+
+    def _quicklook(self, progress: Callable[[float, str], None], is_cancelled: Callable[[], bool]) -> Any:
+        engine = self._engine
+        if engine is None:
+            from stac_quicklook_plugin.core.engine.quicklook import quicklook as engine
+        return engine(self.request, progress=progress, is_cancelled=is_cancelled)
+
+    def after_work(self) -> None:
+        from stac_quicklook_plugin.gui.layer import write_pending
+
+        self.path = write_pending(self.value)  # not on QGIS's main thread
+
+    def report(self, percent: float, message: str) -> None:
+        self.stage = message
+        self.stageChanged.emit(percent, message)
+
+    def _show_stage(self, percent: float, message: str) -> None:
+        from stac_quicklook_plugin.core.net.redact import redact
+
+        # Shown in QGIS's task manager; stage messages may name an API URL with credentials in it.
+        self.setDescription(tr("STAC Quicklook: {stage}").format(stage=redact(message)))
+
+    def deliver(self, outcome: EngineOutcome) -> None:
+        self.outcomeReady.emit(QuicklookOutcome(
+            request=self.request, result=outcome.value, exception=outcome.exception, traceback=outcome.traceback,
+            cancelled=outcome.cancelled, path=self.path))
+
+
+class CatalogTask(EngineTask):
+    """Fetch something small from a STAC API (collections, item_assets) without blocking the UI; one
+    ``loaded(value, exception)`` unless cancelled."""
+
+    loaded = pyqtSignal(object, object)  # value or None, exception or None
+
+    def __init__(self, description: str, fetch: Callable[[], Any]):
+        super().__init__(description, lambda progress, is_cancelled: fetch())
+
+    def deliver(self, outcome: EngineOutcome) -> None:
+        if not self.isCanceled():
+            self.loaded.emit(outcome.value, outcome.exception)
+
+
+def _collection_words(request: Any) -> str:
+    collection = getattr(request, "collection", "")
+    return collection or tr("Sentinel-2 L2A (best available)")
 
 
 def live_tasks() -> list[QgsTask]:

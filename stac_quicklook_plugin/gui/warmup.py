@@ -70,6 +70,9 @@ class WarmUp(QObject):
         self._tasks = [t for t in self._tasks if _alive(t)] + [task]
         QgsApplication.taskManager().addTask(task)
 
+    def unload(self) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._timer.stop()
         for task in self._tasks:

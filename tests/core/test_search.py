@@ -96,7 +96,7 @@ def test_query_is_used_where_declared(fault_stac):
 def test_post_paging_with_next_bodies_is_followed(fault_stac):
     req = make_req(fault_stac.url_for("bare-conformance"), cloud_cover_max=100, max_items=100)
     client = HttpClient()
-    pages = list(stac.iter_pages(client, stac.get_api_info(client, req.stac_api).search_url,
+    pages = list(stac.iter_pages(client, stac.get_api_info(client, req.stac_api),
                                  stac.search_body(req, "client", False, 2), 100, lambda: False))
     ids = [f["id"] for p in pages for f in p]
     assert len(pages) >= 2 and len(ids) == len(set(ids)) == len(all_items(req.stac_api))

@@ -3,12 +3,10 @@ only visible below their folder), STAC APIs whose items point at broken image se
 secrets, and the checks every fault case ends with."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from stac_quicklook_plugin.core.stac import client as stac
 from tests.harness import datagen
 from tests.harness.servers import RustacServer, free_port, serve_items
 from tests.qgis.conftest import (  # noqa: F401 (fixtures)
@@ -24,20 +22,6 @@ SECRET = "SECRET"
 # What a signed Azure / S3 href carries; every value holds SECRET so one search finds any leak.
 SAS_QUERY = "se=2030-01-01T00%3A00%3A00Z&sp=r&sv=2021-06-08&sr=b&sig=SECRETsas"
 S3_QUERY = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=SECRETkey&X-Amz-Signature=SECRETsig"
-
-
-def pytest_collection_modifyitems(items):
-    here = str(Path(__file__).parent)
-    for item in items:
-        if str(item.fspath).startswith(here) and Path(str(item.fspath)).name.startswith("test_plugin_"):
-            item.add_marker(pytest.mark.qgis)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_api_cache():
-    stac.clear_api_cache()
-    yield
-    stac.clear_api_cache()
 
 
 def sign_hrefs(items: list[dict]) -> list[dict]:

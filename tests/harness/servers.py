@@ -166,6 +166,21 @@ class FaultStac(_Server):
         return f"{self.url}/{flags}/"
 
 
+class HostileStac(_Server):
+    """tests.harness.hostile as a process; ``url_for(scenario)`` is an API root."""
+
+    def __init__(self, items_path: Path, log_path: Path, cog_url: str, cog_root: Path):
+        self.log_path = Path(log_path)
+        self.log_path.write_text("")
+        argv = [sys.executable, "-m", "tests.harness.hostile", "--items", str(items_path), "--log", str(log_path),
+                "--cog-url", cog_url, "--cog-root", str(cog_root)]
+        self.proc, self.port = start_process(argv, stderr_path=self.log_path.with_suffix(".stderr"))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def url_for(self, scenario: str) -> str:
+        return f"{self.url}/{scenario}/"
+
+
 class RustacServer(_Process):
     """`rustac serve` (in-memory backend) loaded with a collection and an item collection file.
 

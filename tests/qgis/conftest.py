@@ -11,13 +11,6 @@ from qgis.PyQt.QtWidgets import QDockWidget
 
 from stac_quicklook_plugin.core.models import ItemSummary, Quicklook
 
-
-def pytest_collection_modifyitems(items):
-    here = __file__.rsplit("/", 1)[0]
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(pytest.mark.qgis)
-
 # Inside the seed bbox (-105.9, 40.1, -105.3, 40.6) of the generated test data.
 TEST_BBOX = (-105.7, 40.25, -105.5, 40.45)
 

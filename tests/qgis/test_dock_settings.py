@@ -176,7 +176,7 @@ def _no_engine():
 @pytest.fixture(autouse=True)
 def _no_network_lists(monkeypatch):
     """Plugin-made docks must not reach Earth Search from the test suite."""
-    monkeypatch.setattr("stac_quicklook_plugin.gui.dock._engine_catalog_functions", _no_engine)
+    monkeypatch.setattr("stac_quicklook_plugin.gui.catalog._engine_catalog_functions", _no_engine)
 
 
 def test_output_width(clean_settings):

@@ -2,7 +2,7 @@
 stretched over the request's fixed range, and the result's provenance."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -52,12 +52,22 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
     if not valid.any():
         raise NothingFound(f"The scene(s) found ({', '.join(str(ln.item.get('id')) for ln in layers) or 'none'}) "
                            "have no valid pixels over this area. Try another date range or area.")
-    return _result(run.req, plan, array, valid, used, outcome, assessment, view_cloud)
+    return _result(run.req, plan, Mosaic(array, valid, view_cloud), used, outcome, assessment)
 
 
-def _result(req: QuicklookRequest, plan: ReadPlan, array: np.ndarray, valid: np.ndarray, used: list[Layer],
-            outcome: stac.SearchOutcome, assessment: Assessment, view_cloud: Optional[float]) -> Quicklook:
+@dataclass
+class Mosaic:
+    """The composed pixels: values (bands, rows, cols), where they are valid, and the cloud left in them."""
+
+    array: np.ndarray
+    valid: np.ndarray
+    view_cloud: Optional[float]
+
+
+def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[Layer], outcome: stac.SearchOutcome,
+            assessment: Assessment) -> Quicklook:
     grid, choice, best = plan.grid, plan.choice, plan.best
+    array, valid, view_cloud = mosaic.array, mosaic.valid, mosaic.view_cloud
     nodata = used[0].result.nodata if used else None
     reflectance = None
     if plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date

@@ -103,13 +103,14 @@ def _as_get_params(body: dict[str, Any]) -> dict[str, str]:
     return params
 
 
-def iter_pages(client: HttpClient, search_url: str, body: dict[str, Any], max_items: int,
-               is_cancelled: Callable[[], bool], get_only: bool = False,
-               skipped: Optional[list[str]] = None) -> Iterator[list[dict[str, Any]]]:
-    """Pages of well-formed items, following GET and Earth-Search-style POST ``next`` links, bounded and
-    loop-safe. Malformed features are left out, each with a line in ``skipped``."""
-    method, url, page_body, params = "POST", search_url, body, None
-    if get_only:
+def iter_pages(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
+               is_cancelled: Callable[[], bool], skipped: Optional[list[str]] = None
+               ) -> Iterator[list[dict[str, Any]]]:
+    """Pages of well-formed items from the API's search (POST, or GET where the API offers only GET), following
+    GET and Earth-Search-style POST ``next`` links, bounded and loop-safe. Malformed features are left out,
+    each with a line in ``skipped``."""
+    method, url, page_body, params = "POST", info.search_url, body, None
+    if info.get_only:
         method, page_body, params = "GET", None, _as_get_params(body)
     seen: set[str] = set()
     total = 0
@@ -228,7 +229,7 @@ def skip_notes(skipped: list[str]) -> list[str]:
 def _collect(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_items: int,
              is_cancelled: Callable[[], bool], skipped: Optional[list[str]] = None) -> list[dict[str, Any]]:
     items: dict[tuple[str, str], dict[str, Any]] = {}
-    for page in iter_pages(client, info.search_url, body, max_items, is_cancelled, info.get_only, skipped):
+    for page in iter_pages(client, info, body, max_items, is_cancelled, skipped):
         for item in page:  # one id may stand in two collections: both are kept, de-duplication decides
             items.setdefault((str(item.get("collection")), str(item["id"])), item)
         if len(items) >= max_items:
