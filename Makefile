@@ -1,6 +1,6 @@
 # STAC Quicklook for QGIS
 # make test         set up (Debian packages, .venv), lint, and run the whole test suite on this host's QGIS
-# make lint         ruff and the engine's import layers
+# make lint         ruff, mypy --strict on core/ and the engine's import layers
 # make test-matrix  the same suite in Debian 13 roots: QGIS 3.40 (trixie), 3.44 LTR (trixie-backports)
 # make demo    run a real QGIS on a local demo catalog, click the button, save a screenshot
 # make bench   benchmarks against the seed approach, rio-tiler and the physical floor
@@ -27,12 +27,16 @@ testdata: setup
 
 # The whole suite, then (unless PYTEST_ARGS picks tests) the QGIS tests again with rasterio hidden, as in a
 # stock Windows or macOS QGIS: the plugin must read through osgeo.gdal with nothing to install.
-# ruff (pyproject.toml) over the tree, and the engine's wings: imports only downward, no cycle.
+# ruff (pyproject.toml) over the tree, mypy --strict on core/, and the engine's wings: imports only downward,
+# no cycle.
 lint: setup
 	$(PY) -m ruff check --quiet .
+	$(PY) -m mypy
 	$(PY) scripts/import_graph.py --check
 
-test: setup testdata lint
+# The lint is a property of the code, not of the QGIS it runs on: make test-matrix passes TEST_LINT= (none).
+TEST_LINT ?= lint
+test: setup testdata $(TEST_LINT)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -z "$(PYTEST_ARGS)" ]; then \
 	  echo "== QGIS tests with rasterio hidden (tests/hide_rasterio)"; \

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # numpy is imported by the engine, not by the plugin's start-up (QGIS's main thread)
-    import numpy as np
+    from numpy.typing import NDArray
 
 EARTH_SEARCH_V1 = "https://earth-search.aws.element84.com/v1"  # the one definition (gui/settings imports it)
 USER_AGENT = "stac-quicklook-qgis/0.1"  # sent by the JSON client and the byte-range reads alike
@@ -112,8 +112,8 @@ class ItemSummary:
 class Quicklook:
     """The engine's result: a georeferenced array with its mask and provenance."""
 
-    array: np.ndarray  # (bands, rows, cols)
-    mask: np.ndarray  # (rows, cols) bool, True where a pixel is valid
+    array: NDArray[Any]  # (bands, rows, cols)
+    mask: NDArray[Any]  # (rows, cols) bool, True where a pixel is valid
     crs: str  # WKT of the output CRS
     crs_epsg: Optional[int]
     transform: tuple[float, float, float, float, float, float]  # affine a, b, c, d, e, f (rasterio order)
@@ -126,7 +126,7 @@ class Quicklook:
     meta: dict[str, Any]  # the original snippet's keys: chosen_asset_key, href, vsi_href, item_id, plus the profile
     # Composites of reflectance bands: the bands as reflectance (float32, NaN where no data) before the
     # display stretch that made ``array``; None otherwise.
-    reflectance: Optional[np.ndarray] = None
+    reflectance: Optional[NDArray[Any]] = None
 
     @property
     def count(self) -> int:

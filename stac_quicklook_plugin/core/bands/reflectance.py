@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.bands.metadata import AssetBands, BandInfo, asset_bands
 
@@ -36,7 +37,7 @@ def conversion(band: BandInfo) -> Optional[Conversion]:
 
 def single_band(item: dict[str, Any], key: str) -> tuple[Optional[BandInfo], tuple[str, ...]]:
     """The first band of asset ``key`` of ``item`` (None when it describes none), with metadata notes."""
-    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
     described: AssetBands = asset_bands(assets.get(key), f"asset '{key}' of item {item.get('id')}")
     return (described.bands[0] if described.bands else None), described.notes
 
@@ -45,8 +46,9 @@ def asset_conversions(item: dict[str, Any], keys: Sequence[str]
                       ) -> tuple[Optional[tuple[Conversion, ...]], tuple[str, ...]]:
     """One conversion per single-band asset in ``keys``, or None when any of them is no single band with a
     scale/offset (the composite is then of stored values, as before); and notes on unusable metadata."""
-    out, notes = [], []
-    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    out: list[Conversion] = []
+    notes: list[str] = []
+    assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
     for key in keys:
         described = asset_bands(assets.get(key), f"asset '{key}' of item {item.get('id')}")
         notes.extend(described.notes)
@@ -58,7 +60,7 @@ def asset_conversions(item: dict[str, Any], keys: Sequence[str]
     return tuple(out), tuple(notes)
 
 
-def to_reflectance(array: np.ndarray, valid: np.ndarray, conversions: Sequence[Conversion]) -> np.ndarray:
+def to_reflectance(array: NDArray[Any], valid: NDArray[Any], conversions: Sequence[Conversion]) -> NDArray[Any]:
     """float32 reflectance of ``array`` (bands, rows, cols), one conversion per band; NaN where not valid."""
     out = np.empty(array.shape, dtype=np.float32)
     for i, conv in enumerate(conversions):
@@ -68,10 +70,10 @@ def to_reflectance(array: np.ndarray, valid: np.ndarray, conversions: Sequence[C
     return out
 
 
-def stretch_uint8(reflectance: np.ndarray, valid: np.ndarray, low: float, high: float) -> np.ndarray:
+def stretch_uint8(reflectance: NDArray[Any], valid: NDArray[Any], low: float, high: float) -> NDArray[Any]:
     """Reflectance from ``low`` to ``high`` as 1..255 (clipped), 0 where not valid: the same for every date."""
     scaled = (reflectance - np.float32(low)) * np.float32(254.0 / (high - low)) + np.float32(1.0)
     np.nan_to_num(scaled, copy=False, nan=1.0)
-    out = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
+    out: NDArray[Any] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
     out[:, ~valid] = 0
     return out

@@ -85,7 +85,7 @@ def dates_of(run: Run, full: list[dict[str, Any]], masks: dict[str, Optional[Clo
     x, y = sample_points(run.req.bbox_wgs84)
     out = []
     for day, day_items in by_date(full).items():
-        known = [masks[str(i.get("id"))] for i in day_items if masks.get(str(i.get("id"))) is not None]
+        known = [m for m in (masks.get(str(i.get("id"))) for i in day_items) if m is not None]
         clouds = [c for c in (stac.cloud_cover(i) for i in day_items) if c is not None]
         scene_cloud = round(float(np.mean(clouds)), 2) if clouds else None
         if known:

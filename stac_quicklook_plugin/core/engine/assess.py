@@ -34,7 +34,7 @@ def assess(run: Run, items: list[dict[str, Any]], speculative: ReadPlan) -> Asse
     assets, ``with_assets``) is read over the view, while the scene-level winner's imagery (``speculative``,
     the prefetch step) is already being read: no extra round trip when it stays the winner."""
     dates: list[str] = []
-    to_assess = []
+    to_assess: list[dict[str, Any]] = []
     for item in items:
         day = stac.item_date(item)
         if day not in dates:
@@ -54,7 +54,7 @@ def assess(run: Run, items: list[dict[str, Any]], speculative: ReadPlan) -> Asse
     coverage = {k: m.coverage for k, m in masks.items() if m is not None}
     assessed = set(masks)
 
-    def rank_key(indexed: tuple[int, dict[str, Any]]) -> tuple:
+    def rank_key(indexed: tuple[int, dict[str, Any]]) -> tuple[float, ...]:
         index, item = indexed
         item_id, scene = str(item.get("id")), stac.cloud_cover(item)
         scene = 100.0 if scene is None else scene

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.bands.reflectance import asset_conversions, stretch_uint8
 from stac_quicklook_plugin.core.engine.assess import Assessment
@@ -59,8 +60,8 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
 class Mosaic:
     """The composed pixels: values (bands, rows, cols), where they are valid, and the cloud left in them."""
 
-    array: np.ndarray
-    valid: np.ndarray
+    array: NDArray[Any]
+    valid: NDArray[Any]
     view_cloud: Optional[float]
 
 

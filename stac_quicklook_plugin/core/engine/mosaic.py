@@ -1,12 +1,13 @@
 """Pixels of a mosaic: first valid pixel wins; and the per-band percentile display stretch of stored values."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 
-def mosaic(layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def mosaic(layers: Sequence[tuple[NDArray[Any], NDArray[Any]]]) -> tuple[NDArray[Any], NDArray[Any]]:
     """First valid pixel wins, in the order given. Each layer is (array (bands, rows, cols), valid (rows, cols))."""
     first_array, first_valid = layers[0]
     out = first_array.copy()
@@ -19,7 +20,7 @@ def mosaic(layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
     return out, valid
 
 
-def percentile_limits(array: np.ndarray, valid: np.ndarray, low: float = 2.0, high: float = 98.0
+def percentile_limits(array: NDArray[Any], valid: NDArray[Any], low: float = 2.0, high: float = 98.0
                       ) -> list[tuple[float, float]]:
     """Per band (low, high) percentiles over valid pixels: the display stretch of reflectance bands."""
     limits = []
@@ -33,7 +34,7 @@ def percentile_limits(array: np.ndarray, valid: np.ndarray, low: float = 2.0, hi
     return limits
 
 
-def to_display_uint8(array: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def to_display_uint8(array: NDArray[Any], valid: NDArray[Any]) -> NDArray[Any]:
     """uint8 stays as it is; anything else gets a per-band 2-98 % stretch to 1..255 (0 stays nodata)."""
     if array.dtype == np.uint8:
         return array

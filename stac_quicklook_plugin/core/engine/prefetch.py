@@ -33,7 +33,7 @@ def runner_up_headers(run: Run, plan: ReadPlan, items: list[dict[str, Any]]) -> 
             except (QuicklookError, KeyError):
                 continue
     for href in hrefs[:max(HEADER_PREFETCH, len(plan.choice.keys))]:  # one runner-up whole, at least
-        run.submit(("header", href), lambda href=href: fetch_header(run.remote(href)))
+        run.submit(("header", href), _header_job(run, href))
 
 
 def with_assets(run: Run, item: dict[str, Any], required: bool) -> Optional[dict[str, Any]]:
@@ -65,7 +65,8 @@ def _jobs(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool
     return jobs
 
 
-def submit_reads(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool = False) -> list:
+def submit_reads(run: Run, plan: ReadPlan, items: list[dict[str, Any]], required: bool = False
+                 ) -> list[tuple[dict[str, Any], list[str]]]:
     """Start the reads of ``items`` (and their cloud masks when masking); returns their jobs."""
     jobs = _jobs(run, plan, items, required)
     for item, hrefs in jobs:
@@ -81,3 +82,6 @@ def _reader(run: Run, plan: ReadPlan, href: str) -> Callable[[], ReadResult]:
                                 run.cancelled)
 
 
+def _header_job(run: Run, href: str) -> Callable[[], None]:
+    """Fetch ``href``'s header in a read thread (signing, which may ask a token endpoint, happens there too)."""
+    return lambda: fetch_header(run.remote(href))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions, to_reflectance
 from stac_quicklook_plugin.core.engine.masks import read_masks
@@ -29,7 +30,7 @@ class Layer:
     mask: Optional[CloudMask] = None
 
     @property
-    def clear(self) -> np.ndarray:
+    def clear(self) -> NDArray[Any]:
         """Pixels usable as they are: data, and not cloudy where the mask says so."""
         return self.result.valid if self.mask is None else self.result.valid & ~self.mask.cloudy
 

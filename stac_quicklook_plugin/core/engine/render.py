@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.engine.mosaic import to_display_uint8
 from stac_quicklook_plugin.core.models import Quicklook
@@ -14,12 +15,12 @@ SCL_COLORS = ["#000000", "#ff0000", "#2f2f2f", "#643200", "#00a000", "#ffe65a", 
               "#808080", "#c0c0c0", "#ffffff", "#64c8ff", "#ff96ff"]
 
 
-def display_array(ql: Quicklook) -> np.ndarray:
+def display_array(ql: Quicklook) -> NDArray[Any]:
     """(rows, cols, 3) uint8 for RGB results, or (rows, cols) float with NaN nodata for single bands."""
     if ql.count >= 3:
         rgb = to_display_uint8(ql.array[:3], ql.mask)
         return np.moveaxis(rgb, 0, -1)
-    band = ql.array[0].astype("float64")
+    band: NDArray[Any] = ql.array[0].astype("float64")
     band[~ql.mask] = np.nan
     return band
 

@@ -47,10 +47,16 @@ class Run:
     cancelled: Callable[[], bool]
     report: ProgressFn
     pool: ThreadPoolExecutor = field(default_factory=READ_POOL.get)
-    reads: dict[Any, Future] = field(default_factory=dict)
+    reads: dict[Any, Future[Any]] = field(default_factory=dict)
     tokens: dict[Any, str] = field(default_factory=dict)  # signing tokens of this run, one per container
     sign_lock: threading.Lock = field(default_factory=threading.Lock)
     submit_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def extend_budget(self, factor: float) -> None:
+        """Give the run ``factor`` times its time budget (a series of many dates)."""
+        seconds = getattr(self.cancelled, "seconds", None)
+        if isinstance(seconds, (int, float)):
+            self.cancelled.seconds = seconds * factor  # type: ignore[attr-defined]
 
     def checkpoint(self, pct: float, message: str) -> None:
         """Report progress; the cancel checkpoint of every stage."""
@@ -73,14 +79,14 @@ class Run:
         """The file at ``href`` as every read of it in this run sees it (signed where signing applies)."""
         return RemoteFile.of(href, self.connection, self.sign(href), self.gdal_config)
 
-    def submit(self, key: Any, fn: Callable[[], Any]) -> Future:
+    def submit(self, key: Any, fn: Callable[[], Any]) -> Future[Any]:
         """The read for ``key``: already submitted (by any stage, any date of a series), or submitted now."""
         with self.submit_lock:
             if key not in self.reads:
                 self.reads[key] = self.pool.submit(fn)
             return self.reads[key]
 
-    def gather(self, futures: dict[Any, Future], on_done: Callable[[int, int], None] = lambda done, n: None
+    def gather(self, futures: dict[Any, Future[Any]], on_done: Callable[[int, int], None] = lambda done, n: None
                ) -> dict[Any, Any]:
         """Wait for ``futures`` (label -> Future): their results, or the QuicklookError each raised.
         Polls, so that a cancel is answered at once even while GDAL is still inside a read."""

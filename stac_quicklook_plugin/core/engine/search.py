@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from typing import Any
 
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import NothingFound
@@ -38,7 +39,7 @@ def search(run: Run) -> stac.SearchOutcome:
     return outcome
 
 
-def search_key(req: QuicklookRequest) -> tuple:
+def search_key(req: QuicklookRequest) -> tuple[Any, ...]:
     """What makes two searches the same, but for the area (the headers only as a fingerprint)."""
     headers = hashlib.sha256(repr(sorted(req.headers.items())).encode()).hexdigest()
     return (stac.api_root(req.stac_api), req.collection, req.datetime_range, req.cloud_cover_max, req.max_items,

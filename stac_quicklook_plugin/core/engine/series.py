@@ -45,7 +45,7 @@ def quicklook_series(request: QuicklookRequest, progress: Optional[ProgressFn] =
             raise BadInput(f"The date range has {len(dates)} acquisition dates over this view, more than the "
                            f"{max_dates} a series makes at once. Narrow the date range (from {dates[-1].date} to "
                            f"{dates[0].date} now), lower the cloud limit, or raise the limit in the settings.")
-        run.cancelled.seconds *= max(1.0, len(dates) / DATES_AT_ONCE)  # the budget grows with the series
+        run.extend_budget(max(1.0, len(dates) / DATES_AT_ONCE))  # the budget grows with the series
         return _frames(run, outcome, list(reversed(dates)), on_frame or (lambda frame: None))
 
 

@@ -19,7 +19,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def validate_bbox(bbox: object) -> tuple[float, float, float, float]:
     try:
-        values = [float(v) for v in bbox]  # type: ignore[union-attr]
+        values = [float(v) for v in bbox]  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise BadInput(f"The bbox must be four numbers W S E N in degrees, got {bbox!r}.") from None
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
@@ -78,11 +78,11 @@ def normalize_datetime(value: Optional[str], today: Optional[date] = None) -> st
     open_start, open_end = first in ("", ".."), second in ("", "..")
     if open_start and open_end:
         raise BadInput("The date range is open at both ends: give a start or an end date.")
-    start = None if open_start else _parse_instant(first, False)
-    end = None if open_end else _parse_instant(second, True)
-    if start and end and start > end:
+    begins: Optional[datetime] = None if open_start else _parse_instant(first, False)
+    ends: Optional[datetime] = None if open_end else _parse_instant(second, True)
+    if begins and ends and begins > ends:
         raise BadInput(f"The start date ({first}) is after the end date ({second}): swap them.")
-    return f"{_fmt(start) if start else '..'}/{_fmt(end) if end else '..'}"
+    return f"{_fmt(begins) if begins else '..'}/{_fmt(ends) if ends else '..'}"
 
 
 def validate_url(url: object) -> str:
@@ -136,7 +136,7 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
 def validate_reflectance_range(value: object) -> tuple[float, float]:
     """The display range of reflectance composites (low, high), finite, low < high, within -1..2."""
     try:
-        low, high = (float(v) for v in value)  # type: ignore[union-attr]
+        low, high = (float(v) for v in value)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise BadInput(f"The reflectance range must be two numbers LOW HIGH, got {value!r}.") from None
     if not (math.isfinite(low) and math.isfinite(high) and -1.0 <= low < high <= 2.0):

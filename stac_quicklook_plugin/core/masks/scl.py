@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,10 @@ class MaskSource:
     name: str
     asset_keys: tuple[str, ...]  # first present key wins
     nodata: int
-    is_cloudy: Callable[[np.ndarray], np.ndarray]  # classes -> bool
+    is_cloudy: Callable[[NDArray[Any]], NDArray[Any]]  # classes -> bool
 
     def asset_key(self, item: dict[str, Any]) -> Optional[str]:
-        assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+        assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
         for key in self.asset_keys:
             asset = assets.get(key)
             if isinstance(asset, dict) and isinstance(asset.get("href"), str) and asset["href"]:
@@ -48,8 +49,8 @@ def mask_source(item: dict[str, Any]) -> Optional[tuple[MaskSource, str]]:
 class CloudMask:
     """One scene's classification on a grid: where it has data, and where that data is cloudy."""
 
-    data: np.ndarray  # (rows, cols) bool
-    cloudy: np.ndarray  # (rows, cols) bool, only where data
+    data: NDArray[Any]  # (rows, cols) bool
+    cloudy: NDArray[Any]  # (rows, cols) bool, only where data
 
     @property
     def coverage(self) -> float:

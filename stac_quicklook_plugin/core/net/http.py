@@ -7,8 +7,8 @@ import socket
 import threading
 import time
 import zlib
-from typing import Any, Callable, Optional
-from urllib.parse import urlsplit
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,7 +29,8 @@ MAX_RETRY_AFTER_S = 5.0  # a server may ask for minutes; a quicklook does not wa
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
 SNIPPET_CHARS = 1000
-from stac_quicklook_plugin.core.models import USER_AGENT, Connection  # noqa: E402,F401 (defined once, in models)
+from stac_quicklook_plugin.core.models import USER_AGENT as USER_AGENT  # noqa: E402 (defined once, in models)
+from stac_quicklook_plugin.core.models import Connection  # noqa: E402
 
 READ_CHUNK = 65536
 _ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
@@ -114,8 +115,8 @@ class HttpClient:
         if self.is_cancelled():
             raise Cancelled("Cancelled while talking to the STAC API.")
 
-    def _request_json(self, method: str, url: str, body: Optional[dict] = None,
-                      params: Optional[dict] = None) -> Any:
+    def _request_json(self, method: str, url: str, body: Optional[dict[str, Any]] = None,
+                      params: Optional[dict[str, Any]] = None) -> Any:
         response, content = self._send_with_retries(method, url, body, params)
         shown_url = redact(response.url or url)
         try:
@@ -132,7 +133,8 @@ class HttpClient:
                 status=response.status_code, url=shown_url,
                 body=server_says(response, content[:SNIPPET_CHARS * 4])) from None
 
-    def _send_with_retries(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
+    def _send_with_retries(self, method: str, url: str, body: Optional[dict[str, Any]],
+                           params: Optional[dict[str, Any]]) -> tuple[requests.Response, bytes]:
         attempt = 0
         while True:
             self._check_cancel()
@@ -151,7 +153,7 @@ class HttpClient:
         try:
             return min(float(retry_after), MAX_RETRY_AFTER_S)
         except ValueError:
-            return min(0.5 * 2 ** (attempt - 1), MAX_RETRY_AFTER_S)
+            return float(min(0.5 * 2 ** (attempt - 1), MAX_RETRY_AFTER_S))
 
     def _sleep_interruptibly(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -159,7 +161,8 @@ class HttpClient:
             self._check_cancel()
             time.sleep(min(0.05, max(0.0, end - time.monotonic())))
 
-    def _send_following_redirects(self, method: str, url: str, body: Optional[dict], params: Optional[dict]):
+    def _send_following_redirects(self, method: str, url: str, body: Optional[dict[str, Any]],
+                                  params: Optional[dict[str, Any]]) -> tuple[requests.Response, bytes]:
         origin = self.api_origin or _origin(url)
         register_url(url)
         for _ in range(MAX_REDIRECTS + 1):
@@ -168,7 +171,7 @@ class HttpClient:
                 headers.update(self.headers)
             response, content = self._send_once(method, url, headers, body, params)
             if content is None:  # a redirect
-                location = requests.compat.urljoin(response.url, response.headers["Location"])
+                location = urljoin(response.url, response.headers["Location"])
                 register_url(location)
                 location = hrefs.check_url(location, f"The redirect of {redact(url)}")  # a redirect is a link too
                 if response.status_code == 303:  # 307/308 (and in practice 301/302) keep the POST
@@ -179,12 +182,14 @@ class HttpClient:
         raise APIError(f"{method} {redact(url)}: more than {MAX_REDIRECTS} redirects. "
                        "Check the STAC API URL.", url=redact(url))
 
-    def _send_once(self, method: str, url: str, headers: dict, body: Optional[dict], params: Optional[dict]):
+    def _send_once(self, method: str, url: str, headers: dict[str, str], body: Optional[dict[str, Any]],
+                   params: Optional[dict[str, Any]]) -> tuple[requests.Response, Optional[bytes]]:
         """One request and its whole answer, within ``timeout``: (response, body), body None for a redirect."""
         self.requests_made += 1
         host = urlsplit(url).hostname or url
         via = self.connection.proxy_for(url)
-        proxies = {"http": via, "https": via} if self.connection.proxy else None
+        # None for a URL the exclusions name: requests then goes direct
+        proxies: Any = {"http": via, "https": via} if self.connection.proxy else None
         exchange = _Exchange()
 
         def call() -> tuple[requests.Response, Optional[bytes]]:
@@ -202,7 +207,8 @@ class HttpClient:
                 _tracking.exchange = None
 
         try:
-            return self._within_deadline(call, exchange, host, url)
+            answer: tuple[requests.Response, Optional[bytes]] = self._within_deadline(call, exchange, host, url)
+            return answer
         except requests.exceptions.SSLError as exc:
             raise NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
                                "The server's certificate could not be verified. Check the URL, or your "
@@ -362,7 +368,7 @@ def _tracked_pool(pool_cls: type) -> type:
         if pool_cls in _tracked_pools.values():
             return pool_cls
         if pool_cls not in _tracked_pools:
-            base = pool_cls.ConnectionCls
+            base: type = pool_cls.ConnectionCls  # type: ignore[attr-defined]  # urllib3's pools have it
             conn_cls = type(f"Tracked{base.__name__}", (_TrackedConnection, base), {})
             _tracked_pools[pool_cls] = type(f"Tracked{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": conn_cls})
         return _tracked_pools[pool_cls]
@@ -382,7 +388,7 @@ class _TrackingAdapter(HTTPAdapter):
         return manager
 
 
-def _body_chunks(response: requests.Response, exchange: _Exchange):
+def _body_chunks(response: requests.Response, exchange: _Exchange) -> Iterator[bytes]:
     """The body as it arrives, one socket read at a time, decoded (gzip), counting the bytes sent.
 
     ``iter_content`` would block until a whole chunk has arrived (a byte a second fills 64 KB in 18 hours);

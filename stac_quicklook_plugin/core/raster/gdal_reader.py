@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 from osgeo import gdal, gdal_array, osr
 
 from stac_quicklook_plugin.core.errors import Cancelled
@@ -160,7 +161,7 @@ class Source:
         return gdal.Translate("", self._ds, options=options)
 
     def read(self, indexes: list[int], window: tuple[float, float, float, float], out_shape: tuple[int, int],
-             resampling: str, is_cancelled: Callable[[], bool]) -> np.ndarray:
+             resampling: str, is_cancelled: Callable[[], bool]) -> NDArray[Any]:
         """Bands over a (col_off, row_off, width, height) window, decimated to ``out_shape`` (rows, cols)."""
         vrt = self._window_vrt(indexes, window, out_shape, resampling)
         try:
@@ -172,7 +173,7 @@ class Source:
         return data.reshape(len(indexes), *out_shape)
 
     def read_mask(self, indexes: list[int], window: tuple[float, float, float, float],
-                  out_shape: tuple[int, int]) -> np.ndarray:
+                  out_shape: tuple[int, int]) -> NDArray[Any]:
         """True where any band has data by the file's internal mask (or alpha); all True without one."""
         vrt = self._window_vrt(indexes, window, out_shape, "nearest")
         valid = np.zeros(out_shape, dtype=bool)
@@ -181,7 +182,7 @@ class Source:
         return valid
 
     def warp(self, grid: Any, indexes: list[int], resampling: str,
-             is_cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray]:
+             is_cancelled: Callable[[], bool]) -> tuple[NDArray[Any], NDArray[Any]]:
         """Warp onto the output grid (another CRS) through a warped VRT, as rasterio's WarpedVRT does."""
         options = gdal.WarpOptions(
             format="VRT", outputBounds=grid.bounds, width=grid.width, height=grid.height, dstSRS=grid.crs,

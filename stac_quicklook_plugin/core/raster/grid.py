@@ -49,7 +49,7 @@ def crs_wkt(user_input: Any) -> str:
 # questions many times (each file, each plan, each date), and the answers never change.
 @functools.lru_cache(maxsize=256)
 def _crs_wkt(reader: str, user_input: str) -> str:
-    return backend().crs_wkt(user_input)
+    return str(backend().crs_wkt(user_input))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -58,8 +58,9 @@ def bounds_in(reader: str, src_wkt: str, dst_wkt: str, bounds: tuple[float, floa
     """``bounds`` (in ``src_wkt``) transformed into ``dst_wkt``, densified; remembered."""
     be = backend()
     if be.same_crs(src_wkt, dst_wkt):
-        return tuple(bounds)
-    return be.transform_bounds(src_wkt, dst_wkt, tuple(bounds))
+        return bounds
+    left, bottom, right, top = be.transform_bounds(src_wkt, dst_wkt, tuple(bounds))
+    return float(left), float(bottom), float(right), float(top)
 
 
 def plan_grid(bbox_wgs84: tuple[float, float, float, float], dst_crs: Any, width: int) -> Grid:

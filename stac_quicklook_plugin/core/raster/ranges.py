@@ -257,7 +257,7 @@ class Transfer:
     def _body(self, response: requests.Response, expected: int, started: float) -> bytes:
         raw = response.raw
         fp = getattr(raw, "_fp", None)
-        read = fp.read1 if hasattr(fp, "read1") else raw.read  # read1: whatever has arrived, not a full chunk
+        read = getattr(fp, "read1", None) or raw.read  # read1: whatever has arrived, not a full chunk
         chunks, received = [], 0
         try:
             while received < expected:

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import rasterio
+from numpy.typing import NDArray
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import CRSError, RasterioError, RasterioIOError
@@ -82,20 +83,20 @@ class Source:
         return {k: (str(v) if k == "crs" else v) for k, v in self._ds.profile.items()}
 
     def read(self, indexes: list[int], window: tuple[float, float, float, float], out_shape: tuple[int, int],
-             resampling: str, is_cancelled: Callable[[], bool]) -> np.ndarray:
+             resampling: str, is_cancelled: Callable[[], bool]) -> NDArray[Any]:
         """Bands over a (col_off, row_off, width, height) window, decimated to ``out_shape`` (rows, cols)."""
         return self._ds.read(indexes, window=Window(*window), out_shape=(len(indexes), *out_shape),
                              resampling=_RESAMPLING[resampling])
 
     def read_mask(self, indexes: list[int], window: tuple[float, float, float, float],
-                  out_shape: tuple[int, int]) -> np.ndarray:
+                  out_shape: tuple[int, int]) -> NDArray[Any]:
         """True where any band has data by the file's internal mask (or alpha); all True without one."""
         masks = self._ds.read_masks(indexes, window=Window(*window), out_shape=(len(indexes), *out_shape),
                                     resampling=Resampling.nearest)
         return (masks > 0).any(axis=0)
 
     def warp(self, grid: Any, indexes: list[int], resampling: str,
-             is_cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray]:
+             is_cancelled: Callable[[], bool]) -> tuple[NDArray[Any], NDArray[Any]]:
         """Warp onto the output grid (another CRS); returns (array, valid)."""
         kwargs: dict[str, Any] = dict(crs=CRS.from_wkt(grid.crs), transform=Affine(*grid.transform),
                                       width=grid.width, height=grid.height, resampling=_RESAMPLING[resampling])
@@ -129,7 +130,7 @@ class _EarlierGdalErrors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self._thread:
             args = record.args
-            self.messages.append(args[1] if isinstance(args, tuple) and len(args) == 2 else record.getMessage())
+            self.messages.append(str(args[1]) if isinstance(args, tuple) and len(args) == 2 else record.getMessage())
 
 
 @contextmanager

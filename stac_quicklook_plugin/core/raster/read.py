@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.errors import Cancelled, ReadError
 from stac_quicklook_plugin.core.net.redact import redact
@@ -33,8 +34,8 @@ IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 @dataclass
 class ReadResult:
-    array: np.ndarray  # (bands, rows, cols)
-    valid: np.ndarray  # (rows, cols) bool
+    array: NDArray[Any]  # (bands, rows, cols)
+    valid: NDArray[Any]  # (rows, cols) bool
     nodata: Optional[float]
     dtype: str
     overview_factor: int  # 1 = full resolution
@@ -50,7 +51,7 @@ def source_crs(file: RemoteFile) -> str:
             with SourceFile(file, be.mem_file) as files, be.open_source(files.path()) as src:
                 if not src.crs:
                     raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
-                return src.crs
+                return str(src.crs)
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
 
@@ -158,7 +159,7 @@ class WindowRead:
     resampling: str
     is_cancelled: Callable[[], bool]
 
-    def read(self, placement: Optional[Placement]) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, placement: Optional[Placement]) -> tuple[NDArray[Any], NDArray[Any]]:
         """One decimated windowed read of the output pixels ``placement`` puts inside the file (GDAL decodes
         only the tiles of that window, far less than a warp would); the rest of the grid invalid."""
         be = backend()
@@ -189,7 +190,7 @@ def _worth_halving(placement: Placement) -> bool:
     return (r1 - r0) >= 64 and (r1 - r0) * (c1 - c0) >= HALVING_MIN_PIXELS
 
 
-def _read_in_halves(job: WindowRead, placement: Placement) -> tuple[np.ndarray, np.ndarray]:
+def _read_in_halves(job: WindowRead, placement: Placement) -> tuple[NDArray[Any], NDArray[Any]]:
     """The same read as ``job.read(placement)``, its top half decoded in a second thread: GDAL decodes and
     averages tiles without the GIL, so on two cores the biggest read of a quicklook takes about half as long.
     The window is split at an output row edge, so each half averages exactly the pixels the whole would."""

@@ -65,7 +65,7 @@ def _usable(assets: dict[str, Any], key: str) -> bool:
 
 def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> AssetChoice:
     """An explicit key wins; else ``visual``; else red/green/blue COGs as RGB; else the original snippet's heuristic."""
-    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
     item_id = item.get("id")
     if asset_key and "," in asset_key:  # "red,green,blue": three single-band assets as RGB
         keys = tuple(k.strip() for k in asset_key.split(",") if k.strip())
@@ -90,16 +90,16 @@ def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> Asse
     rgb = _rgb_keys(assets)
     if rgb:
         return AssetChoice(rgb, "rgb")
-    key = heuristic_asset_choice(item)
-    if key is None:
+    found = heuristic_asset_choice(item)
+    if found is None:
         raise AssetError(f"Item {item_id} has no raster asset a quicklook can read. Its assets are: "
                          f"{', '.join(sorted(assets)) or 'none'}.")
-    return AssetChoice((key,), "single")
+    return AssetChoice((found,), "single")
 
 
 def heuristic_asset_choice(item: dict[str, Any]) -> Optional[str]:
     """The best-scoring asset key by the original snippet's heuristic alone (first in key order wins a tie)."""
-    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
     scored = [(heuristic_asset_score(k, a), i, k) for i, (k, a) in enumerate(assets.items())
               if isinstance(a, dict) and a.get("href")]
     scored = [s for s in scored if s[0] >= 0]
@@ -122,12 +122,12 @@ def _rgb_keys(assets: dict[str, Any]) -> Optional[tuple[str, ...]]:
 def asset_href(item: dict[str, Any], key: str, api_url: Optional[str] = None) -> str:
     """The asset's href as an absolute URL a quicklook may read (http(s), s3, gs): a relative href resolves
     against the item's own http(s) self link, else ``api_url``. Anything else raises RefusedHref."""
-    href = item["assets"][key].get("href") if isinstance(item["assets"][key], dict) else None
+    href: Any = item["assets"][key].get("href") if isinstance(item["assets"][key], dict) else None
     api_url = api_url.rstrip("/") + "/" if api_url else None  # the API root is a folder: "x.tif" is under it
     what = f"Asset '{key}' of item {item.get('id')}"
     self_href = next((ln.get("href") for ln in item.get("links") or [] if isinstance(ln, dict)
                       and ln.get("rel") == "self" and isinstance(ln.get("href"), str)), None)
-    bases = []
+    bases: list[Optional[str]] = []
     if self_href and api_url:
         try:
             bases.append(hrefs.resolve(self_href, [api_url], f"The self link of item {item.get('id')}"))

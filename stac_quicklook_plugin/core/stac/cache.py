@@ -118,7 +118,7 @@ class _Search:
     stored: float
 
 
-_searches: dict[tuple, list[_Search]] = {}
+_searches: dict[tuple[Any, ...], list[_Search]] = {}
 _searches_lock = threading.Lock()
 
 
@@ -129,7 +129,7 @@ def padded(bbox: tuple[float, float, float, float]) -> tuple[float, float, float
     return (max(-180.0, w - dx), max(-90.0, s - dy), min(180.0, e + dx), min(90.0, n + dy))
 
 
-def recent_search(key: tuple, bbox: tuple[float, float, float, float]) -> Optional[Any]:
+def recent_search(key: tuple[Any, ...], bbox: tuple[float, float, float, float]) -> Optional[Any]:
     """A search answered less than SEARCH_TTL_S ago, under ``key``, whose area holds ``bbox``."""
     now = time.monotonic()
     with _searches_lock:
@@ -142,7 +142,7 @@ def recent_search(key: tuple, bbox: tuple[float, float, float, float]) -> Option
     return None
 
 
-def remember_search(key: tuple, bbox: tuple[float, float, float, float], outcome: Any) -> None:
+def remember_search(key: tuple[Any, ...], bbox: tuple[float, float, float, float], outcome: Any) -> None:
     with _searches_lock:
         entries = _searches.setdefault(key, [])
         entries.append(_Search(bbox, outcome, time.monotonic()))

@@ -43,6 +43,44 @@ from stac_quicklook_plugin.core.stac.landing import (  # noqa: F401 (as this mod
     listed_collections,
 )
 
+__all__ = [  # this module's names, and those it had before items and landing moved out
+    "ApiInfo",
+    "CLIENT",
+    "FALL_THROUGH_STATUSES",
+    "FILTER",
+    "LIST_TIMEOUT_S",
+    "MAX_PAGES",
+    "MAX_SKIP_NOTES",
+    "PAGE_LIMIT_SORTED",
+    "PAGE_LIMIT_UNSORTED",
+    "QUERY",
+    "SearchOutcome",
+    "Strategy",
+    "_child_collections",
+    "_collections_pages",
+    "_links",
+    "api_root",
+    "best_first",
+    "cached_api_info",
+    "clear_api_cache",
+    "cloud_cover",
+    "collection_item_assets",
+    "ensure_assets",
+    "get_api_info",
+    "item_date",
+    "item_problem",
+    "item_time",
+    "iter_pages",
+    "list_collections",
+    "listed_collections",
+    "nothing_found_message",
+    "parse_item",
+    "search_body",
+    "search_items",
+    "skip_notes",
+    "summarize",
+]
+
 MAX_PAGES = 10
 PAGE_LIMIT_SORTED = 50  # server sorts by cloud cover: the first page holds the best scenes
 PAGE_LIMIT_UNSORTED = 100
@@ -109,7 +147,9 @@ def iter_pages(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_item
     """Pages of well-formed items from the API's search (POST, or GET where the API offers only GET), following
     GET and Earth-Search-style POST ``next`` links, bounded and loop-safe. Malformed features are left out,
     each with a line in ``skipped``."""
-    method, url, page_body, params = "POST", info.search_url, body, None
+    method, url = "POST", info.search_url
+    page_body: Optional[dict[str, Any]] = body
+    params: Optional[dict[str, str]] = None
     if info.get_only:
         method, page_body, params = "GET", None, _as_get_params(body)
     seen: set[str] = set()
@@ -144,7 +184,7 @@ def iter_pages(client: HttpClient, info: ApiInfo, body: dict[str, Any], max_item
         url = hrefs.resolve(nxt["href"], [url], f"The next-page link of the search at {redact(url)}")
         method = str(nxt.get("method") or "GET").upper()
         if method == "POST":
-            nb = nxt.get("body") if isinstance(nxt.get("body"), dict) else {}
+            nb: dict[str, Any] = nxt["body"] if isinstance(nxt.get("body"), dict) else {}
             page_body = {**(page_body or body), **nb} if nxt.get("merge") else (nb or page_body or body)
             params = None
         else:
@@ -242,7 +282,7 @@ def nothing_found_message(req: QuicklookRequest, looked_at: int, over: int, leas
     w, s, e, n = req.bbox_wgs84
     searched = ", ".join(collections) if collections else catalog.describe(req.collection)
     what = f"collection '{searched}'" if len(collections) <= 1 and "," not in searched else f"collections {searched}"
-    text = (f"No scene of {what} between {req.datetime_range.replace('/', ' and ')} "
+    text = (f"No scene of {what} between {(req.datetime_range or '..').replace('/', ' and ')} "
             f"over bbox ({w:.4f}, {s:.4f}, {e:.4f}, {n:.4f}) has cloud cover <= {req.cloud_cover_max:g} %.")
     if over:
         text += (f" {over} scene(s) were found, all cloudier (least cloudy: {least_over:.1f} %): "
@@ -274,7 +314,7 @@ def ensure_assets(client: HttpClient, api_url: str, item: dict[str, Any]) -> dic
             last = BadAnswer(f"{redact(url)} answered a malformed item ({redact(str(problem))}).", url=redact(url))
             continue
         if isinstance(full.get("assets"), dict) and full["assets"]:
-            return full
+            return dict(full)
     if last is not None:
         raise last
     raise APIError(f"Item {item.get('id')} has no assets, and the full item could not be fetched.")
@@ -290,6 +330,8 @@ def list_collections(api_url: str, connection: Optional[Connection] = None) -> l
         out: list[tuple[str, str]] = []
         url: Optional[str] = api_root(api_url) + "/collections"
         for _ in range(5):
+            if url is None:
+                break
             data = client.get_json(url)
             collections = data.get("collections") if isinstance(data, dict) else None
             for c in collections if isinstance(collections, list) else []:

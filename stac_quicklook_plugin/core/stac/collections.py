@@ -70,7 +70,7 @@ def unlisted_error(api_url: str, missing: list[str], listed: frozenset[str]) -> 
 # -- one entry per acquisition ----------------------------------------------------------------------
 def mgrs_tile(item: dict[str, Any]) -> Optional[str]:
     """The item's MGRS tile ("13TDE") from ``grid:code``, ``mgrs:*`` or ``s2:mgrs_tile``; None if it says none."""
-    props = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+    props: dict[str, Any] = item["properties"] if isinstance(item.get("properties"), dict) else {}
     candidates = [props.get("grid:code"), props.get("s2:mgrs_tile"), props.get("s2:tile_id")]
     zone, band, square = props.get("mgrs:utm_zone"), props.get("mgrs:latitude_band"), props.get("mgrs:grid_square")
     if isinstance(zone, (int, str)) and not isinstance(zone, bool) and isinstance(band, str) and \
@@ -87,7 +87,7 @@ _FRACTION = re.compile(r"\.(\d+)")
 
 
 def _sensed(item: dict[str, Any]) -> Optional[float]:
-    props = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+    props: dict[str, Any] = item["properties"] if isinstance(item.get("properties"), dict) else {}
     text = props.get("datetime") or props.get("start_datetime")
     if not isinstance(text, str):
         return None

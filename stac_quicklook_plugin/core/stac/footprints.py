@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 COVERAGE_SAMPLES = 24  # points per side of the bbox used to test which scene footprints cover it
-def _rings(geometry: Any) -> list[list[np.ndarray]]:
+def _rings(geometry: Any) -> list[list[NDArray[Any]]]:
     """Polygons of a GeoJSON (Multi)Polygon as lists of rings (outer first)."""
     if not isinstance(geometry, dict):
         return []
-    coords = geometry.get("coordinates")
+    coords: Any = geometry.get("coordinates")
     try:
         if geometry.get("type") == "Polygon":
             return [[np.asarray(r, dtype=float)[:, :2] for r in coords]]
@@ -25,7 +26,7 @@ def _rings(geometry: Any) -> list[list[np.ndarray]]:
 EDGES_AT_ONCE = 2048  # a footprint's edges tested together (bounds the memory a huge polygon can take)
 
 
-def _inside_ring(x: np.ndarray, y: np.ndarray, ring: np.ndarray) -> np.ndarray:
+def _inside_ring(x: NDArray[Any], y: NDArray[Any], ring: NDArray[Any]) -> NDArray[Any]:
     """Even-odd rule, every edge against every point at once (in chunks of edges)."""
     px, py = x.ravel()[None, :], y.ravel()[None, :]
     crossings = np.zeros(px.shape[1], dtype=np.int64)
@@ -36,10 +37,11 @@ def _inside_ring(x: np.ndarray, y: np.ndarray, ring: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             x_at = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
         crossings += np.count_nonzero(crosses & (px < x_at), axis=0)
-    return (crossings % 2 == 1).reshape(x.shape)
+    inside: NDArray[Any] = (crossings % 2 == 1).reshape(x.shape)
+    return inside
 
 
-def footprint_covers(item: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def footprint_covers(item: dict[str, Any], x: NDArray[Any], y: NDArray[Any]) -> NDArray[Any]:
     """Which sample points lie in the item's footprint (its geometry, else its bbox)."""
     polys = _rings(item.get("geometry"))
     if not polys:
@@ -47,7 +49,8 @@ def footprint_covers(item: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.n
         if not (isinstance(bbox, list) and len(bbox) >= 4):
             return np.ones(x.shape, dtype=bool)  # unknown footprint: assume it helps, the read will tell
         w, s, e, n = bbox[0], bbox[1], bbox[-2], bbox[-1]
-        return (x >= w) & (x <= e) & (y >= s) & (y <= n)
+        within: NDArray[Any] = (x >= w) & (x <= e) & (y >= s) & (y <= n)
+        return within
     covered = np.zeros(x.shape, dtype=bool)
     for rings in polys:
         inside = _inside_ring(x, y, rings[0])
@@ -57,8 +60,10 @@ def footprint_covers(item: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.n
     return covered
 
 
-def sample_points(bbox: tuple[float, float, float, float], n: int = COVERAGE_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+def sample_points(bbox: tuple[float, float, float, float], n: int = COVERAGE_SAMPLES
+                  ) -> tuple[NDArray[Any], NDArray[Any]]:
     w, s, e, north = bbox
     xs = np.linspace(w, e, n)
     ys = np.linspace(s, north, n)
-    return np.meshgrid(xs, ys)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return grid_x, grid_y

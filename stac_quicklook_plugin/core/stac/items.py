@@ -25,7 +25,7 @@ def cloud_cover(item: dict[str, Any]) -> Optional[float]:
     if isinstance(value, str) and len(value) > 32:
         return None
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # None and other types: TypeError below
     except (TypeError, ValueError, OverflowError):
         return None
     return number if 0.0 <= number <= 100.0 else None

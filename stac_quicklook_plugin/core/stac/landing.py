@@ -48,7 +48,7 @@ class ApiInfo:
     collections: Optional[frozenset[str]] = None  # ids of the landing page's child links (None: it lists none)
 
     def declares(self, suffix: str) -> bool:
-        return bool(self.conforms_to) and any(c.rstrip("/").endswith(suffix) for c in self.conforms_to)
+        return any(c.rstrip("/").endswith(suffix) for c in self.conforms_to or ())
 
     @property
     def has_query(self) -> bool:
@@ -179,7 +179,7 @@ def listed_collections(client: HttpClient, info: ApiInfo) -> Optional[frozenset[
 def _collections_pages(client: HttpClient, root: str) -> Optional[frozenset[str]]:
     """Every id of ``/collections`` (following ``next`` links, a few pages), or None when the list cannot
     be had whole (it is only a hint: the search will tell)."""
-    url: Optional[str] = root + "/collections"
+    url = root + "/collections"
     ids: set[str] = set()
     for _ in range(MAX_COLLECTION_PAGES):
         try:
