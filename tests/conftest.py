@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.harness import datagen, worlds
-from tests.harness.servers import CogServer, FaultStac, RustacServer, free_port, serve_dataset
+from tests.harness.fixtures import (  # noqa: F401 (the shared servers, visible to every suite)
+    api_over_cogs,
+    api_with_hrefs,
+    hostile,
+    tls_server,
+)
+from tests.harness.servers import CogServer, FaultStac, RustacServer, cog_base_url, free_port, serve_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,10 +35,6 @@ class StacApi:
     dataset: Path
     server: RustacServer
 
-
-def cog_base_url(cog_server: CogServer, dataset: Path) -> str:
-    """Where a dataset's cogs/ folder is served."""
-    return f"{cog_server.url}/{dataset.relative_to(cog_server.root).as_posix()}/cogs"
 
 
 QGIS_FOLDERS = ("qgis",)  # every test here needs a real QGIS

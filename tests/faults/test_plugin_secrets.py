@@ -7,7 +7,6 @@ import pytest
 from qgis.core import QgsApplication
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.conftest import SECRET
 from tests.faults.plugin_checks import (
     all_messages,
     assert_nothing_left,
@@ -16,6 +15,7 @@ from tests.faults.plugin_checks import (
     quicklook_layers,
     use_api,
 )
+from tests.harness.fixtures import SECRET
 from tests.qgis.conftest import set_canvas
 
 

@@ -11,7 +11,7 @@ import pytest
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import APIError, NetworkError, QuicklookError, ReadError
 from stac_quicklook_plugin.core.models import QuicklookRequest
-from tests.faults.conftest import SECRET
+from tests.harness.fixtures import SECRET
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)
 DATES = "2024-05-01/2024-09-30"

@@ -253,3 +253,13 @@ def serve_dataset(dataset: Path, cog_base: str, workdir: Path) -> tuple[RustacSe
     port = free_port()
     items = datagen.make_items(dataset, cog_base, f"http://127.0.0.1:{port}")
     return serve_items(items, workdir, port), items
+
+
+def cogs_relpath(server: CogServer, dataset: Path) -> str:
+    """Where a dataset's cogs/ folder is under a COG server's root."""
+    return f"{dataset.relative_to(server.root).as_posix()}/cogs"
+
+
+def cog_base_url(server: CogServer, dataset: Path) -> str:
+    """Where a dataset's cogs/ folder is served."""
+    return f"{server.url}/{cogs_relpath(server, dataset)}"

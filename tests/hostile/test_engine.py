@@ -16,7 +16,7 @@ from stac_quicklook_plugin.core.net import http
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.raster import gdal_env
-from tests.hostile.conftest import SECRET
+from tests.harness.fixtures import SECRET
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)
 DATES = "2024-05-01/2024-09-30"

@@ -20,7 +20,7 @@ from tests.faults.plugin_checks import (
     click_and_wait,
     use_api,
 )
-from tests.hostile.conftest import SECRET
+from tests.harness.fixtures import SECRET
 from tests.qgis.conftest import set_canvas
 
 TIMEOUT_S = 3

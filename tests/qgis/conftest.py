@@ -10,6 +10,7 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsRectangle, Qg
 from qgis.PyQt.QtWidgets import QDockWidget
 
 from stac_quicklook_plugin.core.models import ItemSummary, Quicklook
+from tests.harness.servers import cogs_relpath
 
 # Inside the seed bbox (-105.9, 40.1, -105.3, 40.6) of the generated test data.
 TEST_BBOX = (-105.7, 40.25, -105.5, 40.45)
@@ -140,8 +141,7 @@ def _rustac_over(dataset, cog_base: str, workdir):
     return serve_dataset(dataset, cog_base, workdir)[0]
 
 
-def _cogs_relpath(server, dataset) -> str:
-    return f"{dataset.relative_to(server.root).as_posix()}/cogs"
+_cogs_relpath = cogs_relpath  # the name this module's fixtures (and older tests) use
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from tests.harness.fixtures import SECRET
 from tests.harness.servers import REPO
-from tests.hostile.conftest import SECRET
 
 AREA = ["--bbox", "-105.7", "40.25", "-105.5", "40.45", "--datetime", "2024-05-01/2024-09-30", "--width", "64"]
 TIMEOUT_S = 3  # the user's --timeout in every case

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.faults.conftest import SECRET
+from tests.harness.fixtures import SECRET
 from tests.harness.servers import REPO, free_port
 
 AREA = ["--bbox", "-105.7", "40.25", "-105.5", "40.45"]
