@@ -36,11 +36,7 @@ def api_over_cogs(testdata_small, cog_server, tmp_path_factory) -> Callable[...,
         if key not in servers:
             relpath = cogs_relpath(cog_server, testdata_small)
             base = cog_server.fault_url(mode, relpath) if mode else f"{cog_server.url}/{relpath}"
-            port = free_port()
-            items = datagen.make_items(testdata_small, base, f"http://127.0.0.1:{port}")
-            if signed:
-                sign_hrefs(items)
-            servers[key] = serve_items(items, tmp_path_factory.mktemp(f"api_{mode}_{signed}"), port)
+            servers[key] = _rustac_over(testdata_small, base, signed, tmp_path_factory.mktemp(f"api_{mode}_{signed}"))
         return servers[key]
 
     yield get
@@ -70,9 +66,7 @@ def api_with_hrefs(testdata_small, tmp_path_factory) -> Callable[[str, str], Rus
 
     def get(name: str, base: str) -> RustacServer:
         if name not in servers:
-            port = free_port()
-            items = sign_hrefs(datagen.make_items(testdata_small, base, f"http://127.0.0.1:{port}"))
-            servers[name] = serve_items(items, tmp_path_factory.mktemp(f"api_{name}"), port)
+            servers[name] = _rustac_over(testdata_small, base, True, tmp_path_factory.mktemp(f"api_{name}"))
         return servers[name]
 
     yield get
@@ -89,3 +83,10 @@ def hostile(testdata_small, cog_server, tmp_path_factory) -> HostileStac:
     server.items = items
     yield server
     server.stop()
+
+
+def _rustac_over(dataset, base: str, signed: bool, workdir) -> RustacServer:
+    """rustac over the dataset's items, their asset hrefs under ``base`` (signed when asked)."""
+    port = free_port()
+    items = datagen.make_items(dataset, base, f"http://127.0.0.1:{port}")
+    return serve_items(sign_hrefs(items) if signed else items, workdir, port)
