@@ -35,7 +35,7 @@ from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
 from stac_quicklook_plugin.gui.catalog import CatalogLists
-from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.i18n import best_available_label, tr
 
 DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
@@ -385,8 +385,3 @@ def _short(error: Optional[BaseException], limit: int = 160) -> str:
     text = redact(str(error) if error is not None else tr("no answer")).strip().splitlines()
     first = text[0] if text else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def best_available_label() -> str:
-    """The collection entry that stands for the best available Sentinel-2 L2A (settings value "")."""
-    return tr("Sentinel-2 L2A (best available)")

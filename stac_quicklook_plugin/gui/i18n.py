@@ -76,3 +76,8 @@ def install_translator(locale: Optional[str] = None, folder: Optional[Path] = No
 def remove_translator(translator: Optional[QTranslator]) -> None:
     if translator is not None:
         QCoreApplication.removeTranslator(translator)
+
+
+def best_available_label() -> str:
+    """How the collection "" reads: the best available Sentinel-2 L2A (the dock's first entry, task titles)."""
+    return tr("Sentinel-2 L2A (best available)")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.i18n import best_available_label, tr
 
 # Running tasks, so their Python wrappers live until ``finished()`` even if every caller dropped them.
 _LIVE_TASKS: set[QgsTask] = set()
@@ -105,7 +105,8 @@ class QuicklookTask(EngineTask):
     outcomeReady = pyqtSignal(object)  # QuicklookOutcome, emitted once from finished() on the main thread
 
     def __init__(self, request: Any, engine: Optional[Callable[..., Any]] = None):
-        super().__init__(tr("STAC Quicklook: {collection}").format(collection=_collection_words(request)),
+        super().__init__(tr("STAC Quicklook: {collection}").format(
+            collection=getattr(request, "collection", "") or best_available_label()),
                          self._quicklook)
         self.request = request
         self.path: Optional[str] = None
@@ -156,11 +157,6 @@ class CatalogTask(EngineTask):
     def deliver(self, outcome: EngineOutcome) -> None:
         if not self.isCanceled():
             self.loaded.emit(outcome.value, outcome.exception)
-
-
-def _collection_words(request: Any) -> str:
-    collection = getattr(request, "collection", "")
-    return collection or tr("Sentinel-2 L2A (best available)")
 
 
 def live_tasks() -> list[QgsTask]:

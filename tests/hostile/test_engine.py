@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from stac_quicklook_plugin.core.engine import budget
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.core.errors import APIError, Cancelled, NetworkError, QuicklookError, ReadError
 from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
-from stac_quicklook_plugin.core.net import http
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.raster import gdal_env
@@ -83,8 +83,8 @@ def test_a_cancel_is_answered_at_once_even_mid_answer(hostile):
 
 
 def test_the_whole_quicklook_has_a_budget(hostile, monkeypatch):
-    monkeypatch.setattr(http.Budget, "MINIMUM_S", 2.5)
-    monkeypatch.setattr(http.Budget, "FACTOR", 1.0)
+    monkeypatch.setattr(budget.Budget, "MINIMUM_S", 2.5)
+    monkeypatch.setattr(budget.Budget, "FACTOR", 1.0)
     started = time.monotonic()
     with pytest.raises(NetworkError) as err:  # every answer 1.5 s late, each within the 2 s timeout
         run(hostile.url_for("slow-every"), timeout=2.0)

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
+from stac_quicklook_plugin.core.engine.budget import Budget
 from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import BadAnswer, Cancelled, QuicklookError, UnexpectedError
 from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
-from stac_quicklook_plugin.core.net.http import Budget, HttpClient
+from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.net.signing import SasSigner, signer_for, token_url_for
 from stac_quicklook_plugin.core.raster.remote import RemoteFile

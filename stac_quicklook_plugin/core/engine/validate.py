@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -173,11 +173,12 @@ def request_connection(req: QuicklookRequest) -> Connection:
     base = req.connection if req.connection is not None else Connection()
     if not isinstance(base, Connection):
         raise BadInput(f"The connection must be a Connection, got {type(base).__name__}.")
-    defaults = QuicklookRequest(bbox_wgs84=(0.0, 0.0, 1.0, 1.0))
+    defaults = {f.name: f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+                for f in fields(QuicklookRequest) if f.name in CONNECTION_FIELDS}
     changes: dict[str, Any] = {}
     for name in CONNECTION_FIELDS:
         value = getattr(req, name)
-        if value != getattr(defaults, name) and value != getattr(base, name):
+        if value != defaults[name] and value != getattr(base, name):
             changes[name] = dict(value or {}) if name == "headers" else \
                 tuple(value or ()) if name in ("proxy_exclude", "sas_host_suffixes") else value
     return replace(base, **changes) if changes else base

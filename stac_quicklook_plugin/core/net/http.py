@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import zlib
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
 from stac_quicklook_plugin.core.net import hrefs
+from stac_quicklook_plugin.core.net.exchange import Exchange, TrackingAdapter, body_chunks, tracking
 from stac_quicklook_plugin.core.net.redact import (
     redact,
     register_environment,
@@ -32,7 +31,6 @@ SNIPPET_CHARS = 1000
 from stac_quicklook_plugin.core.models import USER_AGENT as USER_AGENT  # noqa: E402 (defined once, in models)
 from stac_quicklook_plugin.core.models import Connection  # noqa: E402
 
-READ_CHUNK = 65536
 _ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
 WATCH_INTERVAL_S = 0.05  # how often a cancel or a passed deadline is looked for while a request runs
 
@@ -80,7 +78,7 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
-            self.session.mount(prefix, _TrackingAdapter())
+            self.session.mount(prefix, TrackingAdapter())
         register_headers(headers)
         register_environment()  # the proxy requests takes from http_proxy & co. when QGIS sets none
         register_url(proxy)
@@ -190,10 +188,10 @@ class HttpClient:
         via = self.connection.proxy_for(url)
         # None for a URL the exclusions name: requests then goes direct
         proxies: Any = {"http": via, "https": via} if self.connection.proxy else None
-        exchange = _Exchange()
+        exchange = Exchange()
 
         def call() -> tuple[requests.Response, Optional[bytes]]:
-            _tracking.exchange = exchange
+            tracking.exchange = exchange
             try:
                 response = self.session.request(
                     method, url, params=params, json=body, headers=headers, proxies=proxies,
@@ -204,7 +202,7 @@ class HttpClient:
                     return response, None
                 return response, self._read_bounded(response, method, url, exchange)
             finally:
-                _tracking.exchange = None
+                tracking.exchange = None
 
         try:
             answer: tuple[requests.Response, Optional[bytes]] = self._within_deadline(call, exchange, host, url)
@@ -226,7 +224,7 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
 
-    def _within_deadline(self, call: Callable[[], Any], exchange: _Exchange, host: str, url: str) -> Any:
+    def _within_deadline(self, call: Callable[[], Any], exchange: Exchange, host: str, url: str) -> Any:
         """Run ``call`` (a request and its whole body) in a helper thread; answer a cancel at once and end
         it when ``timeout`` has passed since it started, by shutting its socket (so no thread lingers)."""
         done = threading.Event()
@@ -255,7 +253,7 @@ class HttpClient:
             raise box["error"]
         return box["value"]
 
-    def _too_slow(self, exchange: _Exchange, host: str, url: str) -> NetworkError:
+    def _too_slow(self, exchange: Exchange, host: str, url: str) -> NetworkError:
         elapsed = time.monotonic() - exchange.started
         if exchange.response is None:
             text = (f"{host} did not answer within {self.timeout:g} s. The server may be overloaded: try "
@@ -267,8 +265,8 @@ class HttpClient:
         return NetworkError(text, url=redact(url))
 
     def _read_bounded(self, response: requests.Response, method: str, url: str,
-                      exchange: Optional[_Exchange] = None) -> bytes:
-        exchange = exchange or _Exchange()
+                      exchange: Optional[Exchange] = None) -> bytes:
+        exchange = exchange or Exchange()
         host = urlsplit(url).hostname or url
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -278,7 +276,7 @@ class HttpClient:
                            "misconfigured.", status=response.status_code, url=redact(url))
         chunks, total = [], 0
         try:
-            for chunk in _body_chunks(response, exchange):
+            for chunk in body_chunks(response, exchange, MAX_BODY_BYTES):
                 total += len(chunk)
                 if total > MAX_BODY_BYTES:
                     raise APIError(f"{method} {redact(url)}: the answer is larger than "
@@ -314,150 +312,6 @@ class HttpClient:
               "The server had a problem: try again later." if response.status_code >= 500 else "")
         return APIError(f"{method} {shown_url} failed with HTTP {response.status_code}. {hint}\n"
                         f"Server says: {says}", status=response.status_code, url=shown_url, body=says)
-
-
-class _Exchange:
-    """One request in flight: when it started, what has arrived, and the sockets to shut to end it."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.response: Optional[requests.Response] = None
-        self.received = 0  # body bytes as sent (before gzip decoding)
-        self.aborted = False
-        self.connections: list[Any] = []
-
-    def abort(self) -> None:
-        self.aborted = True
-        for conn in list(self.connections):
-            sock = getattr(conn, "sock", None)
-            if sock is None:
-                continue
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the helper thread blocked in recv()
-            except OSError:
-                pass
-
-
-_tracking = threading.local()
-
-
-class _TrackedConnection:
-    """Mixed into urllib3's connection classes: a connection used by an exchange is known to it."""
-
-    def connect(self, *args: Any, **kwargs: Any) -> Any:
-        _track(self)
-        return super().connect(*args, **kwargs)  # type: ignore[misc]
-
-    def putrequest(self, *args: Any, **kwargs: Any) -> Any:  # also for a reused keep-alive connection
-        _track(self)
-        return super().putrequest(*args, **kwargs)  # type: ignore[misc]
-
-
-def _track(conn: Any) -> None:
-    exchange = getattr(_tracking, "exchange", None)
-    if exchange is not None and conn not in exchange.connections:
-        exchange.connections.append(conn)
-
-
-_tracked_pools: dict[type, type] = {}
-_tracked_lock = threading.Lock()
-
-
-def _tracked_pool(pool_cls: type) -> type:
-    with _tracked_lock:
-        if pool_cls in _tracked_pools.values():
-            return pool_cls
-        if pool_cls not in _tracked_pools:
-            base: type = pool_cls.ConnectionCls  # type: ignore[attr-defined]  # urllib3's pools have it
-            conn_cls = type(f"Tracked{base.__name__}", (_TrackedConnection, base), {})
-            _tracked_pools[pool_cls] = type(f"Tracked{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": conn_cls})
-        return _tracked_pools[pool_cls]
-
-
-class _TrackingAdapter(HTTPAdapter):
-    """requests' adapter whose pools (direct, HTTP and SOCKS proxies) make tracked connections."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            k: _tracked_pool(v) for k, v in self.poolmanager.pool_classes_by_scheme.items()}
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = {k: _tracked_pool(v) for k, v in manager.pool_classes_by_scheme.items()}
-        return manager
-
-
-def _body_chunks(response: requests.Response, exchange: _Exchange) -> Iterator[bytes]:
-    """The body as it arrives, one socket read at a time, decoded (gzip), counting the bytes sent.
-
-    ``iter_content`` would block until a whole chunk has arrived (a byte a second fills 64 KB in 18 hours);
-    the deadline is enforced by the caller either way, this makes the byte count true and the cap prompt.
-    """
-    raw = response.raw
-    fp = getattr(raw, "_fp", None)
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-    if fp is None or not hasattr(fp, "read1") or encoding not in ("identity", "", "gzip", "x-gzip"):
-        for chunk in response.iter_content(chunk_size=READ_CHUNK):
-            exchange.received += len(chunk)
-            yield chunk
-        return
-    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if "gzip" in encoding else None
-    while True:
-        data = fp.read1(READ_CHUNK)
-        if not data:
-            break
-        exchange.received += len(data)
-        if decoder is None:
-            yield data
-            continue
-        out = decoder.decompress(data, MAX_BODY_BYTES + 1)  # a gzip bomb stops at the cap
-        while out:
-            yield out
-            if not decoder.unconsumed_tail:
-                break
-            out = decoder.decompress(decoder.unconsumed_tail, MAX_BODY_BYTES + 1)
-    if decoder is not None:
-        tail = decoder.flush()
-        if tail:
-            yield tail
-    if exchange.aborted:
-        return
-    try:  # the body is complete: the connection may serve the next request, as after urllib3's own read
-        fp.close()
-        raw.release_conn()
-    except Exception:  # noqa: BLE001 - a connection that cannot be reused is simply not reused
-        pass
-
-
-class Budget:
-    """The whole quicklook's time budget, as a cancel callable: true when the caller cancels, or once the
-    budget has run out (then ``exceeded`` is set). Every request and read polls it."""
-
-    FACTOR = 3.0  # times the per-request timeout: a search, an item fetch and the reads, each bounded
-    MINIMUM_S = 30.0
-
-    def __init__(self, seconds: float, is_cancelled: Optional[Callable[[], bool]] = None):
-        self.seconds = seconds
-        self.is_cancelled = is_cancelled or (lambda: False)
-        self.started = time.monotonic()
-        self.exceeded = False
-
-    @classmethod
-    def for_quicklook(cls, timeout: float, is_cancelled: Optional[Callable[[], bool]] = None) -> Budget:
-        return cls(max(cls.MINIMUM_S, cls.FACTOR * timeout), is_cancelled)
-
-    def __call__(self) -> bool:
-        if self.is_cancelled():
-            return True
-        if time.monotonic() - self.started > self.seconds:
-            self.exceeded = True
-        return self.exceeded
-
-    def error(self) -> NetworkError:
-        return NetworkError(f"The quicklook took longer than its {self.seconds:.0f} s budget "
-                            f"({Budget.FACTOR:g} times the timeout) and was stopped. The servers are too slow "
-                            "right now: try again later, a smaller area, or a longer timeout.")
 
 
 def _origin(url: str) -> tuple[str, str, Optional[int]]:
