@@ -33,7 +33,7 @@ def deploy(profiles: Path, api_url: str, dates: tuple[str, str]) -> None:
     ini.write_text("\n".join([
         "[PythonPlugins]", f"{PLUGIN}=true", "",
         "[qgis]", "showTips=false", "checkVersion=false", "allowVersionCheck=false", "",
-        "[stac_quicklook]", f"api_url={api_url}", "collection=sentinel-2-l2a",
+        "[stac_quicklook]", f"api_url={api_url}",  # no collection: a new user's best available
         f"date_from={dates[0]}", f"date_to={dates[1]}", "cloud_cover_max=20", "dock_visible=true", "",
     ]))
 
