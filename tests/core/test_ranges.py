@@ -176,3 +176,20 @@ def test_a_header_claiming_huge_or_out_of_file_tiles_fetches_nothing_ahead(monke
     assert fetched == []
     source.fetch_window(128, 128, (0, 0, 128, 128), with_mask=False)
     assert fetched == [[(5000 - ranges.TILE_MARGIN, 300 + 2 * ranges.TILE_MARGIN)]]
+
+
+def test_a_cancel_ends_a_range_read_still_waiting_for_its_answer(cog_server, testdata_small, tmp_path):
+    # The one transport's watchdog shuts the socket: the read does not sit out the server's pause (SLOW_S).
+    from stac_quicklook_plugin.core.errors import Cancelled
+    from tests.harness.cogserver import SLOW_S
+    from tests.harness.servers import CogServer
+
+    path = _tile_of(testdata_small, "B08.tif")
+    with CogServer(cog_server.root, tmp_path / "log.jsonl") as server:
+        url = server.fault_url("slow", path.relative_to(server.root).as_posix())
+        started = time.monotonic()
+        transfer = ranges.Transfer.of(RemoteFile(url, "/vsicurl/" + url, timeout=30.0),
+                                      lambda: time.monotonic() - started > 0.2)
+        with pytest.raises(Cancelled):
+            transfer.get(0, ranges.HEAD_BYTES)
+        assert time.monotonic() - started < SLOW_S, "the cancel waited for the server's answer"

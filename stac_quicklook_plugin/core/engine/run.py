@@ -12,6 +12,7 @@ from stac_quicklook_plugin.core.engine.budget import Budget
 from stac_quicklook_plugin.core.engine.validate import validate_request
 from stac_quicklook_plugin.core.errors import BadAnswer, Cancelled, QuicklookError, UnexpectedError
 from stac_quicklook_plugin.core.models import Connection, QuicklookRequest
+from stac_quicklook_plugin.core.net import transport
 from stac_quicklook_plugin.core.net.http import HttpClient
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.net.signing import SasSigner, signer_for, token_url_for
@@ -29,10 +30,8 @@ READ_POOL = LazyPool(SHARED_THREADS, "stac-quicklook-read")
 def shutdown_threads() -> None:
     """End the engine's idle threads and kept-alive connections (plugin unload, the end of a test session);
     they come back when needed."""
-    from stac_quicklook_plugin.core.raster import ranges
-
     shutdown_all()
-    ranges.close_connections()
+    transport.close_connections()
 
 
 @dataclass

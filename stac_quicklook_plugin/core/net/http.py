@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import zlib
 from typing import Any, Callable, Optional
@@ -11,9 +10,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError
-from stac_quicklook_plugin.core.net import hrefs
-from stac_quicklook_plugin.core.net.exchange import Exchange, TrackingAdapter, body_chunks, tracking
+from stac_quicklook_plugin.core.errors import APIError, BadAnswer, Cancelled, NetworkError, QuicklookError
+from stac_quicklook_plugin.core.net import hrefs, transport
 from stac_quicklook_plugin.core.net.redact import (
     redact,
     register_environment,
@@ -21,6 +19,7 @@ from stac_quicklook_plugin.core.net.redact import (
     register_url,
     strip_controls,
 )
+from stac_quicklook_plugin.core.net.transport import Exchange, TrackingAdapter, body_chunks
 
 RETRY_STATUSES = (429, 502, 503, 504)
 MAX_RETRIES = 2
@@ -32,7 +31,6 @@ from stac_quicklook_plugin.core.models import USER_AGENT as USER_AGENT  # noqa: 
 from stac_quicklook_plugin.core.models import Connection  # noqa: E402
 
 _ESCAPED_CONTROL = re.compile(r"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
-WATCH_INTERVAL_S = 0.05  # how often a cancel or a passed deadline is looked for while a request runs
 
 
 def server_says(response: requests.Response, body: bytes | None = None) -> str:
@@ -62,12 +60,12 @@ def _without_controls(value: Any) -> Any:
 
 
 class HttpClient:
-    """A ``requests.Session`` that a quicklook uses for all its STAC API calls.
+    """The client of a quicklook's STAC API calls, on the engine's one transport (``net.transport``).
 
     It takes the user's ``Connection``: its ``headers`` (API keys, auth) go to the API's own host only, never
     across a redirect to another host; its ``timeout`` bounds each whole answer (connect, headers and the
-    complete body), not only the wait for each byte; ``is_cancelled`` is answered within ~0.05 s, even
-    mid-answer.
+    complete body), not only the wait for each byte; ``is_cancelled`` is answered within ~0.1 s, even
+    mid-answer. ``session`` replaces the transport's shared session (a caller's own, closed by ``close()``).
     """
 
     def __init__(self, connection: Optional[Connection] = None, *, api_url: Optional[str] = None,
@@ -75,18 +73,20 @@ class HttpClient:
         connection = connection or Connection()
         headers, proxy = connection.headers, connection.proxy
         self.connection = connection
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
-        for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
-            self.session.mount(prefix, TrackingAdapter())
+        self.own_session = session is not None
+        if session is None:
+            self.session = transport.session(explicit_proxy=bool(proxy))
+        else:
+            self.session = session
+            self.session.headers.setdefault("User-Agent", USER_AGENT)
+            for prefix in ("http://", "https://"):  # sockets we can shut when an answer runs past its deadline
+                self.session.mount(prefix, TrackingAdapter())
+            self.session.trust_env = not proxy
         register_headers(headers)
         register_environment()  # the proxy requests takes from http_proxy & co. when QGIS sets none
         register_url(proxy)
         register_url(api_url)
-        if proxy:  # QGIS's proxy settings decide, not the process environment
-            self.session.trust_env = False
-        if connection.ca_bundle:
-            self.session.verify = connection.ca_bundle
+        self.verify: Any = connection.ca_bundle or True
         self.headers = dict(headers or {})
         # The only origin that gets ``headers``; None: the origin of each call's first URL.
         self.api_origin = _origin(api_url) if api_url else None
@@ -95,7 +95,9 @@ class HttpClient:
         self.requests_made = 0
 
     def close(self) -> None:
-        self.session.close()
+        """Close a caller's own session; the shared one keeps its connections for the next request."""
+        if self.own_session:
+            self.session.close()
 
     # -- public -----------------------------------------------------------------------------
     def get_json(self, url: str, params: Optional[dict[str, Any]] = None) -> Any:
@@ -188,70 +190,52 @@ class HttpClient:
         via = self.connection.proxy_for(url)
         # None for a URL the exclusions name: requests then goes direct
         proxies: Any = {"http": via, "https": via} if self.connection.proxy else None
-        exchange = Exchange()
-
-        def call() -> tuple[requests.Response, Optional[bytes]]:
-            tracking.exchange = exchange
-            try:
+        self._check_cancel()
+        exchange = Exchange(self.timeout, self.is_cancelled)
+        try:
+            with transport.watched(exchange):
                 response = self.session.request(
-                    method, url, params=params, json=body, headers=headers, proxies=proxies,
+                    method, url, params=params, json=body, headers=headers, proxies=proxies, verify=self.verify,
                     timeout=(min(self.timeout, 10.0), self.timeout), allow_redirects=False, stream=True)
+                if exchange.aborted:  # the headers "ended" because the watchdog shut the socket
+                    response.close()
+                    raise self._ended(exchange, host, url)
                 exchange.response = response
                 if response.is_redirect and response.headers.get("Location"):
                     response.close()
-                    return response, None
-                return response, self._read_bounded(response, method, url, exchange)
-            finally:
-                tracking.exchange = None
-
-        try:
-            answer: tuple[requests.Response, Optional[bytes]] = self._within_deadline(call, exchange, host, url)
-            return answer
-        except requests.exceptions.SSLError as exc:
-            raise NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
-                               "The server's certificate could not be verified. Check the URL, or your "
-                               "network's proxy/certificate settings.", url=redact(url)) from None
-        except requests.exceptions.ConnectTimeout:
-            raise NetworkError(f"Timed out connecting to {host} after {self.timeout:g} s. "
-                               "Check your network connection or proxy, or try again later.",
-                               url=redact(url)) from None
-        except requests.exceptions.ReadTimeout:
-            raise self._too_slow(exchange, host, url) from None
-        except requests.exceptions.ConnectionError as exc:
-            reason = _connection_reason(exc)
-            raise NetworkError(f"Could not connect to {host}: {reason}. Check the STAC API URL, "
-                               "your network connection and proxy settings.", url=redact(url)) from None
-        except requests.exceptions.RequestException as exc:
-            raise NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url)) from None
-
-    def _within_deadline(self, call: Callable[[], Any], exchange: Exchange, host: str, url: str) -> Any:
-        """Run ``call`` (a request and its whole body) in a helper thread; answer a cancel at once and end
-        it when ``timeout`` has passed since it started, by shutting its socket (so no thread lingers)."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def worker() -> None:
-            try:
-                box["value"] = call()
-            except BaseException as exc:  # handed to the caller's thread
-                box["error"] = exc
-            finally:
-                done.set()
-
-        deadline = exchange.started + self.timeout
-        threading.Thread(target=worker, daemon=True, name="stac-quicklook-http").start()
-        while not done.wait(WATCH_INTERVAL_S):
-            if self.is_cancelled():
-                exchange.abort()
-                raise Cancelled("Cancelled while waiting for the STAC API.")
-            if time.monotonic() >= deadline:
-                exchange.abort()
-                raise self._too_slow(exchange, host, url)
-        if "error" in box:
+                    content: Optional[bytes] = None
+                else:
+                    content = self._read_bounded(response, method, url, exchange)
+            if exchange.aborted:  # ended by the watchdog, maybe with a body cut short that looked whole
+                raise self._ended(exchange, host, url)
+            return response, content
+        except Exception as exc:
             if exchange.aborted:
-                raise self._too_slow(exchange, host, url)
-            raise box["error"]
-        return box["value"]
+                raise self._ended(exchange, host, url) from None
+            if isinstance(exc, requests.exceptions.RequestException):
+                raise self._network_error(exc, exchange, host, url) from None
+            raise
+
+    def _ended(self, exchange: Exchange, host: str, url: str) -> QuicklookError:
+        if exchange.cancelled:
+            return Cancelled("Cancelled while waiting for the STAC API.")
+        return self._too_slow(exchange, host, url)
+
+    def _network_error(self, exc: requests.exceptions.RequestException, exchange: Exchange, host: str,
+                       url: str) -> NetworkError:
+        if isinstance(exc, requests.exceptions.SSLError):
+            return NetworkError(f"TLS/SSL error talking to {host}: {redact(exc)}\n"
+                                "The server's certificate could not be verified. Check the URL, or your "
+                                "network's proxy/certificate settings.", url=redact(url))
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return NetworkError(f"Timed out connecting to {host} after {self.timeout:g} s. "
+                                "Check your network connection or proxy, or try again later.", url=redact(url))
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return self._too_slow(exchange, host, url)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return NetworkError(f"Could not connect to {host}: {_connection_reason(exc)}. Check the STAC API URL, "
+                                "your network connection and proxy settings.", url=redact(url))
+        return NetworkError(f"Request to {host} failed: {redact(exc)}", url=redact(url))
 
     def _too_slow(self, exchange: Exchange, host: str, url: str) -> NetworkError:
         elapsed = time.monotonic() - exchange.started

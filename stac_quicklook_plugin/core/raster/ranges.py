@@ -23,11 +23,11 @@ from typing import Any, Callable, Optional
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from stac_quicklook_plugin.core.errors import Cancelled, ReadError
-from stac_quicklook_plugin.core.net.http import USER_AGENT
+from stac_quicklook_plugin.core.net import transport
 from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.net.transport import Exchange, body_chunks
 from stac_quicklook_plugin.core.raster import tiff_index
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.threads import LazyPool
@@ -36,7 +36,6 @@ HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of
 CACHE_BYTES = 96 * 1024 * 1024  # fetched bytes kept across quicklooks, all files together
 ENTRY_SECONDS = 30 * 60  # a file's size and header are trusted this long
 FETCH_THREADS = 16  # ranged GETs at once, over all the reads of the process
-READ_SIZE = 65536
 TILE_MARGIN = 4
 MAX_REFUSED = 1024  # files remembered as not placeable
 MAX_WINDOW_BYTES = 128 * 1024 * 1024  # the most one read fetches ahead (a view's tiles are a few MB)
@@ -148,38 +147,11 @@ class _Cache:
 
 _cache = _Cache()
 _fetchers = LazyPool(FETCH_THREADS, "stac-quicklook-range")
-_session_lock = threading.Lock()
-_sessions: dict[tuple[int, bool], requests.Session] = {}
 
 
 def clear() -> None:
     """Forget every file's size, header and tiles (the dock's refresh, a changed API)."""
     _cache.clear()
-
-
-def close_connections() -> None:
-    """Close the kept-alive connections (they are opened again when needed)."""
-    with _session_lock:
-        sessions = list(_sessions.values())
-        _sessions.clear()
-    for session in sessions:
-        session.close()
-
-
-def _session(explicit_proxy: bool) -> requests.Session:
-    """A keep-alive session for range reads (connections are reused across files and quicklooks). With a
-    proxy from QGIS's settings, the environment's proxies and no_proxy do not apply (as for GDAL)."""
-    with _session_lock:
-        key = (os.getpid(), explicit_proxy)
-        if key not in _sessions:
-            session = requests.Session()
-            session.trust_env = not explicit_proxy
-            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=FETCH_THREADS, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
-            _sessions[key] = session
-        return _sessions[key]
 
 
 def usable(file: RemoteFile) -> bool:
@@ -233,50 +205,50 @@ class Transfer:
         that range, ReadError when the server ignores Range or is too slow."""
         if self.is_cancelled():
             raise Cancelled("Cancelled before reading.")
-        started = time.monotonic()
+        exchange = Exchange(self.timeout, self.is_cancelled)
+        wanted = {"Range": f"bytes={offset}-{offset + length - 1}", "Accept-Encoding": "identity"}
         try:
-            wanted = {"Range": f"bytes={offset}-{offset + length - 1}"}
-            response = _session(self.proxies is not None).get(self.url, headers=wanted,
-                                      proxies=self.proxies, verify=self.verify, allow_redirects=False, stream=True,
-                                      timeout=(self.connect_timeout, self.timeout))
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-            raise self._too_slow(0, started) from None
-        except requests.exceptions.RequestException:
-            raise _Unusable() from None  # refused, TLS, proxy...: GDAL will say what went wrong
-        with response:
-            if response.status_code == 200 and tiff_index.is_tiff(self._body(response, 4, started)):
-                raise ReadError(f"The server of {redact(self.href)} does not support HTTP range requests, so "
-                                "the file cannot be streamed; a quicklook will not download whole files.")
-            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-            if response.status_code != 206 or not match or int(match.group(1)) != offset:
-                raise _Unusable()
-            size = int(match.group(3))
-            expected = min(length, size - offset)
-            return self._body(response, expected, started), size
-
-    def _body(self, response: requests.Response, expected: int, started: float) -> bytes:
-        raw = response.raw
-        fp = getattr(raw, "_fp", None)
-        read = getattr(fp, "read1", None) or raw.read  # read1: whatever has arrived, not a full chunk
-        chunks, received = [], 0
-        try:
-            while received < expected:
-                if self.is_cancelled():
-                    raise Cancelled("Cancelled while reading.")
-                if time.monotonic() - started > self.timeout:
-                    raise self._too_slow(received, started)
-                chunk = read(min(READ_SIZE, expected - received))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                received += len(chunk)
+            with transport.watched(exchange):
+                response = transport.session(self.proxies is not None).get(
+                    self.url, headers=wanted, proxies=self.proxies, verify=self.verify, allow_redirects=False,
+                    stream=True, timeout=(self.connect_timeout, self.timeout))
+                exchange.response = response
+                with response:
+                    if response.status_code == 200 and tiff_index.is_tiff(self._body(response, exchange, 4)):
+                        raise ReadError(f"The server of {redact(self.href)} does not support HTTP range requests, "
+                                        "so the file cannot be streamed; a quicklook will not download whole files.")
+                    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+                    if response.status_code != 206 or not match or int(match.group(1)) != offset:
+                        raise _Unusable()
+                    size = int(match.group(3))
+                    data = self._body(response, exchange, min(length, size - offset))
         except (requests.exceptions.RequestException, OSError, ValueError) as exc:
-            if isinstance(exc, (TimeoutError,)) or "timed out" in str(exc):
-                raise self._too_slow(received, started) from None
-            raise _Unusable() from None
-        if received < expected:
+            if exchange.aborted:
+                raise self._ended(exchange) from None
+            if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)) or "timed out" in str(exc):
+                raise self._too_slow(exchange.received, exchange.started) from None
+            raise _Unusable() from None  # refused, TLS, proxy, a broken answer...: GDAL will say what went wrong
+        if exchange.aborted:  # ended by the watchdog: what arrived may look whole and is not
+            raise self._ended(exchange)
+        return data, size
+
+    @staticmethod
+    def _body(response: requests.Response, exchange: Exchange, expected: int) -> bytes:
+        """The first ``expected`` bytes of the body as they arrive; _Unusable when it is cut short."""
+        chunks, received = [], 0
+        for chunk in body_chunks(response, exchange, expected):
+            chunks.append(chunk)
+            received += len(chunk)
+            if received >= expected:
+                break
+        if received < expected and not exchange.aborted:
             raise _Unusable()  # cut short: GDAL's read will name the damage
-        return b"".join(chunks)
+        return b"".join(chunks)[:expected]
+
+    def _ended(self, exchange: Exchange) -> Exception:
+        if exchange.cancelled:
+            return Cancelled("Cancelled while reading.")
+        return self._too_slow(exchange.received, exchange.started)
 
     def _too_slow(self, received: int, started: float) -> ReadError:
         host = urlsplit(self.url).hostname or "the server"
