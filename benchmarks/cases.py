@@ -43,7 +43,7 @@ VARIANTS = {
 # A later click of a QGIS session: first a quicklook of this view inside 13TEE (other files, a search of its
 # own), then the measured click on case (a) in 13TDE, nothing of it known but the landing page.
 LATER_CLICK_FIRST_VIEW = (-104.8, 40.15, -104.5, 40.45)  # east of the 13TDE/13TEE overlap
-# UTM 13N (447960, 4442400)-(457560, 4452000), as in tests/core/test_clouds.py: the least cloudy scene
+# UTM 13N (447960, 4442400)-(457560, 4452000), as in tests/core/engine/test_clouds.py: the least cloudy scene
 # (2024-06-23) has clouds over 29 % of this view, 2024-08-22 and 2024-09-16 none.
 CLOUDY_WINNER_VIEW = (-105.61159, 40.13032, -105.49814, 40.21734)
 

@@ -19,6 +19,6 @@ started=$(date +%s)
 # Only the clone's own paths: no override that could point back at this checkout or its neighbours.
 env -u STAC_QL_TESTDATA -u STAC_QL_FIXTURES QT_QPA_PLATFORM=offscreen \
   "$VENV_ABS/bin/python" -m pytest -q -p no:cacheprovider \
-  -m "not slow" --deselect tests/core/test_cog_faults.py::test_server_ignoring_range_is_not_downloaded_whole \
+  -m "not slow" --deselect tests/core/raster/test_cog_faults.py::test_server_ignoring_range_is_not_downloaded_whole \
   tests/core tests/harness tests/test_package.py ${CLONE_PYTEST_ARGS:-}
 echo "clone-check: passed in $(( $(date +%s) - started )) s"

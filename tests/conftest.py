@@ -38,7 +38,6 @@ class StacApi:
 
 
 QGIS_FOLDERS = ("qgis",)  # every test here needs a real QGIS
-QGIS_FILES = ("faults/test_plugin", "hostile/test_plugin")  # the plugin cases of the fault and hostile suites
 
 
 def pytest_collection_modifyitems(items):
@@ -47,7 +46,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         rel = Path(str(item.fspath)).resolve().relative_to(root).as_posix() if \
             Path(str(item.fspath)).resolve().is_relative_to(root) else ""
-        if rel.split("/")[0] in QGIS_FOLDERS or rel.startswith(QGIS_FILES):
+        if rel.split("/")[0] in QGIS_FOLDERS:
             item.add_marker(pytest.mark.qgis)
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from osgeo import gdal
 
-from tests.core.test_clouds import ALL_DATES, VIEW
+from tests.core.engine.test_clouds import ALL_DATES, VIEW
 
 
 def cli(stac_url, *args, timeout=120):

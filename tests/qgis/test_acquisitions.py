@@ -14,7 +14,7 @@ from stac_quicklook_plugin.gui.acquisitions import percent_text
 from stac_quicklook_plugin.gui.dates import NEXT_SHORTCUT, PREVIOUS_SHORTCUT
 from stac_quicklook_plugin.gui.footprints import footprint_layers
 from stac_quicklook_plugin.gui.layer import GROUP_NAME
-from tests.core.test_clouds import VIEW
+from tests.core.engine.test_clouds import VIEW
 from tests.qgis.conftest import set_canvas
 from tests.qgis.test_servers import DATA_DATES, quicklook_layers
 

@@ -20,7 +20,7 @@ from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.compat import animated_navigation, one_day
 from stac_quicklook_plugin.gui.layer import GROUP_NAME
 from stac_quicklook_plugin.gui.series import SERIES_PROPERTY, day_range
-from tests.core.test_clouds import VIEW
+from tests.core.engine.test_clouds import VIEW
 from tests.qgis.conftest import set_canvas
 from tests.qgis.test_servers import DATA_DATES, quicklook_layers
 

@@ -10,8 +10,8 @@ import threading
 from stac_quicklook_plugin.core.stac import cache
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.gui import settings, warmup
-from tests.faults.plugin_checks import DATA_DATES, click_and_wait
 from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import DATA_DATES, click_and_wait
 
 
 def landing_requests(fault_stac, tag):

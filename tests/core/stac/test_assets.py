@@ -7,7 +7,7 @@ import pytest
 from stac_quicklook_plugin.core.errors import AssetError
 from stac_quicklook_plugin.core.stac.assets import asset_href, choose_assets, heuristic_asset_choice, to_gdal_path
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ES_2023 = FIXTURES / "earth-search/items/S2A_13TDE_20231008_0_L2A.json"
 ES_2025 = FIXTURES / "earth-search/items/S2B_24MXV_20250731_0_L2A.json"
 PC_2019 = FIXTURES / "planetary-computer/item_S2A_MSIL2A_20190101T000001_R116_T60VUK.json"

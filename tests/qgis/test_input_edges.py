@@ -9,7 +9,8 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsRectangle
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.gui import layer as layer_mod
 from stac_quicklook_plugin.gui import settings
-from tests.faults.plugin_checks import (
+from tests.qgis.conftest import _lay_out, set_canvas
+from tests.qgis.plugin_checks import (
     assert_next_quicklook_works,
     assert_nothing_left,
     assert_one_message,
@@ -17,7 +18,6 @@ from tests.faults.plugin_checks import (
     quicklook_layers,
     use_api,
 )
-from tests.qgis.conftest import _lay_out, set_canvas
 
 GEOS = "+proj=geos +h=35785831 +lon_0=0 +datum=WGS84 +units=m +no_defs"
 

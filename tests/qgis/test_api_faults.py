@@ -6,7 +6,8 @@ import pytest
 from qgis.core import Qgis
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import (
+from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import (
     assert_next_quicklook_works,
     assert_nothing_left,
     assert_one_message,
@@ -14,7 +15,6 @@ from tests.faults.plugin_checks import (
     quicklook_layers,
     use_api,
 )
-from tests.qgis.conftest import set_canvas
 
 
 @pytest.mark.parametrize("flags, strategy", [

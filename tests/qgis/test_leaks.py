@@ -6,8 +6,8 @@ import pytest
 from qgis.core import QgsProject
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import click_and_wait, quicklook_layers, use_api
 from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import click_and_wait, quicklook_layers, use_api
 
 
 @pytest.mark.parametrize("asset", [None, "nir"])  # uint8 with alpha; uint16 stretched (statistics)

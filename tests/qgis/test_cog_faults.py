@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import (
+from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import (
     assert_next_quicklook_works,
     assert_nothing_left,
     assert_one_message,
     click_and_wait,
     use_api,
 )
-from tests.qgis.conftest import set_canvas
 
 TITLE = "Could not read the image"
 

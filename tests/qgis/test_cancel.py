@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import (
+from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import (
     assert_next_quicklook_works,
     assert_nothing_left,
     assert_one_message,
     use_api,
 )
-from tests.qgis.conftest import set_canvas
 
 CANCEL_WITHIN_S = 1.5  # the issue asks for 1 s; the margin is for a loaded test machine
 

@@ -13,15 +13,15 @@ from qgis.PyQt.QtCore import QTimer
 
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import (
+from tests.harness.fixtures import SECRET
+from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import (
     all_messages,
     assert_nothing_left,
     assert_one_message,
     click_and_wait,
     use_api,
 )
-from tests.harness.fixtures import SECRET
-from tests.qgis.conftest import set_canvas
 
 TIMEOUT_S = 3
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -7,7 +7,9 @@ import pytest
 from qgis.core import QgsApplication
 
 from stac_quicklook_plugin.gui import layer as layer_mod
-from tests.faults.plugin_checks import (
+from tests.harness.fixtures import SECRET
+from tests.qgis.conftest import set_canvas
+from tests.qgis.plugin_checks import (
     all_messages,
     assert_nothing_left,
     assert_one_message,
@@ -15,8 +17,6 @@ from tests.faults.plugin_checks import (
     quicklook_layers,
     use_api,
 )
-from tests.harness.fixtures import SECRET
-from tests.qgis.conftest import set_canvas
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from tests.harness.fixtures import SECRET
 
 BBOX = (-105.7, 40.25, -105.5, 40.45)
 DATES = "2024-05-01/2024-09-30"
-PACKAGE = Path(__file__).resolve().parents[2] / "stac_quicklook_plugin"
+PACKAGE = Path(__file__).resolve().parents[3] / "stac_quicklook_plugin"
 
 
 def run(url: str, progress=None, **kw):
