@@ -154,6 +154,12 @@ def clear() -> None:
     _cache.clear()
 
 
+def cached_bytes() -> int:
+    """The fetched bytes kept, all files together (at most CACHE_BYTES)."""
+    with _cache.lock:
+        return sum(e.nbytes for e in _cache.entries.values())
+
+
 def usable(file: RemoteFile) -> bool:
     """Whether this module may read ``file``: plain http(s) through /vsicurl/, no HTTP settings of the user's
     for GDAL that it would not honour."""
@@ -234,13 +240,14 @@ class Transfer:
 
     @staticmethod
     def _body(response: requests.Response, exchange: Exchange, expected: int) -> bytes:
-        """The first ``expected`` bytes of the body as they arrive; _Unusable when it is cut short."""
+        """The first ``expected`` bytes of the body as they arrive; _Unusable when it is cut short. A body of
+        exactly ``expected`` bytes is read to its end, so that its connection serves the next request."""
         chunks, received = [], 0
         for chunk in body_chunks(response, exchange, expected):
             chunks.append(chunk)
             received += len(chunk)
-            if received >= expected:
-                break
+            if received > expected:
+                break  # more than asked for (a whole file): the connection is closed, not kept
         if received < expected and not exchange.aborted:
             raise _Unusable()  # cut short: GDAL's read will name the damage
         return b"".join(chunks)[:expected]

@@ -193,3 +193,23 @@ def test_a_cancel_ends_a_range_read_still_waiting_for_its_answer(cog_server, tes
         with pytest.raises(Cancelled):
             transfer.get(0, ranges.HEAD_BYTES)
         assert time.monotonic() - started < SLOW_S, "the cancel waited for the server's answer"
+
+
+def test_range_reads_keep_their_connection_alive(cog_server, testdata_small):
+    # A body read to its end hands its connection back: three files, three ranges each, are nine requests on
+    # one connection (before, each ranged GET opened a connection of its own).
+    from stac_quicklook_plugin.core.net import transport
+
+    transport.close_connections()
+    cog_server.clear_log()
+    paths = sorted((testdata_small / "cogs").rglob("B08.tif"))[:3]
+    for path in paths:
+        url = _url(cog_server, path)
+        transfer = ranges.Transfer.of(RemoteFile(url, "/vsicurl/" + url), lambda: False)
+        for offset in (0, 40000, 80000):
+            data, size = transfer.get(offset, 1000)
+            assert data == path.read_bytes()[offset:offset + 1000] and size == path.stat().st_size
+    time.sleep(0.1)  # the server logs a request once it has sent the answer
+    log = [r for r in cog_server.requests() if any(r["path"].endswith(p.name) for p in paths)]
+    assert len(log) == 9
+    assert len({r["connection"] for r in log}) == 1, sorted({r["connection"] for r in log})
