@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -277,6 +279,19 @@ def _versions() -> dict[str, Any]:
     return {"gdal_version": gdal.__version__, "rasterio_version": None}
 
 
+def _wait_for_profiler() -> None:
+    """Under ``make profile`` (benchmarks/profile.py): say the set-up is done, then wait until the sampling
+    profiler is attached, so that it samples the measured quicklook only."""
+    ready = os.environ.get("STAC_QL_PROFILE_READY")
+    if not ready:
+        return
+    Path(ready).write_text(str(os.getpid()))
+    go = Path(ready + ".go")
+    deadline = time.monotonic() + 30
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     name = spec["contender"]
@@ -293,6 +308,7 @@ def main(argv: list[str]) -> int:
         warm_api_cache(spec)
     if name in WARMUPS:
         WARMUPS[name](spec)
+    _wait_for_profiler()
     t0_wall, t0 = time.time(), time.perf_counter()
     out = CONTENDERS[name](spec)
     t1 = time.perf_counter()

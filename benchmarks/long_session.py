@@ -32,6 +32,22 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def holdings() -> dict[str, float]:
+    """What the process holds that could grow: GDAL's block cache, the engine's fetched bytes, the engine's
+    searches remembered, threads, Python objects."""
+    import gc
+    import threading
+
+    from osgeo import gdal
+
+    from stac_quicklook_plugin.core.raster import ranges
+
+    return {"gdal_block_cache_mb": round(gdal.GetCacheUsed() / 2**20, 1),
+            "gdal_block_cache_max_mb": round(gdal.GetCacheMax() / 2**20, 1),
+            "fetched_bytes_mb": round(ranges.cached_bytes() / 2**20, 1),
+            "threads": threading.active_count(), "python_objects": len(gc.get_objects())}
+
+
 def slope_per_100(points: list[tuple[int, float]]) -> float:
     """Least-squares slope of RSS (MB) against the quicklook count, per 100 quicklooks."""
     n = len(points)
@@ -132,8 +148,11 @@ def run(args: argparse.Namespace, api_url: str) -> int:
             project.removeMapLayer(ours.pop(0))
         if index % args.every == 0:
             samples.append((index, rss_mb()))
+            held = holdings()
             print(f"quicklook {index:4d}: RSS {samples[-1][1]:7.1f} MB, {len(vsimem_files())} /vsimem files, "
-                  f"last {seconds[-1]:.2f} s", flush=True)
+                  f"last {seconds[-1]:.2f} s, GDAL block cache {held['gdal_block_cache_mb']} MB, fetched bytes "
+                  f"{held['fetched_bytes_mb']} MB, {held['threads']} threads, {held['python_objects']} objects",
+                  flush=True)
 
     with_layers = len(vsimem_files())
     for layer_id in ours:
@@ -142,12 +161,15 @@ def run(args: argparse.Namespace, api_url: str) -> int:
     left = len(vsimem_files())
     errors = [text for level, text in iface.messages if level >= int(Qgis.Warning)]
     later = [s for s in samples if s[0] >= min(args.count, 2 * args.every)]  # after the caches fill
+    plateau = [s for s in samples if s[0] >= 100]  # the target: <= 2 MB per 100 quicklooks after the first 100
     summary = {
         "quicklooks": args.count, "kept_layers": args.keep,
         "rss_start_mb": round(samples[0][1], 1), "rss_after_first_sample_mb": round(samples[1][1], 1),
         "rss_end_mb": round(samples[-1][1], 1), "rss_max_mb": round(max(y for _, y in samples), 1),
         "slope_mb_per_100": round(slope_per_100(samples[1:]), 2),
         "slope_mb_per_100_after_40": round(slope_per_100(later), 2) if len(later) > 1 else None,
+        "slope_mb_per_100_after_100": round(slope_per_100(plateau), 2) if len(plateau) > 1 else None,
+        "held_at_end": holdings(),
         "vsimem_files_with_kept_layers": with_layers, "vsimem_files_after_removing_all": left,
         "median_s": round(sorted(seconds)[len(seconds) // 2], 3), "max_s": round(max(seconds), 3),
         "warnings_or_errors": errors,
