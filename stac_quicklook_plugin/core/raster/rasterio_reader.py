@@ -53,10 +53,29 @@ def transform_bounds(src_wkt: str, dst_wkt: str, bounds: tuple[float, float, flo
 
 
 # -- reads -----------------------------------------------------------------------------------------
+ENGINE_THREADS = "stac-quicklook-"  # the names of the engine's own threads (core.threads.LazyPool)
+_thread = threading.local()
+
+
 @contextmanager
 def env(options: dict[str, str]) -> Iterator[None]:
-    with rasterio.Env(**options):
+    """GDAL config options for this thread while the context lasts (rasterio.Env). In the engine's own
+    threads an outermost environment is entered once and kept: rasterio then never builds a new one per read
+    (each new one probes GDAL's and PROJ's data folders on disk), and each read's options nest in it. Other
+    threads (QGIS's, a caller's) get rasterio's usual environment, which ends with the read."""
+    if getattr(_thread, "options", None) == options:  # a read inside a read of the same file: nothing to set
         yield
+        return
+    if not getattr(_thread, "kept", False) and threading.current_thread().name.startswith(ENGINE_THREADS):
+        rasterio.Env().__enter__()  # ends with the thread
+        _thread.kept = True
+    previous = getattr(_thread, "options", None)
+    with rasterio.Env(**options):
+        _thread.options = options
+        try:
+            yield
+        finally:
+            _thread.options = previous
 
 
 @contextmanager

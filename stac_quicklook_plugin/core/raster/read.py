@@ -25,7 +25,7 @@ from stac_quicklook_plugin.core.raster.grid import (  # noqa: F401 (as this modu
 )
 from stac_quicklook_plugin.core.raster.ranges import Transfer, remote_tiff, usable
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
-from stac_quicklook_plugin.core.raster.sparse import SourceFile
+from stac_quicklook_plugin.core.raster.sparse import LevelGeometry, SourceFile
 from stac_quicklook_plugin.core.threads import LazyPool
 
 MAX_SOURCE_PIXELS = 64_000_000  # bound on the source pixels one read may decode (files without overviews)
@@ -87,14 +87,19 @@ def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", over
                     _check_cost(src, href, src_bounds, factor)
                     profile, nodata = src.profile, src.nodata
                     same_crs = be.same_crs(src.crs, grid.crs)
+                    full = LevelGeometry(src.transform, src.width, src.height, src.nodata)
                 if is_cancelled():
                     raise Cancelled("Cancelled before reading.")
                 # The engine's overview, and only it (GDAL would pick another by a rule that changed in 3.9),
-                # so the tiles fetched below are the tiles read.
-                with be.open_source(files.path(), level, level_only=True) as src:
-                    placement = _placement(src, grid) if same_crs else None
-                    window = placement[0] if placement else _pixel_window(src.transform, src_bounds)
-                    files.fetch_window(src.width, src.height, window, with_mask=src.nodata is None)
+                # so the tiles fetched below are the tiles read. Its size comes from the file's tile index
+                # when the engine fetched the header itself (no second GDAL open), else from GDAL.
+                geometry = files.level_geometry(full, level)
+                if geometry is None:
+                    with be.open_source(files.path(), level, level_only=True) as src:
+                        geometry = LevelGeometry(src.transform, src.width, src.height, src.nodata)
+                placement = _placement(geometry, grid) if same_crs else None
+                window = placement[0] if placement else _pixel_window(geometry.transform, src_bounds)
+                files.fetch_window(geometry.width, geometry.height, window, with_mask=geometry.nodata is None)
                 job = WindowRead(files.path(), level, options, band_indexes or list(range(1, profile["count"] + 1)),
                                  grid, resampling, is_cancelled)
                 # Halves only from memory: two GDAL handles reading over the network would both fetch the

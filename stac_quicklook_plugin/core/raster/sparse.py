@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -44,6 +45,17 @@ def _region(path: str, destination: int, source: int, length: int) -> str:
             "</SubfileRegion>")
 
 
+@dataclass(frozen=True)
+class LevelGeometry:
+    """Where the pixels of one level of a file (the full image or an overview) lie: affine transform
+    (a, b, c, d, e, f), size, nodata."""
+
+    transform: tuple[float, ...]
+    width: int
+    height: int
+    nodata: Optional[float]
+
+
 class SourceFile:
     """The GDAL path one read opens, as a context manager: a /vsisparse/ file over what this module
     fetched, or the original path when the file is left to GDAL. ``fetch_window`` adds a window's tiles."""
@@ -78,6 +90,23 @@ class SourceFile:
             name = os.path.basename(urlsplit(self.gdal_path[9:]).path) or "source.tif"
             self.current = "/vsisparse/" + self.stack.enter_context(self.mem_file(xml, f"sparse-{_safe(name)}"))
         return self.current
+
+    def level_geometry(self, full: LevelGeometry, level: Optional[int]) -> Optional[LevelGeometry]:
+        """The geometry of overview ``level`` (None: the full image) from the file's own tile index, as GDAL
+        derives it (the full image's pixel size times the ratio of the sizes); None when the index cannot say
+        (the file left to GDAL, a rotated transform, overviews out of order)."""
+        if level is None:
+            return full
+        a, b, c, d, e, f = full.transform[:6]
+        images = [i for i in self.entry.images if not i.mask] if self.entry is not None else []
+        if b or d or len(images) < 2 or (images[0].width, images[0].height) != (full.width, full.height):
+            return None
+        overviews = images[1:]  # GDAL lists a GeoTIFF's overviews in file order; a COG's shrink one by one
+        if level >= len(overviews) or any(o.width >= p.width for p, o in zip(images, overviews)):
+            return None
+        view = overviews[level]
+        return LevelGeometry((a * (full.width / view.width), 0.0, c, 0.0, e * (full.height / view.height), f),
+                             view.width, view.height, full.nodata)
 
     def fetch_window(self, width: int, height: int, window: tuple[float, float, float, float],
                      with_mask: bool) -> None:

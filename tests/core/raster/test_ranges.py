@@ -213,3 +213,22 @@ def test_range_reads_keep_their_connection_alive(cog_server, testdata_small):
     log = [r for r in cog_server.requests() if any(r["path"].endswith(p.name) for p in paths)]
     assert len(log) == 9
     assert len({r["connection"] for r in log}) == 1, sorted({r["connection"] for r in log})
+
+
+def test_an_overviews_geometry_from_the_tile_index_is_gdals(cog_server, testdata_small):
+    # The read skips GDAL's open of the overview: the transform and size it uses instead must be GDAL's own.
+    from stac_quicklook_plugin.core.raster.backend import backend
+    from stac_quicklook_plugin.core.raster.sparse import LevelGeometry, SourceFile
+
+    be = backend()
+    path = _tile_of(testdata_small)
+    url = _url(cog_server, path)
+    with SourceFile(RemoteFile(url, "/vsicurl/" + url), be.mem_file) as files:
+        with be.open_source(files.path()) as src:
+            full = LevelGeometry(src.transform, src.width, src.height, src.nodata)
+            levels = len(src.overview_factors)
+        assert levels >= 2
+        for level in [None, *range(levels)]:
+            with be.open_source(files.path(), level, level_only=True) as src:
+                gdal_says = LevelGeometry(src.transform, src.width, src.height, src.nodata)
+            assert files.level_geometry(full, level) == gdal_says, level
