@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from stac_quicklook_plugin.core.bands.presets import PRESETS
 from stac_quicklook_plugin.core.errors import BadInput, QuicklookError
 from stac_quicklook_plugin.core.models import (
     DEFAULT_COLLECTION,
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "v1 sentinel-2-c1-l2a and sentinel-2-l2a together, elsewhere sentinel-2-l2a)")
     p.add_argument("--cloud-lt", type=float, default=20.0, help="maximum scene cloud cover in %% (default 20)")
     p.add_argument("--asset", default=None, help="asset key (default: automatic true colour)")
+    p.add_argument("--preset", default="", metavar="NAME",
+                   help="what to show: " + ", ".join(PRESETS) + " (default: true-color)")
+    p.add_argument("--expression", default="", metavar="EXPR",
+                   help="band math over common names or asset keys, e.g. \"(nir - red) / (nir + red)\": "
+                        "+ - * /, parentheses, numbers")
     p.add_argument("--width", type=int, default=DEFAULT_WIDTH, help=f"output width in pixels (default {DEFAULT_WIDTH})")
     p.add_argument("--dst-crs", default=None, help="output CRS (default: the scene's UTM zone)")
     p.add_argument("--overview-level", type=int, default=None, help="force a decimation of 2**N")
@@ -119,7 +125,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                width=args.width, dst_crs=args.dst_crs, overview_level=args.overview_level,
                                timeout=args.timeout, rank=args.rank, mask_clouds=args.mask_clouds,
                                acquisition_date=args.date,
-                               reflectance_range=tuple(args.reflectance_range))
+                               reflectance_range=tuple(args.reflectance_range), preset=args.preset,
+                               expression=args.expression)
         if args.list:
             document = _list(req, args, progress)
         elif args.every_date:
@@ -174,6 +181,8 @@ def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
         "dtype": str(ql.array.dtype), "out": str(out), "png": png, "strategy": ql.strategy,
         "hrefs": ql.hrefs, "overview_factor": ql.meta.get("overview_factor"), "rank": ql.meta.get("rank"),
         "mask_clouds": ql.meta.get("mask_clouds"), "view_cloud": ql.meta.get("view_cloud"),
+        "preset": ql.meta.get("preset", "true-color"), "expression": ql.meta.get("expression", ""),
+        "bands": ql.meta.get("bands") or {}, "value_range": ql.meta.get("value_range"),
     }
 
 

@@ -149,22 +149,39 @@ def earth_search_v1(testdata_small: Path, testdata_cache: Path, cog_server: CogS
     server.stop()
 
 
+def _rustac_world(items_for, workdir: Path, dataset: Path, stac_version: str = "1.0.0") -> tuple[StacApi, RustacServer]:
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    items = items_for(api)
+    items_path = datagen.write_item_collection(items, workdir / "items.json")
+    collection = datagen.make_collection(api, items=items)
+    collection["stac_version"] = stac_version
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(collection))
+    server = RustacServer(items_path, collection_path, port=port)
+    return StacApi(url=server.url, items=items, dataset=dataset, server=server), server
+
+
+@pytest.fixture(scope="session")
+def planetary_keys(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
+                   tmp_path_factory: pytest.TempPathFactory):
+    """A rustac API whose items carry Planetary Computer's asset keys (B02, B03, B04, B08, SCL): bands are
+    found by their common names."""
+    bucket = worlds.bucket_url(cog_server.url, testdata_cache, testdata_small)
+    api, server = _rustac_world(lambda url: worlds.make_pc_key_items(testdata_small, bucket, url),
+                                tmp_path_factory.mktemp("planetary_keys"), testdata_small)
+    yield api
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def earth_search_v2(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
                     tmp_path_factory: pytest.TempPathFactory):
     """Earth Search v2-like (STAC 1.1.0, eo/raster 2.0) served by rustac: ``sentinel-2-l2a`` is the C1 data."""
-    workdir = tmp_path_factory.mktemp("earth_search_v2")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}"
-    items = worlds.make_v2_items(testdata_small, worlds.bucket_url(cog_server.url, testdata_cache, testdata_small),
-                                 api)
-    items_path = datagen.write_item_collection(items, workdir / "items.json")
-    collection = datagen.make_collection(api, items=items)
-    collection["stac_version"] = "1.1.0"
-    collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(collection))
-    server = RustacServer(items_path, collection_path, port=port)
-    yield StacApi(url=server.url, items=items, dataset=testdata_small, server=server)
+    bucket = worlds.bucket_url(cog_server.url, testdata_cache, testdata_small)
+    api, server = _rustac_world(lambda url: worlds.make_v2_items(testdata_small, bucket, url),
+                                tmp_path_factory.mktemp("earth_search_v2"), testdata_small, "1.1.0")
+    yield api
     server.stop()
 
 

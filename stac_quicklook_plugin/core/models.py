@@ -87,6 +87,8 @@ class QuicklookRequest:
     mask_clouds: bool = False  # cloudy pixels (scene classification) filled from the next scenes
     acquisition_date: Optional[str] = None  # "YYYY-MM-DD": only that day's scenes (inside datetime_range)
     reflectance_range: tuple[float, float] = DEFAULT_REFLECTANCE_RANGE  # stretch of reflectance composites
+    preset: str = ""  # "" or "true-color" = true colour; "false-color", "ndvi", ... (core.bands.presets)
+    expression: str = ""  # band math over common names or asset keys, e.g. "(nir - red) / (nir + red)"
     # The network settings as one object. None: made from headers, timeout, proxy, proxy_exclude,
     # sas_token_url and sas_host_suffixes above (kept for scripts that set them); once validated, the request
     # carries it and those fields mirror it.

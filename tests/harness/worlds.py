@@ -161,6 +161,30 @@ def make_v2_items(dataset_dir: pathlib.Path, bucket_url: str, api_url: str) -> l
     return [to_stac_11(i) for i in make_c1_items(dataset_dir, bucket_url, api_url)]
 
 
+# -- Planetary Computer's asset keys -----------------------------------------------------------------
+PC_KEYS = {"aot": "AOT", "blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "scl": "SCL", "visual": "visual"}
+
+
+def to_planetary_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """A v1 C1 item with Planetary Computer's asset keys (``B04``, ``B08``, ``SCL``...): the bands are found by
+    their ``eo:bands`` common names only."""
+    out = copy.deepcopy(item)
+    out["assets"] = {PC_KEYS[k]: a for k, a in out["assets"].items() if k in PC_KEYS}
+    for key, asset in out["assets"].items():
+        for band in asset.get("eo:bands", []):
+            if key != "visual":
+                band["name"] = key
+    return out
+
+
+def make_pc_key_items(dataset_dir: pathlib.Path, bucket_url: str, api_url: str) -> list[dict[str, Any]]:
+    """The C1 items under Planetary Computer's asset keys, one collection ``sentinel-2-l2a``."""
+    items = [to_planetary_keys(i) for i in make_c1_items(dataset_dir, bucket_url, api_url)]
+    for item in items:
+        item["collection"] = OLD
+    return items
+
+
 def bucket_url(cog_server_url: str, cache_root: pathlib.Path, dataset_dir: pathlib.Path) -> str:
     """Where a COG server over ``cache_root`` serves the dataset's C1 bucket."""
     rel = (pathlib.Path(dataset_dir) / C1_BUCKET).relative_to(cache_root).as_posix()

@@ -15,7 +15,7 @@ from stac_quicklook_plugin.core.engine.plan import ReadPlan
 from stac_quicklook_plugin.core.engine.reads import Layer, item_conversions
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import NothingFound
-from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
+from stac_quicklook_plugin.core.models import DEFAULT_REFLECTANCE_RANGE, Quicklook, QuicklookRequest
 from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.raster.backend import backend
 from stac_quicklook_plugin.core.stac import client as stac
@@ -29,7 +29,15 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
     array, valid = mosaic([(ln.result.array, ln.clear) for ln in layers])
     used = [ln for ln in layers if ln.clear.any()]
     view_cloud = None
-    if run.req.mask_clouds:
+    index = plan.math is not None and plan.math.is_index
+    if run.req.mask_clouds and index:  # an index stays NaN where no scene is clear: a cloud is no value
+        if valid.any() and any(ln.mask is not None for ln in layers):
+            view_cloud = 0.0
+        elif any(ln.result.valid.any() for ln in layers):
+            raise NothingFound(f"Every pixel of this view is cloudy in the scene(s) found ("
+                               f"{', '.join(str(ln.item.get('id')) for ln in layers)}), so the index has no clear "
+                               "value. Try a longer date range, or turn cloud masking off.")
+    elif run.req.mask_clouds:
         # Where no scene is clear, the first scene with data keeps its (cloudy) pixel: better than a hole.
         remaining = np.zeros_like(valid)
         for layer in layers:
@@ -71,10 +79,13 @@ def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[La
     array, valid, view_cloud = mosaic.array, mosaic.valid, mosaic.view_cloud
     nodata = used[0].result.nodata if used else None
     reflectance = None
-    if plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date
+    if plan.math is not None and plan.math.is_index:  # one float32 band, NaN where no data
+        array[:, ~valid] = np.nan
+        nodata = float("nan")
+    elif plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date
         reflectance = array
         reflectance[:, ~valid] = np.nan
-        array, nodata = stretch_uint8(reflectance, valid, *req.reflectance_range), 0
+        array, nodata = stretch_uint8(reflectance, valid, *stretch_range(req, plan)), 0
     elif nodata is not None:
         array = array.copy()
         array[:, ~valid] = np.array(nodata).astype(array.dtype)
@@ -96,6 +107,13 @@ def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[La
         "metadata_notes": _metadata_notes(plan, used),
         "overview_factor": used[0].result.overview_factor if used else None,
         "kind": choice.kind,
+        "preset": plan.math.name if plan.math is not None and plan.math.name != "expression" else
+        ("" if plan.math is not None else "true-color"),
+        "expression": plan.math.expression.text if plan.math is not None and plan.math.expression else "",
+        "bands": dict(plan.bands),
+        "value_range": list(stretch_range(req, plan)) if plan.math is not None else None,
+        "ramp": plan.math.ramp if plan.math is not None else "",
+        "label": plan.math.label if plan.math is not None else "",
         "search_notes": outcome.notes,
         "rank": str(req.rank),
         "mask_clouds": req.mask_clouds,
@@ -110,6 +128,15 @@ def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[La
         nodata=nodata, meta=meta, reflectance=reflectance)
 
 
+def stretch_range(req: QuicklookRequest, plan: ReadPlan) -> tuple[float, float]:
+    """A composite's reflectance stretch (the request's, else the preset's default), or an index's colour range."""
+    if plan.math is None:
+        return req.reflectance_range
+    if plan.math.is_index or tuple(req.reflectance_range) == DEFAULT_REFLECTANCE_RANGE:
+        return plan.math.value_range
+    return req.reflectance_range
+
+
 def _duplicates_of(outcome: stac.SearchOutcome, used: list[Layer]) -> list[dict[str, Any]]:
     """The same acquisitions in another collection as the scenes used (left out by the search)."""
     ids = {str(layer.item.get("id")) for layer in used}
@@ -119,17 +146,20 @@ def _duplicates_of(outcome: stac.SearchOutcome, used: list[Layer]) -> list[dict[
 def _reflectance_meta(req: QuicklookRequest, plan: ReadPlan, used: list[Layer]) -> Optional[dict[str, Any]]:
     """The stretch and each scene's scale/offset, for a composite of reflectance bands."""
     if plan.conversions is None:
+        if plan.math is not None:
+            return {"range": None, "scale_offset": None,
+                    "note": "the band metadata gives no scale/offset: computed on the values as published"}
         return None
     per_item = {str(layer.item.get("id")): {k: c.as_json() for k, c in
                                             zip(plan.choice.keys, item_conversions(plan, layer.item) or ())}
                 for layer in used}
-    return {"range": list(req.reflectance_range), "scale_offset": per_item}
+    return {"range": list(stretch_range(req, plan)), "scale_offset": per_item}
 
 
 def _metadata_notes(plan: ReadPlan, used: list[Layer]) -> list[str]:
     """What was unusable in the band metadata of the scenes used (each note once)."""
     notes = list(plan.notes)
-    if plan.choice.kind == "rgb":
+    if plan.choice.kind in ("rgb", "composite", "index"):
         for layer in used:
             notes += asset_conversions(layer.item, plan.choice.keys)[1]
     return list(dict.fromkeys(notes))

@@ -2,9 +2,10 @@
 (``plan_mosaic``), and how each scene's values become reflectance."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from stac_quicklook_plugin.core.bands.presets import BandMath, band_assets, band_math
 from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.raster.grid import Grid, crs_wkt, plan_grid
@@ -30,16 +31,29 @@ class ReadPlan:
     # become reflectance with its own item's metadata before the mosaic; None = stored values, as published.
     conversions: Optional[tuple[Conversion, ...]] = None
     notes: tuple[str, ...] = ()  # what was wrong with the band metadata (for the log)
+    # A preset or an expression (None: true colour or an asset): what to show, and each band's asset key
+    math: Optional[BandMath] = None
+    bands: dict[str, str] = field(default_factory=dict)
 
 
 def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
     best = stac.ensure_assets(run.client, run.req.stac_api, items[0])
-    choice = choose_assets(best, run.req.asset_key)
+    math = band_math(run.req.preset, run.req.expression)
+    bands: dict[str, str] = {}
+    if math is None:
+        choice = choose_assets(best, run.req.asset_key)
+    else:  # each band's asset, by common name (AssetError naming a missing band and the presets there are)
+        bands = band_assets(best, math)
+        keys = tuple(bands[n] for n in math.bands) if not math.is_index else tuple(dict.fromkeys(bands.values()))
+        choice = AssetChoice(keys, "index" if math.is_index else "composite")
     grid = plan_grid(run.req.bbox_wgs84, output_crs(run, best, choice), run.req.width)
     first, spare = plan_mosaic([best] + list(items[1:]), run.req.bbox_wgs84, run.req.max_mosaic_items)
     resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
-    conversions, notes = asset_conversions(best, choice.keys) if choice.kind == "rgb" else (None, ())
-    return ReadPlan(best, choice, grid, first, spare, resampling, conversions, notes)
+    if math is not None:
+        resampling = "smooth"  # bands of several resolutions: averaged when shrunk, bilinear when enlarged
+    converted = choice.kind in ("rgb", "composite", "index")
+    conversions, notes = asset_conversions(best, choice.keys) if converted else (None, ())
+    return ReadPlan(best, choice, grid, first, spare, resampling, conversions, notes, math, bands)
 
 
 def output_crs(run: Run, item: dict[str, Any], choice: AssetChoice) -> str:

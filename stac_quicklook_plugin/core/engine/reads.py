@@ -9,6 +9,7 @@ from typing import Any, Optional
 import numpy as np
 from numpy.typing import NDArray
 
+from stac_quicklook_plugin.core.bands.expression import evaluate
 from stac_quicklook_plugin.core.bands.reflectance import Conversion, asset_conversions, to_reflectance
 from stac_quicklook_plugin.core.engine.masks import read_masks
 from stac_quicklook_plugin.core.engine.mosaic import mosaic
@@ -92,14 +93,22 @@ def _stack(parts: list[ReadResult]) -> ReadResult:
 
 
 def in_reflectance(plan: ReadPlan, item: dict[str, Any], result: ReadResult) -> Optional[ReadResult]:
-    """A scene's composite as reflectance (float32, NaN where no data), or None when its values cannot be
-    made reflectance (``item_conversions``)."""
-    if plan.conversions is None:
+    """A scene's composite as reflectance (float32, NaN where no data), an index computed on it (one band), or
+    None when its values cannot be made reflectance (``item_conversions``)."""
+    if plan.conversions is None and plan.math is None:
         return result
-    conversions = item_conversions(plan, item)
-    if conversions is None:
-        return None
-    array = to_reflectance(result.array, result.valid, conversions)
+    if plan.conversions is None:  # band math on values as published (the metadata gives no scale/offset)
+        array = result.array.astype(np.float32)
+        array[:, ~result.valid] = np.nan
+    else:
+        conversions = item_conversions(plan, item)
+        if conversions is None:
+            return None
+        array = to_reflectance(result.array, result.valid, conversions)
+    if plan.math is not None and plan.math.expression is not None:  # an index: one band, NaN where no data
+        keys = list(plan.choice.keys)
+        bands = {name: array[keys.index(key)] for name, key in plan.bands.items()}
+        array = evaluate(plan.math.expression, bands)[None]
     return ReadResult(array, result.valid, None, "float32", result.overview_factor, result.profile)
 
 

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import numpy as np
 from numpy.typing import NDArray
 
+from stac_quicklook_plugin.core.bands.presets import RAMPS
 from stac_quicklook_plugin.core.engine.mosaic import to_display_uint8
 from stac_quicklook_plugin.core.models import Quicklook
 
@@ -42,6 +43,14 @@ def figure(ql: Quicklook, title: Optional[str] = None) -> Any:
         cmap = ListedColormap(SCL_COLORS)
         ax.imshow(data, cmap=cmap, norm=BoundaryNorm(np.arange(-0.5, 12.5, 1), cmap.N),
                   extent=(left, right, bottom, top), interpolation="nearest")
+    elif ql.meta.get("kind") == "index":  # the index's own colour ramp over its fixed range, with a legend
+        lo, hi = ql.meta.get("value_range") or (-1.0, 1.0)
+        from matplotlib.colors import LinearSegmentedColormap
+
+        ramp = RAMPS.get(str(ql.meta.get("ramp")), RAMPS["ndvi"])
+        shown = ax.imshow(data, cmap=LinearSegmentedColormap.from_list("index", list(ramp)), vmin=lo, vmax=hi,
+                          extent=(left, right, bottom, top), interpolation="nearest")
+        fig.colorbar(shown, ax=ax, shrink=0.8, label=str(ql.meta.get("label") or ql.meta.get("expression") or ""))
     else:
         lo, hi = (np.nanpercentile(data, [2, 98]) if np.isfinite(data).any() else (0, 1))
         ax.imshow(data, cmap="viridis", vmin=lo, vmax=hi, extent=(left, right, bottom, top))
@@ -64,6 +73,10 @@ def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
     from stac_quicklook_plugin.core.raster.backend import backend
 
     path = Path(path)
-    backend().write_geotiff(ql, path, {"STAC_ITEMS": ",".join(i.id for i in ql.items), "STAC_ASSET": ql.asset_key,
-                                       "STAC_STRATEGY": ql.strategy})
+    tags = {"STAC_ITEMS": ",".join(i.id for i in ql.items), "STAC_ASSET": ql.asset_key, "STAC_STRATEGY": ql.strategy}
+    if ql.meta.get("preset") and ql.meta.get("preset") != "true-color":
+        tags["STAC_PRESET"] = str(ql.meta["preset"])
+    if ql.meta.get("expression"):
+        tags["STAC_EXPRESSION"] = str(ql.meta["expression"])
+    backend().write_geotiff(ql, path, tags)
     return path

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from stac_quicklook_plugin.core.bands.presets import band_math
 from stac_quicklook_plugin.core.errors import BadInput
 from stac_quicklook_plugin.core.models import Connection, QuicklookRequest, Rank
 from stac_quicklook_plugin.core.stac.collections import parse_collections
@@ -123,12 +124,18 @@ def validate_request(req: QuicklookRequest) -> QuicklookRequest:
     except ValueError:
         raise BadInput(f"The ranking must be 'view' (least cloud over the view) or 'scene' (least cloud over "
                        f"the whole scene), got {req.rank!r}.") from None
+    shown = band_math(req.preset, req.expression)  # BadInput: an unknown preset, an expression refused
+    if shown is not None and req.asset_key:
+        raise BadInput(f"The asset {req.asset_key!r} and the {'expression' if req.expression else 'preset'} both say "
+                       "what to show: give one of them.")
     datetime_range = normalize_datetime(req.datetime_range)
     if req.acquisition_date is not None:
         check_date_in_range(req.acquisition_date, datetime_range)
     return replace(req, bbox_wgs84=bbox, stac_api=url, collection=collection, cloud_cover_max=cloud,
                    datetime_range=datetime_range, mask_clouds=bool(req.mask_clouds), rank=rank,
-                   reflectance_range=(low, high), connection=connection, headers=dict(connection.headers),
+                   reflectance_range=(low, high), preset=shown.name if shown and not req.expression else "",
+                   expression=shown.expression.text if shown and shown.expression and req.expression else "",
+                   connection=connection, headers=dict(connection.headers),
                    timeout=connection.timeout, proxy=connection.proxy, proxy_exclude=connection.proxy_exclude,
                    sas_token_url=connection.sas_token_url, sas_host_suffixes=connection.sas_host_suffixes)
 

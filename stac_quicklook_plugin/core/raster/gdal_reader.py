@@ -26,7 +26,7 @@ for _module in (gdal, osr):
 
 NAME = "gdal"
 ERRORS: tuple[type[BaseException], ...] = (RuntimeError,)
-_WARP = {"average": "average", "nearest": "near"}
+_WARP = {"average": "average", "nearest": "near", "bilinear": "bilinear"}
 # SetFromUserInput also reads files and fetches URLs: a CRS given as text must not do either.
 _NOT_A_CRS = re.compile(r"^\s*([a-z][a-z0-9+.-]*://|[/\\.~]|[a-z]:[/\\])", re.IGNORECASE)
 

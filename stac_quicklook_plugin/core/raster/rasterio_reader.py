@@ -23,7 +23,7 @@ from stac_quicklook_plugin.core.raster.gdal_env import allowed_drivers
 
 NAME = "rasterio"
 ERRORS: tuple[type[BaseException], ...] = (RasterioError, RasterioIOError)
-_RESAMPLING = {"average": Resampling.average, "nearest": Resampling.nearest}
+_RESAMPLING = {"average": Resampling.average, "nearest": Resampling.nearest, "bilinear": Resampling.bilinear}
 
 
 # -- CRS: WKT strings in and out, so the engine never holds a library's CRS object -----------------

@@ -67,8 +67,9 @@ def fetch_header(file: RemoteFile) -> None:
 def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", overview_level: Optional[int] = None,
                  is_cancelled: Callable[[], bool] = lambda: False, band_indexes: Optional[list[int]] = None
                  ) -> ReadResult:
-    """All bands of one raster, resampled ("average" or "nearest") onto ``grid`` from the right overview;
-    out-of-file pixels invalid."""
+    """All bands of one raster, resampled onto ``grid`` from the right overview ("average", "nearest", or
+    "smooth": average where the overview's pixels are smaller than the grid's, bilinear where larger, as for a
+    20 m band on a 10 m grid); out-of-file pixels invalid."""
     if is_cancelled():
         raise Cancelled("Cancelled before reading.")
     be = backend()
@@ -84,6 +85,9 @@ def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", over
                     factors = src.overview_factors
                     level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)
                     factor = factors[level] if level is not None else 1
+                    if resampling == "smooth":  # values: averaged when shrunk, bilinear when enlarged
+                        enlarged = target_res < abs(src.transform[0]) * factor * 0.999
+                        resampling = "bilinear" if enlarged else "average"
                     _check_cost(src, href, src_bounds, factor)
                     profile, nodata = src.profile, src.nodata
                     same_crs = be.same_crs(src.crs, grid.crs)
