@@ -36,6 +36,7 @@ from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
 from stac_quicklook_plugin.gui.catalog import CatalogLists
 from stac_quicklook_plugin.gui.i18n import best_available_label, tr
+from stac_quicklook_plugin.gui.show import ShowPicker
 
 DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
@@ -133,6 +134,9 @@ class QuicklookDock(QDockWidget):
         self.asset_combo.setToolTip(tr("Auto: the true-colour image if the item has one, else the red, "
                                        "green and blue bands"))
         form.addRow(tr("Asset"), self.asset_combo)
+        self.show_picker = ShowPicker(body)  # true colour, a composite, an index, band math
+        self.show_picker.changed.connect(self._show_changed)
+        form.addRow(tr("Show"), self.show_picker)
 
         stretch = QHBoxLayout()
         self.reflectance_low_spin, self.reflectance_high_spin = QDoubleSpinBox(body), QDoubleSpinBox(body)
@@ -208,6 +212,7 @@ class QuicklookDock(QDockWidget):
         self.reflectance_low_spin.setValue(low)
         self.reflectance_high_spin.setValue(high)
         self.auth_select.setConfigId(settings.auth_cfg() or "")
+        self._show_changed()
 
     def _connect(self) -> None:
         self.api_combo.currentTextChanged.connect(self._api_changed)
@@ -268,6 +273,10 @@ class QuicklookDock(QDockWidget):
         """Back to the rolling window: the 30 days up to the day of each click."""
         settings.set_dates(None, None)
         self._show_dates(date.today() - timedelta(days=settings.DEFAULT_DAYS_BACK), date.today())
+
+    def _show_changed(self) -> None:
+        """A composite or an index reads the bands it needs: the asset list has no say then."""
+        self.asset_combo.setEnabled(self.show_picker.shows_true_colour())
 
     def _asset_changed(self, text: str) -> None:
         index = self.asset_combo.currentIndex()

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from osgeo import gdal
 from qgis.core import (
-    QgsAbstractMetadataBase,
+    QgsColorRampShader,
     QgsContrastEnhancement,
-    QgsLayerMetadata,
     QgsLayerTreeGroup,
     QgsMultiBandColorRenderer,
     QgsProject,
     QgsRasterLayer,
+    QgsRasterShader,
     QgsSingleBandGrayRenderer,
+    QgsSingleBandPseudoColorRenderer,
 )
 from qgis.PyQt.QtCore import QObject
+from qgis.PyQt.QtGui import QColor
 
-from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.bands.presets import RAMPS
 from stac_quicklook_plugin.gui.compat import cumulative_cut_limit
 from stac_quicklook_plugin.gui.i18n import tr
+from stac_quicklook_plugin.gui.provenance import layer_metadata, percent, provenance_text, searched_collections
+
+__all__ = ["layer_metadata", "provenance_text", "searched_collections"]  # (as this module had them)
 
 if TYPE_CHECKING:
     from stac_quicklook_plugin.core.models import Quicklook, QuicklookRequest
@@ -167,9 +171,15 @@ def create_layer(result: Quicklook, request: QuicklookRequest, path: Optional[st
 
 
 def apply_renderer(layer: QgsRasterLayer, result: Quicklook) -> None:
-    """RGB for 3 bands, gray for one; 8-bit data shown as is, other types stretched 2-98 %."""
+    """RGB for 3 bands, gray for one; 8-bit data shown as is, other types stretched 2-98 %; an index in its
+    colour ramp over its fixed range (the same for every date), with a legend."""
     import numpy as np
 
+    meta = result.meta or {}
+    if meta.get("kind") == "index":
+        low, high = meta.get("value_range") or (-1.0, 1.0)
+        layer.setRenderer(index_renderer(layer, float(low), float(high), str(meta.get("ramp") or "ndvi")))
+        return
     provider = layer.dataProvider()
     is_byte = np.asarray(result.array).dtype == np.uint8
     alpha_band = result.count + 1 if is_byte else -1
@@ -187,6 +197,36 @@ def apply_renderer(layer: QgsRasterLayer, result: Quicklook) -> None:
                                      cumulative_cut_limit())
 
 
+def index_renderer(layer: QgsRasterLayer, low: float, high: float, ramp: str) -> QgsSingleBandPseudoColorRenderer:
+    """A pseudocolour renderer of band 1: the index's ramp (core.bands.presets.RAMPS) from ``low`` to ``high``."""
+    stops = RAMPS.get(ramp, RAMPS["ndvi"])
+    shader_function = QgsColorRampShader(low, high)  # interpolated, continuous: the default
+    shader_function.setColorRampItemList([
+        QgsColorRampShader.ColorRampItem(low + position * (high - low), QColor(colour),
+                                         f"{low + position * (high - low):.2f}")
+        for position, colour in stops])
+    shader = QgsRasterShader(low, high)
+    shader.setRasterShaderFunction(shader_function)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(low)
+    renderer.setClassificationMax(high)
+    return renderer
+
+
+def shown_label(result: Quicklook) -> str:
+    """What the layer shows, for its name: the asset, a preset ("NDVI", "false-color") or the band math."""
+    meta = result.meta or {}
+    preset = str(meta.get("preset") or "")
+    if meta.get("kind") == "index" and preset:
+        return preset.upper()
+    if preset and preset != "true-color":
+        return preset
+    expression = str(meta.get("expression") or "")
+    if expression:
+        return expression if len(expression) <= 40 else expression[:39] + "…"
+    return result.asset_key
+
+
 def layer_name(result: Quicklook, collection: str) -> str:
     """Like "S2 2024-08-03 · visual · 0 % cloud over view" (cloud over the view, when the engine judged it),
     else "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst scene cloud cover."""
@@ -199,95 +239,15 @@ def layer_name(result: Quicklook, collection: str) -> str:
     else:
         when = f"{dates[0]}…{dates[-1]}"
     clouds = [item.cloud_cover for item in result.items if item.cloud_cover is not None]
-    parts = [f"{prefix} {when}", result.asset_key]
+    parts = [f"{prefix} {when}", shown_label(result)]
     view_cloud = (result.meta or {}).get("view_cloud")
     if view_cloud is not None:  # what the user sees: cloud over the view, from the scene classification
-        parts.append(tr("{cloud} % cloud over view").format(cloud=_percent(round(float(view_cloud), 1))))
+        parts.append(tr("{cloud} % cloud over view").format(cloud=percent(round(float(view_cloud), 1))))
     elif clouds:
         worst = max(clouds)
-        parts.append(tr("{cloud} % cloud").format(cloud=_percent(worst)) if len(result.items) == 1
-                     else tr("≤ {cloud} % cloud").format(cloud=_percent(worst)))
+        parts.append(tr("{cloud} % cloud").format(cloud=percent(worst)) if len(result.items) == 1
+                     else tr("≤ {cloud} % cloud").format(cloud=percent(worst)))
     return " · ".join(parts)
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
-def layer_metadata(result: Quicklook, request: QuicklookRequest,
-                   layer: QgsRasterLayer) -> QgsLayerMetadata:
-    """Provenance a person can read in Layer Properties > Metadata: items, asset, hrefs, API, strategy."""
-    metadata = QgsLayerMetadata()
-    metadata.setIdentifier(result.items[0].id if result.items else "")
-    collection = searched_collections(result, request)
-    metadata.setParentIdentifier(collection)
-    metadata.setTitle(layer.name())
-    metadata.setType("dataset")
-    metadata.setLanguage("")
-    metadata.setCrs(layer.crs())
-    metadata.setAbstract(provenance_text(result, request))
-    metadata.addKeywords("STAC", ["STAC", *collection.split(","), result.asset_key])
-    metadata.setLinks([_link(href) for href in result.hrefs])
-    metadata.setHistory([tr("Created by STAC Quicklook at {time}").format(
-        time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))])
-    return metadata
-
-
-def _link(href: str) -> QgsAbstractMetadataBase.Link:
-    link = QgsAbstractMetadataBase.Link(href.rsplit("/", 1)[-1] or href, "WWW:LINK", redact(href))
-    link.mimeType = "image/tiff; application=geotiff; profile=cloud-optimized"
-    return link
-
-
-def provenance_text(result: Quicklook, request: QuicklookRequest) -> str:
-    """Plain-text provenance; every URL passes through ``redact``."""
-    lines = [
-        tr("Quicklook from the STAC API {api}, collection {collection}.").format(
-            api=redact(request.stac_api), collection=searched_collections(result, request)),
-        tr("Search: bbox {bbox}, dates {dates}, cloud cover ≤ {cloud} %, strategy “{strategy}”.").format(
-            bbox=", ".join(f"{v:.5f}" for v in request.bbox_wgs84),
-            dates=request.datetime_range or tr("last 30 days"),
-            cloud=_percent(request.cloud_cover_max), strategy=result.strategy),
-        tr("Asset: {asset}").format(asset=result.asset_key),
-        _cloud_line(result),
-        tr("Items ({count}):").format(count=len(result.items)),
-    ]
-    lines += [f"  - {item.id}  ({item.collection or '?'})  {item.datetime or '?'}  "
-              + (tr("{cloud} % cloud").format(cloud=_percent(item.cloud_cover))
-                 if item.cloud_cover is not None else tr("cloud cover unknown"))
-              + ("" if getattr(item, "view_cloud", None) is None
-                 else ", " + tr("{cloud} % over the view").format(cloud=_percent(round(item.view_cloud, 2))))
-              for item in result.items]
-    duplicates = (result.meta or {}).get("duplicates") or []
-    if duplicates:
-        lines.append(tr("The same acquisitions in another collection, left out:"))
-        lines += [f"  - {d.get('id')}  ({d.get('collection') or '?'}) = {d.get('same_as')}" for d in duplicates]
-    reflectance = (result.meta or {}).get("reflectance")
-    if reflectance:
-        low, high = reflectance.get("range", (0, 0))
-        lines.append(tr("Reflectance {low} to {high} drawn as 1 to 255; scale and offset per item:").format(
-            low=f"{low:g}", high=f"{high:g}"))
-        lines += [f"  - {item_id}: " + ", ".join(f"{key} ×{c['scale']:g} {c['offset']:+g}" for key, c in keys.items())
-                  for item_id, keys in (reflectance.get("scale_offset") or {}).items()]
-    lines.append(tr("Images:"))
-    lines += [f"  - {redact(href)}" for href in result.hrefs]
-    return "\n".join(lines)
-
-
-def searched_collections(result: Quicklook, request: QuicklookRequest) -> str:
-    """The collection(s) the engine searched ("a,b"), else the request's."""
-    return str((result.meta or {}).get("collection") or request.collection or "")
-
-
-def _cloud_line(result: Quicklook) -> str:
-    """Both cloud figures: over the view (scene classification) and over the first scene (eo:cloud_cover)."""
-    meta = result.meta or {}
-    view, scene = meta.get("view_cloud"), meta.get("scene_cloud")
-    return tr("Cloud: {view} over the view, {scene} over the scene (best scene by {rank}; clouds {masked}).").format(
-        view=tr("unknown") if view is None else f"{_percent(round(float(view), 2))} %",
-        scene=tr("unknown") if scene is None else f"{_percent(round(float(scene), 2))} %",
-        rank=tr("scene cloud cover") if meta.get("rank") == "scene" else tr("cloud over the view"),
-        masked=tr("masked") if meta.get("mask_clouds") else tr("not masked"))
 
 
 def add_to_project(layer: QgsRasterLayer, project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:

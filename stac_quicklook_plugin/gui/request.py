@@ -44,7 +44,10 @@ def build_request(bbox_wgs84: tuple[float, float, float, float], canvas_width: i
         collection=collection,
         datetime_range=f"{start.isoformat()}T00:00:00Z/{end.isoformat()}T23:59:59Z",
         cloud_cover_max=settings.cloud_cover_max(),
-        asset_key=settings.asset_key(),
+        # A preset or band math says what to show; the asset then is the bands' (by common name).
+        asset_key=None if (settings.preset() or settings.expression()) else settings.asset_key(),
+        preset=settings.preset(),
+        expression=settings.expression(),
         width=output_width(canvas_width),
         # dst_crs stays None: the engine keeps the scene's own UTM grid, so overview pixels are copied,
         # not resampled, and QGIS reprojects the layer on the fly to any project CRS (EPSG:4326 too).

@@ -136,6 +136,24 @@ def set_asset_key(key: Optional[str]) -> None:
     _set("asset_key", (key or "").strip())
 
 
+def preset() -> str:
+    """What a quicklook shows: "" (true colour) or a preset's name (core.bands.presets)."""
+    return _get_str("preset", "").strip().lower()[:32]
+
+
+def set_preset(name: str) -> None:
+    _set("preset", (name or "").strip().lower())
+
+
+def expression() -> str:
+    """Band math the user typed ("" when a preset is shown). Text only: the engine parses it, never runs it."""
+    return _get_str("expression", "").strip()[:500]
+
+
+def set_expression(text: str) -> None:
+    _set("expression", (text or "").strip())
+
+
 def output_width() -> Optional[int]:
     """Output width in pixels, or None for automatic (the canvas width)."""
     try:

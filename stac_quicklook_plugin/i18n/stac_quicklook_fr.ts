@@ -340,10 +340,6 @@ Corps : {body}</translation>
             <translation>Aperçu d’une emprise</translation>
         </message>
         <message>
-            <source>Searches a STAC API for the least cloudy scene over the extent and streams only the overview tiles it needs from Cloud-Optimized GeoTIFFs into a raster file (a GeoTIFF by default). Empty dates mean the last 30 days; an empty asset picks true colour automatically. ITEMS lists the item ids used, STRATEGY the search strategy.</source>
-            <translation>Cherche dans une API STAC la scène la moins nuageuse sur l’emprise et ne lit, dans les GeoTIFF optimisés pour le cloud (COG), que les tuiles d’aperçu nécessaires, dans un fichier raster (un GeoTIFF par défaut). Sans dates : les 30 derniers jours ; sans ressource : les couleurs naturelles, choisies automatiquement. ITEMS liste les identifiants des éléments utilisés, STRATEGY la stratégie de recherche.</translation>
-        </message>
-        <message>
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
@@ -686,6 +682,86 @@ Corps : {body}</translation>
         <message>
             <source>none</source>
             <translation>aucune</translation>
+        </message>
+        <message>
+            <source>Show</source>
+            <translation>Afficher</translation>
+        </message>
+        <message>
+            <source>Shows: {what}</source>
+            <translation>Affiche : {what}</translation>
+        </message>
+        <message>
+            <source>Expression: {expression}</source>
+            <translation>Expression : {expression}</translation>
+        </message>
+        <message>
+            <source>Bands: {bands}</source>
+            <translation>Bandes : {bands}</translation>
+        </message>
+        <message>
+            <source>Colour ramp from {low} to {high}; no data and clouds (when masked) are transparent.</source>
+            <translation>Rampe de couleurs de {low} à {high} ; l’absence de données et les nuages (s’ils sont masqués) sont transparents.</translation>
+        </message>
+        <message>
+            <source>True colour</source>
+            <translation>Couleurs naturelles</translation>
+        </message>
+        <message>
+            <source>False colour (NIR, red, green)</source>
+            <translation>Fausses couleurs (PIR, rouge, vert)</translation>
+        </message>
+        <message>
+            <source>Short-wave infrared (SWIR, NIR, red)</source>
+            <translation>Infrarouge à ondes courtes (SWIR, PIR, rouge)</translation>
+        </message>
+        <message>
+            <source>Agriculture (SWIR, NIR, blue)</source>
+            <translation>Agriculture (SWIR, PIR, bleu)</translation>
+        </message>
+        <message>
+            <source>NDVI (vegetation)</source>
+            <translation>NDVI (végétation)</translation>
+        </message>
+        <message>
+            <source>NDWI (open water)</source>
+            <translation>NDWI (eaux libres)</translation>
+        </message>
+        <message>
+            <source>NDMI (moisture)</source>
+            <translation>NDMI (humidité)</translation>
+        </message>
+        <message>
+            <source>NBR (burn ratio)</source>
+            <translation>NBR (indice de brûlis)</translation>
+        </message>
+        <message>
+            <source>EVI (enhanced vegetation)</source>
+            <translation>EVI (végétation améliorée)</translation>
+        </message>
+        <message>
+            <source>Band math…</source>
+            <translation>Calcul de bandes…</translation>
+        </message>
+        <message>
+            <source>Composites and indices are computed on reflectance (the catalog's scale and offset), from the bands' common names; cloud ranking and masking work for all</source>
+            <translation>Les composés et les indices sont calculés sur la réflectance (échelle et décalage du catalogue), à partir des noms communs des bandes ; le classement et le masquage des nuages valent pour tous</translation>
+        </message>
+        <message>
+            <source>Band math over the bands' common names or asset keys: + - * /, parentheses, numbers</source>
+            <translation>Calcul sur les noms communs des bandes ou les clés des ressources : + - * /, parenthèses, nombres</translation>
+        </message>
+        <message>
+            <source>Searches a STAC API for the least cloudy scene over the extent and streams only the overview tiles it needs from Cloud-Optimized GeoTIFFs into a raster file (a GeoTIFF by default). Empty dates mean the last 30 days; an empty asset picks true colour automatically. PRESET shows a false-colour composite or a spectral index, computed on reflectance from the bands' common names; EXPRESSION computes band math over them (parsed, never run). ITEMS lists the item ids used, STRATEGY the search strategy.</source>
+            <translation>Cherche dans une API STAC la scène la moins nuageuse sur l’emprise et ne lit que les tuiles d’aperçu nécessaires des GeoTIFF optimisés pour le cloud, dans un fichier raster (un GeoTIFF par défaut). Des dates vides signifient les 30 derniers jours ; une ressource vide choisit automatiquement les couleurs naturelles. PRESET affiche un composé en fausses couleurs ou un indice spectral, calculé sur la réflectance à partir des noms communs des bandes ; EXPRESSION calcule une formule sur ces bandes (analysée, jamais exécutée). ITEMS liste les identifiants des éléments utilisés, STRATEGY la stratégie de recherche.</translation>
+        </message>
+        <message>
+            <source>Show (true-color, false-color, swir, agriculture, ndvi, ndwi, ndmi, nbr, evi)</source>
+            <translation>Afficher (true-color, false-color, swir, agriculture, ndvi, ndwi, ndmi, nbr, evi)</translation>
+        </message>
+        <message>
+            <source>Band math instead, e.g. (nir - red) / (nir + red)</source>
+            <translation>Ou un calcul de bandes, p. ex. (nir - red) / (nir + red)</translation>
         </message>
         <message>
             <source>Quicklook failed</source>

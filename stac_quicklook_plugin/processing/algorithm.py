@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
@@ -55,6 +56,8 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
     END = "END"
     CLOUD_COVER_MAX = "CLOUD_COVER_MAX"
     ASSET = "ASSET"
+    PRESET = "PRESET"
+    EXPRESSION = "EXPRESSION"
     WIDTH = "WIDTH"
     DST_CRS = "DST_CRS"
     RANK = "RANK"
@@ -76,6 +79,8 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         return tr("Searches a STAC API for the least cloudy scene over the extent and streams only the overview "
                   "tiles it needs from Cloud-Optimized GeoTIFFs into a raster file (a GeoTIFF by default). "
                   "Empty dates mean the last 30 days; an empty asset picks true colour automatically. "
+                  "PRESET shows a false-colour composite or a spectral index, computed on reflectance from the bands' "
+                  "common names; EXPRESSION computes band math over them (parsed, never run). "
                   "ITEMS lists the item ids used, STRATEGY the search strategy.")
 
     def tags(self) -> list[str]:
@@ -104,6 +109,12 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
             minValue=MIN_WIDTH, maxValue=MAX_WIDTH))
         self.addParameter(QgsProcessingParameterCrs(self.DST_CRS, tr("Output CRS (empty: the scene's own)"),
                                                     None, optional=True))
+        if "preset" in request_fields():
+            self.addParameter(QgsProcessingParameterString(
+                self.PRESET, tr("Show (true-color, false-color, swir, agriculture, ndvi, ndwi, ndmi, nbr, evi)"),
+                "true-color", optional=True))
+            self.addParameter(QgsProcessingParameterString(
+                self.EXPRESSION, tr("Band math instead, e.g. (nir - red) / (nir + red)"), "", optional=True))
         fields = request_fields()
         if "rank" in fields:
             rank = QgsProcessingParameterEnum(
@@ -149,11 +160,15 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         except errors.QuicklookError as exc:
             raise QgsProcessingException(engine_sentence(exc)) from None
         write_raster(result, output)
+        meta = result.meta or {}
+        if meta.get("kind") == "index" and context.willLoadLayerOnCompletion(output):
+            low, high = meta.get("value_range") or (-1.0, 1.0)
+            self._styler = IndexStyler(float(low), float(high), str(meta.get("ramp") or "ndvi"))  # kept alive
+            context.layerToLoadOnCompletionDetails(output).setPostProcessor(self._styler)
         feedback.setProgress(100.0)
         items = ",".join(item.id for item in result.items)
         feedback.pushInfo(tr("Items: {items}; asset {asset}; strategy {strategy}; {width} x {height} px").format(
             items=items, asset=result.asset_key, strategy=result.strategy, width=result.width, height=result.height))
-        meta = result.meta or {}
         searched = tr("Collections searched: {collections}; the same acquisitions left out: {duplicates}")
         feedback.pushInfo(searched.format(
             collections=", ".join(meta.get("collections") or []) or request.collection,
@@ -202,6 +217,9 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
         if "reflectance_range" in fields and self.parameterDefinition(self.REFLECTANCE_MIN) is not None:
             values["reflectance_range"] = (self.parameterAsDouble(parameters, self.REFLECTANCE_MIN, context),
                                            self.parameterAsDouble(parameters, self.REFLECTANCE_MAX, context))
+        if "preset" in fields and self.parameterDefinition(self.PRESET) is not None:
+            values["preset"] = self.parameterAsString(parameters, self.PRESET, context).strip()
+            values["expression"] = self.parameterAsString(parameters, self.EXPRESSION, context).strip()
         if "mask_clouds" in fields and self.parameterDefinition(self.MASK_CLOUDS) is not None:
             values["mask_clouds"] = self.parameterAsBool(parameters, self.MASK_CLOUDS, context)
         return QuicklookRequest(**values)
@@ -216,6 +234,22 @@ class QuicklookAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(tr("{name} “{value}” is not a date; use YYYY-MM-DD.").format(
                 name=name, value=value))
         return date(qdate.year(), qdate.month(), qdate.day())
+
+
+class IndexStyler(QgsProcessingLayerPostProcessorInterface):
+    """Draws an index output in its colour ramp once QGIS has loaded it (as the plugin's own layers)."""
+
+    def __init__(self, low: float, high: float, ramp: str):
+        super().__init__()
+        self.low, self.high, self.ramp = low, high, ramp
+
+    def postProcessLayer(self, layer: Any, context: QgsProcessingContext,  # noqa: N802 (QGIS API)
+                         feedback: QgsProcessingFeedback) -> None:
+        from stac_quicklook_plugin.gui.layer import index_renderer
+
+        if layer is not None and layer.isValid() and hasattr(layer, "setRenderer"):
+            layer.setRenderer(index_renderer(layer, self.low, self.high, self.ramp))
+            layer.triggerRepaint()
 
 
 def crs_text(crs: QgsCoordinateReferenceSystem) -> Optional[str]:

@@ -98,7 +98,7 @@ def band_math(preset_name: str = "", expression: str = "") -> Optional[BandMath]
     """The band math of a request: a preset other than true colour, or an expression typed by the user; None
     for true colour. BadInput for an unknown preset, a bad expression, or both given."""
     if expression and expression.strip():
-        if preset_name and preset_name.strip() and preset_name.strip().lower() != "expression":
+        if preset_name and preset_name.strip().lower() not in ("", "expression", TRUE_COLOR):  # the default
             raise BadInput("Give a preset or an expression, not both.")
         parsed = parse(expression)
         return BandMath("expression", parsed.text, (), parsed, (-1.0, 1.0), "ndvi")
