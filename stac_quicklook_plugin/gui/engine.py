@@ -3,6 +3,7 @@ lazily, in a worker thread or on a click, never at QGIS start-up; what the plugi
 never have loaded goes through here."""
 from __future__ import annotations
 
+import importlib
 import sys
 from types import ModuleType
 from typing import Optional
@@ -11,8 +12,12 @@ ENGINE = "stac_quicklook_plugin.core"
 
 
 def loaded(module: str) -> Optional[ModuleType]:
-    """``core.<module>`` if something imported it already, else None (nothing is imported here)."""
-    return sys.modules.get(f"{ENGINE}.{module}")
+    """``core.<module>`` if something imported it already, else None. A module another thread is importing
+    right now (the warm-up, a task) is waited for: its import finishes, then it is handed over whole."""
+    found = sys.modules.get(f"{ENGINE}.{module}")
+    if found is not None and getattr(getattr(found, "__spec__", None), "_initializing", False):
+        found = importlib.import_module(f"{ENGINE}.{module}")  # blocks on the module's import lock
+    return found
 
 
 def shutdown_threads() -> None:
