@@ -25,6 +25,15 @@ VIEWS = [(-105.70, 40.25, -105.50, 40.45), (-105.80, 40.15, -105.60, 40.35), (-1
          (-105.75, 40.35, -105.55, 40.55), (-105.65, 40.20, -105.45, 40.40)]
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def libc():
+    import ctypes
+
+    return ctypes.CDLL("libc.so.6")
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -74,6 +83,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--keep", type=int, default=5, help="quicklook layers kept in the project")
     parser.add_argument("--every", type=int, default=20, help="print RSS every N quicklooks")
+    parser.add_argument("--malloc-trim", action="store_true",
+                        help="experiment: glibc's malloc_trim(0) after each quicklook (on the main thread)")
+    parser.add_argument("--mmap-threshold", type=int, default=0, metavar="BYTES",
+                        help="experiment: fix glibc's mmap threshold (mallopt M_MMAP_THRESHOLD) before the plugin loads")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="long-session-"))
@@ -118,6 +131,8 @@ def run(args: argparse.Namespace, api_url: str) -> int:
     settings.set_asset_key(None)
     settings.set_output_width(None)  # Auto: the canvas width, 1000 px
 
+    if args.mmap_threshold:  # an experiment: glibc's mmap threshold fixed (see the README's memory section)
+        libc().mallopt(M_MMAP_THRESHOLD, args.mmap_threshold)
     plugin = classFactory(iface)
     plugin.initGui()
     import stac_quicklook_plugin.core.engine.quicklook  # noqa: F401  (the plugin preloads it 2 s after start)
@@ -126,6 +141,7 @@ def run(args: argparse.Namespace, api_url: str) -> int:
     ours: list[str] = []  # layer ids, oldest first
     samples: list[tuple[int, float]] = [(0, rss_mb())]
     seconds: list[float] = []
+    trims: list[float] = []
     print(f"quicklook {0:4d}: RSS {samples[0][1]:7.1f} MB", flush=True)
     for index in range(1, args.count + 1):
         canvas.setExtent(QgsRectangle(*VIEWS[index % len(VIEWS)]))
@@ -144,6 +160,10 @@ def run(args: argparse.Namespace, api_url: str) -> int:
                               "messages": iface.messages[-3:]}))
             return 1
         ours += added
+        if args.malloc_trim:  # an experiment: glibc's free pages handed back after each quicklook
+            t_trim = time.perf_counter()
+            libc().malloc_trim(0)
+            trims.append(time.perf_counter() - t_trim)
         while len(ours) > args.keep:
             project.removeMapLayer(ours.pop(0))
         if index % args.every == 0:
@@ -175,6 +195,9 @@ def run(args: argparse.Namespace, api_url: str) -> int:
         "warnings_or_errors": errors,
         "qgis_version": Qgis.QGIS_VERSION,
     }
+    if trims:
+        summary["trim_ms_median"] = round(1000 * sorted(trims)[len(trims) // 2], 2)
+        summary["trim_ms_max"] = round(1000 * max(trims), 2)
     print(json.dumps(summary))
     plugin.unload()
     project.clear()

@@ -104,6 +104,17 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
             extra = union[what] - one[what] if one and union else None
             add(f"(i) {profile}: best available (two collections) adds no {what[:-1] if what == 'requests' else what}"
                 f" to one collection", extra, 0, "+{m:.0f}", None if extra is None else extra <= 0)
+    for key in ("j", "k"):  # issue 20: presets cost what true colour costs
+        if key not in doc["scenarios"]:
+            continue
+        s, fl = _find(doc, "50ms", key, cached), doc["floor"].get(key)
+        colour = _find(doc, "50ms", key, "ours, true colour from bands")
+        ratio = s["cog_bytes"] / fl["bytes"] if s and fl else None
+        add(f"({key}) {doc['scenarios'][key].get('preset')}: bytes <= 1.10x the floor of its files", ratio, 1.10,
+            "{m:.3f}x", None if ratio is None else ratio <= 1.10)
+        extra = s["chain"] - colour["chain"] if s and colour else None
+        add(f"({key}) {doc['scenarios'][key].get('preset')}: chain equal to true colour's", extra, 0, "+{m:.0f}",
+            None if extra is None else extra <= 0)
     seed, ours = _find(doc, "50ms", "a", "seed"), _find(doc, "50ms", "a", "ours")
     speedup = seed["wall_s"] / ours["wall_s"] if seed and ours else None
     add("(a) at 50 ms ours >= 2x faster than the seed", speedup, 2.0, "{m:.2f}x",

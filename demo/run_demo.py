@@ -19,7 +19,7 @@ OUT = REPO / "demo" / "quicklook.png"
 PLUGIN = "stac_quicklook_plugin"
 
 
-def deploy(profiles: Path, api_url: str, dates: tuple[str, str]) -> None:
+def deploy(profiles: Path, api_url: str, dates: tuple[str, str], preset: str = "") -> None:
     """A throwaway QGIS profile with the plugin installed, enabled and pointed at ``api_url``."""
     profile = profiles / "profiles" / "demo"
     plugins = profile / "python" / "plugins"
@@ -34,7 +34,8 @@ def deploy(profiles: Path, api_url: str, dates: tuple[str, str]) -> None:
         "[PythonPlugins]", f"{PLUGIN}=true", "",
         "[qgis]", "showTips=false", "checkVersion=false", "allowVersionCheck=false", "",
         "[stac_quicklook]", f"api_url={api_url}",  # no collection: a new user's best available
-        f"date_from={dates[0]}", f"date_to={dates[1]}", "cloud_cover_max=20", "dock_visible=true", "",
+        f"date_from={dates[0]}", f"date_to={dates[1]}", "cloud_cover_max=20", "dock_visible=true",
+        *([f"preset={preset}"] if preset else []), "",
     ]))
 
 
@@ -47,12 +48,12 @@ def qgis_command(profiles: Path) -> list[str]:
 
 
 def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 240,
-        extra_env: dict[str, str] | None = None) -> dict:
+        extra_env: dict[str, str] | None = None, preset: str = "") -> dict:
     """Launch QGIS, wait for it to finish, return the status the startup script wrote. ``extra_env``
     (e.g. PYTHONPATH=tests/hide_rasterio, STAC_QL_DEMO_LAYER_COPY=x.tif) goes to QGIS's environment."""
     with tempfile.TemporaryDirectory(prefix="stac-ql-qgis-") as tmp:
         profiles = Path(tmp) / "profiles"
-        deploy(profiles, api_url, dates)
+        deploy(profiles, api_url, dates, preset)
         status_path = Path(tmp) / "status.json"
         env = dict(os.environ, STAC_QL_DEMO_OUT=str(out), STAC_QL_DEMO_STATUS=str(status_path),
                    QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM_DEMO", "xcb"), XDG_RUNTIME_DIR=tmp)
@@ -75,6 +76,9 @@ def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 
 
 
 def main() -> int:
+    """``make demo``; ``STAC_QL_DEMO_PRESET=ndvi make demo`` shows that preset (screenshot demo/ndvi.png)."""
+    preset = os.environ.get("STAC_QL_DEMO_PRESET", "").strip().lower()
+    out = REPO / "demo" / f"{preset}.png" if preset else OUT
     api = os.environ.get("STAC_API")
     start = time.time()
     if api:
@@ -92,14 +96,14 @@ def main() -> int:
     with catalog as api_url:
         print(f"demo: STAC API {api_url}; launching QGIS with the plugin in a throwaway profile"
               f"{' under Xvfb' if not os.environ.get('DISPLAY') else ''}")
-        status = run(api_url, dates)
+        status = run(api_url, dates, out, preset=preset)
     print("demo: servers stopped")
     layer = status.get("layer")
-    if layer and OUT.exists():
+    if layer and out.exists():
         print(f"demo: zoomed to Rocky Mountain National Park, clicked 'Quicklook current extent'; layer "
               f"'{layer['name']}' ({layer['bands']} bands, {layer['crs']}) added in "
               f"{status['layer_at'] - status['clicked']:.1f} s")
-        print(f"demo: screenshot saved to {OUT.relative_to(REPO)} ({time.time() - start:.0f} s in all)")
+        print(f"demo: screenshot saved to {out.relative_to(REPO)} ({time.time() - start:.0f} s in all)")
         return 0
     print(f"demo: FAILED: {status.get('error') or status.get('messages') or 'no layer'}; "
           f"see {status['qgis_log']}", file=sys.stderr)

@@ -42,6 +42,9 @@ DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
 
 
+HISTORY_ROWS = 100  # quicklooks listed in the panel, newest first
+
+
 class QuicklookDock(QDockWidget):
     """Settings and session history for STAC Quicklook."""
 
@@ -317,6 +320,8 @@ class QuicklookDock(QDockWidget):
             row.setText(2, "" if items[0].cloud_cover is None else f"{items[0].cloud_cover:.1f} %")
         self.history.insertTopLevelItem(0, row)
         row.setExpanded(True)
+        while self.history.topLevelItemCount() > HISTORY_ROWS:  # a long session's list stays bounded
+            self.history.takeTopLevelItem(self.history.topLevelItemCount() - 1)
 
     def _history_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         layer_id = item.data(0, Qt.ItemDataRole.UserRole)

@@ -225,3 +225,20 @@ def test_the_reflectance_range_is_saved_and_reaches_the_request(clean_settings, 
     dock.reflectance_low_spin.setValue(0.5)  # above the high end: the last good range stays
     assert settings.reflectance_range() == (0.0, 0.25)
     assert build_request((-105.75, 40.3, -105.6, 40.4), 800).reflectance_range == (0.0, 0.25)
+
+
+def test_the_session_history_keeps_the_newest_quicklooks_only(clean_settings, qgis_new_project):
+    # A long session (hundreds of clicks) must not grow the panel without end.
+    from stac_quicklook_plugin.core.models import ItemSummary
+    from stac_quicklook_plugin.gui.dock import HISTORY_ROWS
+
+    dock = QuicklookDock()
+    try:
+        for index in range(HISTORY_ROWS + 20):
+            dock.add_history(f"layer{index}", f"quicklook {index}",
+                             [ItemSummary(f"item{index}", "sentinel-2-l2a", "2024-06-23T17:52:31Z", 1.0)])
+        assert dock.history.topLevelItemCount() == HISTORY_ROWS
+        assert dock.history.topLevelItem(0).text(0) == f"quicklook {HISTORY_ROWS + 19}"
+        assert dock.history.topLevelItem(HISTORY_ROWS - 1).text(0) == "quicklook 20"
+    finally:
+        dock.deleteLater()
