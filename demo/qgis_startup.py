@@ -115,6 +115,15 @@ def wait_for_layer():
         for node in [n for n in root.children() if n.name().startswith("Rocky Mountain")]:
             root.insertChildNode(0, node.clone())
             root.removeChildNode(node)
+        for group in root.findGroups():  # the quicklook's legend (an index's colour ramp) in sight
+            group.setExpanded(True)
+            for child in group.children():
+                child.setExpanded(True)
+        for dock_name in ("Browser", "Browser2"):  # room for the Layers panel and its legend
+            from qgis.PyQt.QtWidgets import QDockWidget
+            dock = iface.mainWindow().findChild(QDockWidget, dock_name)
+            if dock is not None:
+                dock.hide()
         canvas.mapCanvasRefreshed.connect(on_refreshed)
         _keep.append(on_refreshed)
         canvas.refreshAllLayers()
@@ -154,6 +163,9 @@ def screenshot():
     if state.get("screenshot"):
         return
     try:
+        view = iface.layerTreeView()
+        if view is not None:  # the quicklook's legend (an index's colour ramp) in sight
+            view.expandAll()
         iface.mainWindow().grab().save(OUT)
         write_status(screenshot=OUT)
     finally:

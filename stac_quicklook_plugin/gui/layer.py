@@ -122,6 +122,8 @@ def write_geotiff(result: Quicklook) -> str:
             for index in range(bands):
                 band = dataset.GetRasterBand(index + 1)
                 band.SetNoDataValue(float(nodata))
+                if (result.meta or {}).get("kind") == "index":  # the legend says "Band 1: NDVI"
+                    band.SetDescription(shown_label(result))
                 band.WriteArray(np.where(mask, array[index], nodata).astype(array.dtype, copy=False))
         dataset.FlushCache()
     except Exception:
