@@ -124,7 +124,8 @@ def run_rio_tiler(spec: dict[str, Any], preview: bool = False) -> dict[str, Any]
             hrefs, used = [best["assets"][sc["asset"]]["href"]], [best["id"]]
         elif sc["kind"] == "index":  # rio-tiler's band math: on the stored values (it reads no STAC scale/offset)
             with STACReader(None, item=best) as reader:
-                img = reader.part(sc["bbox"], expression=sc["expression"], **kwargs)
+                img = reader.part(sc["bbox"], assets=list(sc["assets"]), expression=sc["expression"],
+                                  asset_as_band=True, **kwargs)
             hrefs, used = [best["assets"][k]["href"] for k in sc["assets"]], [best["id"]]
         elif sc["kind"] == "rgb":
             with STACReader(None, item=best) as reader:

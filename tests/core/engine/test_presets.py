@@ -125,3 +125,14 @@ def test_validation_refuses_before_any_request(earth_search_v2):
 @pytest.fixture
 def request_fixture(request):
     return request.getfixturevalue
+
+
+def test_a_series_keeps_the_preset_and_one_colour_range_on_every_date(earth_search_v2):
+    from stac_quicklook_plugin.core.engine.series import quicklook_series
+
+    frames = [f for f in quicklook_series(request(earth_search_v2.url, preset="ndvi", cloud_cover_max=100.0))
+              if f.quicklook is not None]
+    assert len(frames) >= 3
+    assert {f.quicklook.meta["preset"] for f in frames} == {"ndvi"}
+    assert {tuple(f.quicklook.meta["value_range"]) for f in frames} == {(-0.2, 0.9)}
+    assert all(f.quicklook.array.dtype == np.float32 and f.quicklook.count == 1 for f in frames)
