@@ -96,7 +96,7 @@ def scenarios() -> dict[str, dict[str, Any]]:
               "contenders": ["ours", "ours, best available"]},
         "j": {"title": "the (b) canvas as NDVI (nir, red: 2 x uint16 files), on reflectance",
               "bbox": canvas, "width": 1000, "assets": ("nir", "red"), "asset_key": None, "preset": "ndvi",
-              "kind": "index", "expression": "(nir - red) / (nir + red)",
+              "kind": "index", "expression": "(b1 - b2) / (b1 + b2)",  # rio-tiler: the assets in order
               "contenders": ["rio-tiler", "ours, conformance cached", "ours, true colour from bands"]},
         "k": {"title": "the (b) canvas in false colour (nir, red, green: 3 x uint16 files)",
               "bbox": canvas, "width": 1000, "assets": ("nir", "red", "green"), "asset_key": None,

@@ -187,7 +187,8 @@ def run_profile(name: str, python: Path, cache: Path, dataset: Path, wanted: lis
                         per[contender].append(out)
                         if "error" in out:
                             print(f"  {name} {key} {contender} run {i + 1}: FAILED {out['error']}", flush=True)
-                        if contender == "ours" and "error" not in out and key not in floors:
+                        if contender in ("ours", "ours, conformance cached") and "error" not in out \
+                                and key not in floors:
                             paths = [servers.local_path(h, cache) for h in out["hrefs"]]
                             floors[key] = floor_mod.floor(paths, out["grid"], out["overview_factor"])
                         if contender == "seed" and "error" not in out and f"{key}:seed" not in floors:
