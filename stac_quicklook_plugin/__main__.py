@@ -69,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", default=None, help="the quicklook of this acquisition date (YYYY-MM-DD) only")
     p.add_argument("--every-date", action="store_true", help="one GeoTIFF per acquisition date, in --out-dir")
     p.add_argument("--out-dir", default=None, help="folder for --every-date (DIR/YYYY-MM-DD.tif)")
-    p.add_argument("--out", default=None, help="GeoTIFF to write (with --list: the JSON)")
+    p.add_argument("--timeseries", action="store_true",
+                   help="print the index (--preset/--expression, default ndvi) per acquisition date as JSON, cloudy "
+                        "dates flagged: over the view, or at --point (--out: a CSV, --png: the chart)")
+    p.add_argument("--point", nargs=2, type=float, default=None, metavar=("LON", "LAT"),
+                   help="with --timeseries: the pixel at this point (inside --bbox) instead of the view's mean")
+    p.add_argument("--out", default=None, help="GeoTIFF to write (with --list: the JSON; with --timeseries: a CSV)")
     p.add_argument("--png", default=None, help="also write a PNG figure")
     p.add_argument("--json", action="store_true", help="print one JSON object describing the result on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -80,16 +85,20 @@ def check_combination(args: argparse.Namespace) -> None:
     """Bad combinations of flags, as a sentence (BadInput, exit 2), before any request."""
     if args.list and args.every_date:
         raise BadInput("--list and --every-date do different things: give one of them.")
+    if args.timeseries and (args.list or args.every_date or args.date):
+        raise BadInput("--timeseries gives every date already: it does not go with --list, --every-date or --date.")
+    if args.point is not None and not args.timeseries:
+        raise BadInput("--point goes with --timeseries (the series at that point).")
     if args.every_date and not args.out_dir:
         raise BadInput("--every-date writes one file per date: give the folder with --out-dir DIR.")
     if args.out_dir and not args.every_date:
         raise BadInput("--out-dir goes with --every-date; for one quicklook give --out FILE.tif.")
     if args.date and (args.list or args.every_date):
         raise BadInput("--date picks one date: it does not go with --list or --every-date.")
-    if not (args.list or args.every_date) and not args.out:
+    if not (args.list or args.every_date or args.timeseries) and not args.out:
         raise BadInput("Give the GeoTIFF to write with --out FILE.tif (or use --list or --every-date).")
     if args.png and (args.list or args.every_date):
-        raise BadInput("--png goes with a single quicklook (--out).")
+        raise BadInput("--png goes with a single quicklook (--out) or a time series.")
     for path in [Path(p) for p in (args.out, args.png) if p]:
         if not path.parent.exists():
             raise BadInput(f"The output folder {path.parent} does not exist.")
@@ -127,7 +136,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                acquisition_date=args.date,
                                reflectance_range=tuple(args.reflectance_range), preset=args.preset,
                                expression=args.expression)
-        if args.list:
+        if args.timeseries:
+            document = _timeseries(req, args, progress)
+        elif args.list:
             document = _list(req, args, progress)
         elif args.every_date:
             document = _every_date(req, args, progress)
@@ -141,7 +152,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except QuicklookError as exc:
         print(f"{exc.title}: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
-    if args.json or args.list:
+    if args.json or args.list or args.timeseries:
         print(redact(json.dumps(document)))  # redact: no secret the engine holds reaches stdout
     return 0
 
@@ -194,6 +205,24 @@ def _list(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dic
         text = redact(json.dumps(document, indent=1))
         write_atomically(Path(args.out), lambda tmp: tmp.write_text(text + "\n"))
     return document
+
+
+def _timeseries(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
+    from stac_quicklook_plugin.core.engine.render import series_csv, write_series_png
+    from stac_quicklook_plugin.core.engine.timeseries import timeseries
+
+    series = timeseries(req, point=tuple(args.point) if args.point else None, progress=progress)
+    for note in series.notes:
+        print(f"Note: {note}", file=sys.stderr)
+    try:
+        if args.out:
+            text = series_csv(series)
+            write_atomically(Path(args.out), lambda tmp: tmp.write_text(text))
+        if args.png:
+            write_atomically(Path(args.png), lambda tmp: write_series_png(series, tmp))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"Could not write the output: {exc}. Check the file names and free space.") from None
+    return series.as_json()
 
 
 def _every_date(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:

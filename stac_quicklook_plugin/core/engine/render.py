@@ -80,3 +80,52 @@ def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
         tags["STAC_EXPRESSION"] = str(ql.meta["expression"])
     backend().write_geotiff(ql, path, tags)
     return path
+
+
+def series_csv(series: Any) -> str:
+    """The time series as CSV: ``date,value,cloudy,valid_fraction,items`` (items joined with ";")."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "value", "cloudy", "valid_fraction", "items"])
+    for entry in series.entries:
+        writer.writerow([entry.date, "" if entry.value is None else entry.value, str(entry.cloudy).lower(),
+                         entry.valid_fraction, ";".join(entry.items)])
+    return out.getvalue()
+
+
+def series_figure(series: Any, title: Optional[str] = None) -> Any:
+    """The chart of a time series (a matplotlib Figure, no pyplot): clear values as a line with dots, cloudy
+    dates as hollow markers on the axis."""
+    from datetime import date
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    clear = [(date.fromisoformat(e.date), e.value) for e in series.entries if e.value is not None]
+    cloudy = [date.fromisoformat(e.date) for e in series.entries if e.value is None]
+    if clear:
+        ax.plot([d for d, _ in clear], [v for _, v in clear], "-o", color="#1b7837", label=series.label)
+    low = min([v for _, v in clear] + [0.0]) - 0.05
+    if cloudy:
+        ax.plot(cloudy, [low] * len(cloudy), "o", markerfacecolor="none", markeredgecolor="#777777",
+                label="cloudy / no data")
+    where = (f"at {series.point[0]:.5f}, {series.point[1]:.5f}" if series.point else "over the view")
+    span = f"{series.entries[0].date} to {series.entries[-1].date}" if series.entries else ""
+    masked = "" if series.masked else " (not cloud-masked: no scene classification)"
+    ax.set_title(title or f"{series.label} {where}, {span}{masked}", fontsize=10)
+    ax.set_ylabel(series.label)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def write_series_png(series: Any, path: Path | str) -> Path:
+    path = Path(path)
+    series_figure(series).savefig(path, format="png")
+    return path
