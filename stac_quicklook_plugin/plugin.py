@@ -64,6 +64,7 @@ class StacQuicklookPlugin:
         self.messages = Messages(iface, lambda: self.dock)
         self.dates = None  # the dates over the view, Previous / Next date (gui/dates.py)
         self.series = None  # the Time series button (gui/series.py)
+        self.chart = None  # the index time series: a point tool and a chart (gui/chart.py)
         self.warmup = None  # engine imports and the API's landing page before the click (gui/warmup.py)
 
     # ----- load / unload -----
@@ -152,6 +153,12 @@ class StacQuicklookPlugin:
             self._add_to_menu(action)
         self.series = SeriesController(self.dock, self.canvas_request, self._report, self._report_exception,
                                        self.iface.mapCanvas(), self.dock)
+        from stac_quicklook_plugin.gui.chart import ChartController
+
+        self.chart = ChartController(self.iface, self.canvas_request, self.quicklook_date, self._report)
+        add_icon = getattr(self.iface, "addWebToolBarIcon", None) or self.iface.addToolBarIcon
+        add_icon(self.chart.action)
+        self._add_to_menu(self.chart.action)
 
     def _add_to_menu(self, action: QAction) -> None:
         add = getattr(self.iface, "addPluginToWebMenu", None) or self.iface.addPluginToMenu
@@ -187,6 +194,12 @@ class StacQuicklookPlugin:
         if self.dates is not None:
             for action in (self.dates.previous_action, self.dates.next_action):
                 self._remove_from_menu(action)
+        if self.chart is not None:
+            remove_icon = getattr(self.iface, "removeWebToolBarIcon", None) or self.iface.removeToolBarIcon
+            remove_icon(self.chart.action)
+            self._remove_from_menu(self.chart.action)
+            self.chart.unload(self.iface)
+            self.chart = None
         # Each part unloads itself, in the reverse order of initGui's.
         for part in ("saver", "save_copy", "janitor", "series", "warmup"):
             component = getattr(self, part)

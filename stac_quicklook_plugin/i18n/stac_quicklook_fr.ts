@@ -764,6 +764,86 @@ Corps : {body}</translation>
             <translation>Ou un calcul de bandes, p. ex. (nir - red) / (nir + red)</translation>
         </message>
         <message>
+            <source>STAC Quicklook: index time series</source>
+            <translation>STAC Quicklook : série temporelle d’indice</translation>
+        </message>
+        <message>
+            <source>Series over the view</source>
+            <translation>Série sur la vue</translation>
+        </message>
+        <message>
+            <source>Export CSV…</source>
+            <translation>Exporter en CSV…</translation>
+        </message>
+        <message>
+            <source>Export PNG…</source>
+            <translation>Exporter en PNG…</translation>
+        </message>
+        <message>
+            <source>Click the map with the time-series tool (shift-click adds a point).</source>
+            <translation>Cliquez sur la carte avec l’outil de série temporelle (Maj+clic ajoute un point).</translation>
+        </message>
+        <message>
+            <source>Time series at a point</source>
+            <translation>Série temporelle en un point</translation>
+        </message>
+        <message>
+            <source>Click the map: the chosen index per date at that point, cloud-free (shift-click adds a point)</source>
+            <translation>Cliquez sur la carte : l’indice choisi pour chaque date en ce point, sans nuages (Maj+clic ajoute un point)</translation>
+        </message>
+        <message>
+            <source>At most {count} points on one chart: click without Shift to start again.</source>
+            <translation>Au plus {count} points sur un graphique : cliquez sans Maj pour recommencer.</translation>
+        </message>
+        <message>
+            <source>Reading the dates …</source>
+            <translation>Lecture des dates …</translation>
+        </message>
+        <message>
+            <source>Time series cancelled.</source>
+            <translation>Série temporelle annulée.</translation>
+        </message>
+        <message>
+            <source>the view</source>
+            <translation>la vue</translation>
+        </message>
+        <message>
+            <source>at {point}</source>
+            <translation>en {point}</translation>
+        </message>
+        <message>
+            <source>over the view</source>
+            <translation>sur la vue</translation>
+        </message>
+        <message>
+            <source>(not cloud-masked: no scene classification)</source>
+            <translation>(nuages non masqués : pas de classification de scène)</translation>
+        </message>
+        <message>
+            <source>{count} date(s); hover a dot for its value, click it to quicklook that date.</source>
+            <translation>{count} date(s) ; survolez un point pour sa valeur, cliquez dessus pour faire l’aperçu de cette date.</translation>
+        </message>
+        <message>
+            <source>cloudy</source>
+            <translation>nuageux</translation>
+        </message>
+        <message>
+            <source>Export the time series</source>
+            <translation>Exporter la série temporelle</translation>
+        </message>
+        <message>
+            <source>Could not write {path}: {error}</source>
+            <translation>Impossible d’écrire {path} : {error}</translation>
+        </message>
+        <message>
+            <source>Could not export the time series</source>
+            <translation>Impossible d’exporter la série temporelle</translation>
+        </message>
+        <message>
+            <source>Saved {path}</source>
+            <translation>{path} enregistré</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

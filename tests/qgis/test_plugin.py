@@ -47,12 +47,12 @@ def test_load_adds_action_menu_dock_and_unload_removes_them(web_iface, clean_set
     rec = web_iface.recorder
     plugin = classFactory(web_iface)
     plugin.initGui()
-    assert rec.toolbar == [plugin.action]
+    assert rec.toolbar == [plugin.action, plugin.chart.action]  # issue 21: the time-series map tool
     assert plugin.action.text() == "Quicklook current extent"
     assert not plugin.action.icon().isNull()
     assert ("STAC Quicklook", plugin.action) in rec.menu
     assert [a.text() for _, a in rec.menu] == ["Quicklook current extent", "STAC Quicklook panel",
-                                               "Previous date", "Next date"]
+                                               "Previous date", "Next date", "Time series at a point"]
     assert rec.docks == [plugin.dock]
     assert web_iface.mainWindow().dockWidgetArea(plugin.dock) == Qt.RightDockWidgetArea
     assert plugin.dock.isHidden()  # not visible unless remembered visible
