@@ -101,7 +101,7 @@ class ChartController:
         self.tool = PointTool(iface.mapCanvas(), self.point_clicked)
         from qgis.core import QgsApplication
 
-        self.action = QAction(QgsApplication.getThemeIcon("/mIconTemporal.svg"), tr("Time series at a point"),
+        self.action = QAction(QgsApplication.getThemeIcon("/histogram.svg"), tr("Time series at a point"),
                               iface.mainWindow())
         self.action.setObjectName("StacQuicklookSeriesAtPoint")
         self.action.setCheckable(True)

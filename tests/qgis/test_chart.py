@@ -84,6 +84,7 @@ def test_the_view_series_and_a_refused_export_path(plugin, qgis_canvas, qtbot, m
 
 
 def test_unload_removes_the_tool_and_the_dock(plugin, qgis_canvas):
+    assert not plugin.chart.action.icon().isNull()  # a toolbar button with an icon of QGIS's own theme
     plugin.chart.action.trigger()
     assert qgis_canvas.mapTool() is plugin.chart.tool
     plugin.unload()
