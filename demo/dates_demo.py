@@ -23,7 +23,7 @@ OUT_SERIES = REPO / "demo" / "series.png"
 
 def main() -> int:
     from demo.catalog import DEMO_DATES, local_catalog
-    from tests.core.test_clouds import VIEW
+    from tests.core.engine.test_clouds import VIEW
 
     with local_catalog("small") as api_url, tempfile.TemporaryDirectory(prefix="stac-ql-qgis-") as tmp:
         profiles = Path(tmp) / "profiles"
