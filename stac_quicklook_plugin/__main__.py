@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", default=None, help="the quicklook of this acquisition date (YYYY-MM-DD) only")
     p.add_argument("--every-date", action="store_true", help="one GeoTIFF per acquisition date, in --out-dir")
     p.add_argument("--out-dir", default=None, help="folder for --every-date (DIR/YYYY-MM-DD.tif)")
+    p.add_argument("--animation", default=None, metavar="FILE.gif",
+                   help="with --every-date: also an animated GIF (or .mp4 where ffmpeg is installed), one frame per "
+                        "date, the date burned in, the same stretch on every frame")
     p.add_argument("--timeseries", action="store_true",
                    help="print the index (--preset/--expression, default ndvi) per acquisition date as JSON, cloudy "
                         "dates flagged: over the view, or at --point (--out: a CSV, --png: the chart)")
@@ -91,6 +94,10 @@ def check_combination(args: argparse.Namespace) -> None:
         raise BadInput("--point goes with --timeseries (the series at that point).")
     if args.every_date and not args.out_dir:
         raise BadInput("--every-date writes one file per date: give the folder with --out-dir DIR.")
+    if args.animation and not args.every_date:
+        raise BadInput("--animation goes with --every-date (one frame per date).")
+    if args.animation and Path(args.animation).suffix.lower() not in (".gif", ".mp4"):
+        raise BadInput("An animation is written as .gif (or .mp4 where ffmpeg is installed): name the file so.")
     if args.out_dir and not args.every_date:
         raise BadInput("--out-dir goes with --every-date; for one quicklook give --out FILE.tif.")
     if args.date and (args.list or args.every_date):
@@ -99,7 +106,7 @@ def check_combination(args: argparse.Namespace) -> None:
         raise BadInput("Give the GeoTIFF to write with --out FILE.tif (or use --list or --every-date).")
     if args.png and (args.list or args.every_date):
         raise BadInput("--png goes with a single quicklook (--out) or a time series.")
-    for path in [Path(p) for p in (args.out, args.png) if p]:
+    for path in [Path(p) for p in (args.out, args.png, args.animation) if p]:
         if not path.parent.exists():
             raise BadInput(f"The output folder {path.parent} does not exist.")
         if path.is_dir():
@@ -241,9 +248,22 @@ def _every_date(req: QuicklookRequest, args: argparse.Namespace, progress: Any) 
         path = out_dir / f"{frame.date}.tif"
         _write(frame.quicklook, path)
         outputs.append({"date": frame.date, "path": str(path), "items": [i.id for i in frame.quicklook.items]})
+        if args.animation:
+            frames.append((frame.date, frame.quicklook))
 
+    frames: list[Any] = []
     quicklook_series(req, progress=progress, on_frame=on_frame)
-    return {"outputs": sorted(outputs, key=lambda o: o["date"]), "failed": failed}
+    document: dict[str, Any] = {"outputs": sorted(outputs, key=lambda o: o["date"]), "failed": failed}
+    if args.animation:
+        from stac_quicklook_plugin.core.engine.animation import write_animation
+
+        target = Path(args.animation)
+        try:
+            write_atomically(target, lambda tmp: write_animation(sorted(frames, key=lambda f: f[0]), tmp))
+        except OSError as exc:
+            raise BadInput(f"Could not write the animation: {exc}. Check the file name and free space.") from None
+        document["animation"] = {"path": str(target), "frames": len(frames)}
+    return document
 
 
 if __name__ == "__main__":

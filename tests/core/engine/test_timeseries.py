@@ -121,3 +121,29 @@ def test_cli_timeseries_bad_input(earth_search_v2, tmp_path, args, code, words):
     done = cli(earth_search_v2.url, *[a if a != "x.tif" else str(tmp_path / "x.tif") for a in args])
     assert done.returncode == code, done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_date_as_an_animated_gif_one_frame_per_date(earth_search_v2, tmp_path):
+    from PIL import Image
+
+    gif = tmp_path / "season.gif"
+    done = cli(earth_search_v2.url, "--every-date", "--out-dir", str(tmp_path), "--preset", "ndvi",
+               "--cloud-lt", "100", "--animation", str(gif), "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["animation"] == {"path": str(gif), "frames": len(doc["outputs"])} and len(doc["outputs"]) == 5
+    with Image.open(gif) as image:
+        assert image.n_frames == 5
+        sizes = set()
+        for index in range(image.n_frames):
+            image.seek(index)
+            sizes.add(image.size)
+        assert len(sizes) == 1  # one size for every frame
+
+
+def test_an_animation_needs_every_date_and_a_gif_or_mp4(earth_search_v2, tmp_path):
+    done = cli(earth_search_v2.url, "--out", str(tmp_path / "x.tif"), "--animation", str(tmp_path / "x.gif"))
+    assert done.returncode == 2 and "--animation goes with --every-date" in done.stderr
+    done = cli(earth_search_v2.url, "--every-date", "--out-dir", str(tmp_path), "--animation", str(tmp_path / "x.avi"))
+    assert done.returncode == 2 and "written as .gif" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # refused before anything was read or written
