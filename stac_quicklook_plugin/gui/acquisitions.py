@@ -41,6 +41,7 @@ class AcquisitionsPanel(QWidget):
     dateActivated = pyqtSignal(str)  # "YYYY-MM-DD" the user double-clicked
     refreshRequested = pyqtSignal()
     seriesRequested = pyqtSignal()
+    animationRequested = pyqtSignal()
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -74,8 +75,12 @@ class AcquisitionsPanel(QWidget):
         self.footprints_check = QCheckBox(tr("Footprints"), self)
         self.footprints_check.setToolTip(tr("Show the outlines of the scenes found as a layer in the quicklook group"))
         self.footprints_check.setChecked(settings.show_footprints())
+        self.animation_button = QPushButton(tr("Export animation…"), self)
+        self.animation_button.setToolTip(tr("The last time series as an animated GIF: one frame per date, the date "
+                                            "burned in, the same stretch on every frame"))
         series.addWidget(self.series_button)
         series.addWidget(self.max_dates_spin)
+        series.addWidget(self.animation_button)
         series.addStretch(1)
         series.addWidget(self.footprints_check)
         outer.addLayout(series)
@@ -99,6 +104,7 @@ class AcquisitionsPanel(QWidget):
         self.list.itemDoubleClicked.connect(self._double_clicked)
         self.refresh_button.clicked.connect(self.refreshRequested)
         self.series_button.clicked.connect(self.seriesRequested)
+        self.animation_button.clicked.connect(self.animationRequested)
         self.max_dates_spin.valueChanged.connect(settings.set_series_max_dates)
         self.footprints_check.toggled.connect(settings.set_show_footprints)
 

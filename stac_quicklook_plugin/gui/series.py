@@ -78,7 +78,9 @@ class SeriesController(QObject):
         self.layers: list[QgsRasterLayer] = []  # of the running (or last) series
         self._days: list[str] = []  # their dates (a layer the user removed is deleted with its properties)
         self.failed: list[str] = []  # "date: error" of the dates that could not be made
+        self.frames: dict[str, Any] = {}  # date -> (RGB frame, label) for "Export animation…"
         dock.dates_panel.seriesRequested.connect(self.start)
+        dock.dates_panel.animationRequested.connect(self.export_animation)
         dock.cancelRequested.connect(self.cancel)
 
     @property
@@ -93,6 +95,7 @@ class SeriesController(QObject):
         self._serial += 1
         serial = self._serial
         self._request, self._group, self.layers, self._days, self.failed = request, None, [], [], []
+        self.frames = {}
         task = SeriesTask(request, settings.series_max_dates(), self.engine)
         task.frameReady.connect(lambda frame, s=serial: self._frame(s, frame))
         task.progressed.connect(lambda percent, message, s=serial: self._progress(s, percent, message))
@@ -147,6 +150,10 @@ class SeriesController(QObject):
         self._series_group(project).insertLayer(self._position(frame.date), layer)
         self.layers.append(layer)
         self._days.append(frame.date)
+        from stac_quicklook_plugin.core.engine.animation import frame_label, frame_rgb
+
+        # Drawn now, kept small (RGB bytes): "Export animation…" needs no layer read back.
+        self.frames[frame.date] = (frame_rgb(frame.quicklook), frame_label(frame.quicklook))
 
     def _position(self, day: str) -> int:
         """Newest on top: the index among the layers already in the group."""
@@ -195,6 +202,32 @@ class SeriesController(QObject):
         controller.setFrameDuration(one_day())
         controller.setNavigationMode(animated_navigation())
         controller.setCurrentFrameNumber(0)
+
+
+    def export_animation(self, *_: Any, path: Optional[str] = None) -> Optional[str]:
+        """The last series as an animated GIF (or MP4 where ffmpeg is installed): one frame per date, oldest
+        first, the date burned in, the same stretch on every frame."""
+        if not self.frames:
+            self._report(tr("Export animation"), tr("Make a time series first: its dates are the frames."),
+                         Qgis.MessageLevel.Info)
+            return None
+        if path is None:
+            from qgis.PyQt.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(self.dock, tr("Export animation"), "", "GIF (*.gif);;MP4 (*.mp4)")
+        if not path:
+            return None
+        from stac_quicklook_plugin.core.engine.animation import write_frames
+        from stac_quicklook_plugin.core.errors import BadInput
+
+        try:
+            write_frames([(day, *self.frames[day]) for day in sorted(self.frames)], path)
+        except (OSError, ValueError, BadInput) as exc:
+            self._report(tr("Could not export the animation"), str(exc), Qgis.MessageLevel.Warning)
+            return None
+        self._report(tr("Animation saved"), tr("{count} frame(s) in {path}").format(count=len(self.frames), path=path),
+                     Qgis.MessageLevel.Success)
+        return path
 
 
 def replace_date(request: Any, day: str) -> Any:

@@ -844,6 +844,34 @@ Corps : {body}</translation>
             <translation>{path} enregistré</translation>
         </message>
         <message>
+            <source>Export animation…</source>
+            <translation>Exporter l’animation…</translation>
+        </message>
+        <message>
+            <source>The last time series as an animated GIF: one frame per date, the date burned in, the same stretch on every frame</source>
+            <translation>La dernière série temporelle en GIF animé : une image par date, la date incrustée, le même étirement sur chaque image</translation>
+        </message>
+        <message>
+            <source>Export animation</source>
+            <translation>Exporter l’animation</translation>
+        </message>
+        <message>
+            <source>Make a time series first: its dates are the frames.</source>
+            <translation>Faites d’abord une série temporelle : ses dates sont les images.</translation>
+        </message>
+        <message>
+            <source>Could not export the animation</source>
+            <translation>Impossible d’exporter l’animation</translation>
+        </message>
+        <message>
+            <source>Animation saved</source>
+            <translation>Animation enregistrée</translation>
+        </message>
+        <message>
+            <source>{count} frame(s) in {path}</source>
+            <translation>{count} image(s) dans {path}</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

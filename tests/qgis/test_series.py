@@ -161,3 +161,19 @@ def test_compat_picks_the_temporal_enums_of_the_running_qgis(monkeypatch):
     monkeypatch.setattr(compat, "Qgis", newer)
     assert compat.animated_navigation() == "qgis-4"
     assert compat.one_day().seconds() == 24 * 3600
+
+
+def test_export_animation_writes_one_frame_per_date_of_the_series(plugin, qgis_canvas, qtbot, messages, stac_server,
+                                                                   tmp_path):
+    from PIL import Image
+
+    assert plugin.series.export_animation(path=str(tmp_path / "none.gif")) is None  # no series yet: a sentence
+    assert "Make a time series first" in messages.get_messages(Qgis.Info)[-1]
+    start_series(plugin, qgis_canvas, stac_server.url)
+    qtbot.waitUntil(lambda: not plugin.series.running, timeout=120000)
+    days = plugin.series.days()
+    path = plugin.series.export_animation(path=str(tmp_path / "season.gif"))
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(days) == 5
+    assert plugin.series.export_animation(path=str(tmp_path / "no-folder" / "x.gif")) is None
+    assert "Could not export the animation" in messages.get_messages(Qgis.Warning)[-1]

@@ -56,13 +56,19 @@ def _with_date(rgb: NDArray[np.uint8], text: str, size: tuple[int, int]) -> Any:
     return image
 
 
-def _label(ql: Quicklook) -> str:
+def frame_label(ql: Quicklook) -> str:
     return str((ql.meta or {}).get("label") or ql.asset_key)
 
 
 def write_animation(frames: Sequence[tuple[str, Quicklook]], path: Path | str, frame_ms: int = FRAME_MS) -> Path:
     """``frames`` (date, quicklook), oldest first, as an animated GIF (``.gif``) or an MP4 (``.mp4``, where
     ffmpeg is found); BadInput for no frame, another extension, or an MP4 without ffmpeg."""
+    return write_frames([(day, frame_rgb(ql), frame_label(ql)) for day, ql in frames], path, frame_ms)
+
+
+def write_frames(frames: Sequence[tuple[str, NDArray[np.uint8], str]], path: Path | str,
+                 frame_ms: int = FRAME_MS) -> Path:
+    """Frames already drawn (date, RGB from ``frame_rgb``, label), oldest first, as a GIF or an MP4."""
     path = Path(path)
     if not frames:
         raise BadInput("There is no date to animate.")
@@ -70,9 +76,9 @@ def write_animation(frames: Sequence[tuple[str, Quicklook]], path: Path | str, f
     if suffix not in (".gif", ".mp4"):
         raise BadInput(f"An animation is written as .gif (or .mp4 where ffmpeg is installed), not {suffix or 'no'} "
                        "extension.")
-    first = frame_rgb(frames[0][1])
+    first = frames[0][1]
     size = (first.shape[1], first.shape[0])
-    images = [_with_date(frame_rgb(ql), f"{day} · {_label(ql)}", size) for day, ql in frames]
+    images = [_with_date(rgb, f"{day} · {label}", size) for day, rgb, label in frames]
     if suffix == ".gif":
         images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
         return path
