@@ -872,6 +872,42 @@ Corps : {body}</translation>
             <translation>{count} image(s) dans {path}</translation>
         </message>
         <message>
+            <source>Index time series at points</source>
+            <translation>Série temporelle d’indice en des points</translation>
+        </message>
+        <message>
+            <source>For each point, the index (PRESET or EXPRESSION; NDVI by default) per acquisition date, on reflectance, at the pixel containing the point; a date where the scene classification says cloud has no value and cloudy = true. One row per point and date: point id, date, value, cloudy, valid fraction, items.</source>
+            <translation>Pour chaque point, l’indice (PRESET ou EXPRESSION ; NDVI par défaut) à chaque date d’acquisition, sur la réflectance, au pixel qui contient le point ; une date où la classification de scène indique des nuages n’a pas de valeur et cloudy = true. Une ligne par point et par date : identifiant du point, date, valeur, nuageux, part valide, éléments.</translation>
+        </message>
+        <message>
+            <source>Points</source>
+            <translation>Points</translation>
+        </message>
+        <message>
+            <source>Point id field (empty: the feature id)</source>
+            <translation>Champ identifiant du point (vide : l’identifiant de l’entité)</translation>
+        </message>
+        <message>
+            <source>Maximum scene cloud cover (%)</source>
+            <translation>Couverture nuageuse maximale de la scène (%)</translation>
+        </message>
+        <message>
+            <source>Index (ndvi, ndwi, ndmi, nbr, evi)</source>
+            <translation>Indice (ndvi, ndwi, ndmi, nbr, evi)</translation>
+        </message>
+        <message>
+            <source>The point layer could not be read.</source>
+            <translation>La couche de points n’a pas pu être lue.</translation>
+        </message>
+        <message>
+            <source>Feature {fid} has no point: left out.</source>
+            <translation>L’entité {fid} n’a pas de point : écartée.</translation>
+        </message>
+        <message>
+            <source>{rows} row(s) for {points} point(s).</source>
+            <translation>{rows} ligne(s) pour {points} point(s).</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

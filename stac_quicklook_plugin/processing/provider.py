@@ -1,4 +1,5 @@
-"""The ``stac_quicklook`` Processing provider: one algorithm, registered and removed with the plugin."""
+"""The ``stac_quicklook`` Processing provider: a quicklook of an extent and an index time series at points,
+registered and removed with the plugin."""
 from __future__ import annotations
 
 from qgis.core import QgsApplication, QgsProcessingProvider
@@ -6,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.processing.algorithm import QuicklookAlgorithm
+from stac_quicklook_plugin.processing.timeseries_algorithm import TimeseriesAlgorithm
 
 PROVIDER_ID = "stac_quicklook"
 
@@ -29,6 +31,7 @@ class QuicklookProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API)
         self.addAlgorithm(QuicklookAlgorithm())
+        self.addAlgorithm(TimeseriesAlgorithm())
 
 
 def register(icon_path: str = "") -> QuicklookProvider:

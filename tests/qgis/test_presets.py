@@ -131,3 +131,63 @@ def test_the_algorithm_offers_preset_and_expression(provider):  # noqa: F811
     names = [p.name() for p in alg.parameterDefinitions()]
     assert "PRESET" in names and "EXPRESSION" in names
     assert extent_string()
+
+
+def test_processing_index_time_series_at_points(provider, earth_search_v2, tmp_path):  # noqa: F811
+    # Two points given in another CRS (web mercator), a table of one row per point and date.
+    import processing
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsGeometry,
+        QgsProject,
+        QgsVectorLayer,
+    )
+
+    layer = QgsVectorLayer("Point?crs=EPSG:3857&field=name:string", "points", "memory")
+    to_mercator = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                         QgsCoordinateReferenceSystem("EPSG:3857"), QgsProject.instance())
+    for name, (lon, lat) in (("meadow", (-105.68, 40.35)), ("ridge", (-105.62, 40.30))):
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes([name])
+        feature.setGeometry(QgsGeometry.fromPointXY(to_mercator.transform(QgsPointXY(lon, lat))))
+        layer.dataProvider().addFeatures([feature])
+    out = str(tmp_path / "series.csv")
+    result = processing.run("stac_quicklook:timeseries", {
+        "POINTS": layer, "ID_FIELD": "name", "STAC_API": earth_search_v2.url, "COLLECTION": "",
+        "START": "2024-05-01", "END": "2024-09-30", "CLOUD_COVER_MAX": 100, "PRESET": "ndvi", "OUTPUT": out})
+    table = QgsVectorLayer(result["OUTPUT"], "table", "ogr")
+    rows = [f.attributes() for f in table.getFeatures()]
+    names = [f.name() for f in table.fields()]
+    assert names[-6:] == ["point_id", "date", "value", "cloudy", "valid_fraction", "items"]
+    assert len(rows) == 10  # 2 points x 5 dates
+    by_point = {}
+    for row in rows:
+        values = dict(zip(names, row))
+        by_point.setdefault(values["point_id"], []).append(values)
+    assert set(by_point) == {"meadow", "ridge"}
+    from stac_quicklook_plugin.core.engine.timeseries import timeseries
+    from stac_quicklook_plugin.core.models import QuicklookRequest
+
+    direct = timeseries(QuicklookRequest(bbox_wgs84=(-105.69, 40.34, -105.67, 40.36), stac_api=earth_search_v2.url,
+                                         datetime_range="2024-05-01/2024-09-30", cloud_cover_max=100.0),
+                        point=(-105.68, 40.35))
+    for entry, row in zip(direct.entries, sorted(by_point["meadow"], key=lambda r: r["date"])):
+        assert row["date"] == entry.date
+        assert (entry.value is None and row["value"] in (None, "", 0) and str(row["cloudy"]).lower() in ("true", "1")) \
+            or abs(float(row["value"]) - entry.value) < 1e-4, (row, entry)  # the CSV keeps 5 decimals
+
+
+def test_processing_time_series_refuses_a_composite(provider, earth_search_v2):  # noqa: F811
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "points", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(-105.68, 40.35)))
+    layer.dataProvider().addFeatures([feature])
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run("stac_quicklook:timeseries", {"POINTS": layer, "STAC_API": earth_search_v2.url,
+                                                     "PRESET": "false-color", "OUTPUT": "memory:"})
+    assert "composite of three bands" in str(caught.value)
