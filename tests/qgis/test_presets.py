@@ -191,3 +191,28 @@ def test_processing_time_series_refuses_a_composite(provider, earth_search_v2): 
         processing.run("stac_quicklook:timeseries", {"POINTS": layer, "STAC_API": earth_search_v2.url,
                                                      "PRESET": "false-color", "OUTPUT": "memory:"})
     assert "composite of three bands" in str(caught.value)
+
+
+def test_a_saved_project_keeps_the_index_layer_and_its_ramp(plugin, qgis_canvas, qtbot, messages, earth_search_v2,
+                                                           tmp_path):
+    from datetime import date
+
+    from qgis.core import QgsProject
+
+    use_api(earth_search_v2.url, (date(2024, 6, 1), date(2024, 6, 30)))
+    _choose(plugin, "ndvi")
+    set_canvas(qgis_canvas)
+    click_and_wait(plugin, qtbot)
+    (layer,) = quicklook_layers()
+    name = layer.name()
+    path = tmp_path / "ndvi.qgz"
+    assert QgsProject.instance().write(str(path))
+    qtbot.waitUntil(lambda: not layer.source().startswith("/vsimem/"), timeout=5000)
+    other = QgsProject()  # the saved file read back into a project of its own (the live one stays as it is)
+    assert other.read(str(path))
+    (reopened,) = [lyr for lyr in other.mapLayers().values() if lyr.name() == name]
+    assert reopened.source().endswith(".tif") and not reopened.source().startswith("/vsimem/")
+    renderer = reopened.renderer()
+    assert isinstance(renderer, QgsSingleBandPseudoColorRenderer)
+    assert (renderer.classificationMin(), renderer.classificationMax()) == (-0.2, 0.9)
+    assert reopened.dataProvider().dataType(1) == Qgis.DataType.Float32
