@@ -192,6 +192,48 @@ def run_series(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def run_ours_timeseries(spec: dict[str, Any]) -> dict[str, Any]:
+    """The index per date at the scenario's point (or over its view): ``core.engine.timeseries``."""
+    from stac_quicklook_plugin.core.engine.timeseries import timeseries
+
+    sc = spec["scenario"]
+    point = tuple(sc["point"]) if sc.get("point") else None
+    series = timeseries(_request(spec, preset="ndvi", asset_key=None), point=point)
+    return {"shape": [len(series.entries)], "hrefs": [], "items": [i for e in series.entries for i in e.items],
+            "overview_factor": None, "notes": [], "values": [e.as_json() for e in series.entries]}
+
+
+def run_rio_tiler_timeseries(spec: dict[str, Any]) -> dict[str, Any]:
+    """rio-tiler's way to the same curve: one search, then per item ``STACReader.point`` (at a point) or
+    ``STACReader.part`` (over the view) of nir and red, 8 items at a time, NDVI on the stored values, no cloud mask."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import rasterio
+    from rasterio.crs import CRS
+    from rio_tiler.io import STACReader
+
+    sc = spec["scenario"]
+    items = search_features(spec)
+    point = sc.get("point")
+
+    def one(item: dict[str, Any]) -> Any:
+        with rasterio.Env(**RIO_TILER_GDAL), STACReader(None, item=item) as reader:
+            if point:
+                data = reader.point(point[0], point[1], assets=["nir", "red"], asset_as_band=True)
+                nir, red = (float(v) for v in data.data[:2])
+                return item["properties"]["datetime"][:10], (nir - red) / (nir + red) if nir + red else None
+            img = reader.part(sc["bbox"], assets=["nir", "red"], asset_as_band=True,
+                              dst_crs=CRS.from_epsg(item["properties"]["proj:epsg"]), bounds_crs=CRS.from_epsg(4326),
+                              max_size=sc["width"])
+            nir, red = img.data[0].astype("float64"), img.data[1].astype("float64")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return item["properties"]["datetime"][:10], float(np.nanmean((nir - red) / (nir + red)))
+
+    with ThreadPoolExecutor(8) as pool:
+        values = sorted(pool.map(one, items))
+    return {"shape": [len(values)], "hrefs": [], "items": [i["id"] for i in items], "notes": [], "values": values}
+
+
 def run_list(spec: dict[str, Any]) -> dict[str, Any]:
     """The acquisition dates over the view (``--list``): scene classification only."""
     from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
@@ -250,6 +292,8 @@ CONTENDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ours, series": run_series,
     "ours, true colour from bands": lambda spec: run_ours(spec, preset="", asset_key="red,green,blue"),
     "ours, list": run_list,
+    "ours, timeseries": run_ours_timeseries,
+    "rio-tiler, timeseries": run_rio_tiler_timeseries,
     **{f"ours, {m}": _second(run_ours, m) for m in MOVES},
     "ours, later click": run_ours,
     "rio-tiler, later click": run_rio_tiler,
@@ -272,6 +316,8 @@ IMPORTS = {
     "ours, series": ["stac_quicklook_plugin.core.engine.series"],
     "ours, true colour from bands": ["stac_quicklook_plugin.core.engine.quicklook"],
     "ours, list": ["stac_quicklook_plugin.core.engine.acquisitions"],
+    "ours, timeseries": ["stac_quicklook_plugin.core.engine.timeseries"],
+    "rio-tiler, timeseries": ["rio_tiler.io"],
     **{f"ours, {m}": ["stac_quicklook_plugin.core.engine.quicklook"] for m in MOVES},
     **{f"rio-tiler, {m}": ["rio_tiler.io", "rio_tiler.mosaic"] for m in MOVES},
     "ours, later click": ["stac_quicklook_plugin.core.engine.quicklook"],
