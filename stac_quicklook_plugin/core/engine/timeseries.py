@@ -36,7 +36,7 @@ from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers
 
 MAX_DATES = 200  # a season or a few years of one tile; more is refused before any imagery is read
-DATES_AT_ONCE = 4  # dates read at once; each reads its files in the run's read pool
+DATES_AT_ONCE = 8  # dates read at once (a season of 5-8 dates in one round); their files in the run's read pool
 DEFAULT_PRESET = "ndvi"
 Point = tuple[float, float]  # lon, lat
 
