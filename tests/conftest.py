@@ -175,6 +175,28 @@ def planetary_keys(testdata_small: Path, testdata_cache: Path, cog_server: CogSe
 
 
 @pytest.fixture(scope="session")
+def landsat_world(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Planetary Computer-shaped ``landsat-c2-l2`` on rustac, over generated Landsat-like COGs (tests.harness.landsat)
+    served by a COG server of its own. Attributes: ``url``, ``items``, ``dataset`` (the files' folder)."""
+    from tests.harness import landsat
+
+    root = landsat.build(testdata_cache / "landsat-v1")
+    workdir = tmp_path_factory.mktemp("landsat")
+    cogs = CogServer(root, workdir / "cog.jsonl")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    items = landsat.make_items(root, cogs.url, api)
+    items_path = landsat.write_items(items, workdir / "items.json")
+    collection = datagen.make_collection(api, collection="landsat-c2-l2", items=items)
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(collection))
+    server = RustacServer(items_path, collection_path, port=port)
+    yield StacApi(url=server.url, items=items, dataset=root, server=server)
+    server.stop()
+    cogs.stop()
+
+
+@pytest.fixture(scope="session")
 def earth_search_v2(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
                     tmp_path_factory: pytest.TempPathFactory):
     """Earth Search v2-like (STAC 1.1.0, eo/raster 2.0) served by rustac: ``sentinel-2-l2a`` is the C1 data."""

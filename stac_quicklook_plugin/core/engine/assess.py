@@ -10,7 +10,7 @@ from stac_quicklook_plugin.core.engine.masks import read_masks
 from stac_quicklook_plugin.core.engine.plan import ReadPlan
 from stac_quicklook_plugin.core.engine.prefetch import runner_up_headers
 from stac_quicklook_plugin.core.engine.run import Run
-from stac_quicklook_plugin.core.masks.scl import mask_source
+from stac_quicklook_plugin.core.masks.sources import mask_source
 from stac_quicklook_plugin.core.raster.grid import Grid, plan_grid
 from stac_quicklook_plugin.core.stac import client as stac
 

@@ -6,7 +6,8 @@ from typing import Any, Callable, Optional
 
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
-from stac_quicklook_plugin.core.masks.scl import CloudMask, mask_source
+from stac_quicklook_plugin.core.masks.scl import CloudMask
+from stac_quicklook_plugin.core.masks.sources import mask_source
 from stac_quicklook_plugin.core.raster.grid import Grid
 from stac_quicklook_plugin.core.raster.read import read_to_grid
 from stac_quicklook_plugin.core.stac.assets import asset_href
@@ -27,7 +28,7 @@ def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any
     def read() -> CloudMask:
         result = read_to_grid(run.remote(href), grid, "nearest", None, run.cancelled)
         classes = result.array[0]
-        data = result.valid & (classes != source.nodata)
+        data = result.valid & source.data(classes)
         return CloudMask(data, source.is_cloudy(classes) & data)
 
     return run.submit(("mask", href, grid), read)

@@ -14,7 +14,7 @@ from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href, choose_assets
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
-CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow")
+CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow", "qa_pixel", "QA_PIXEL", "qa_radsat", "QA_RADSAT")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Cloud from a scene's own per-pixel classification: which asset holds it, which pixels have data and which
-are cloudy. One small adapter per mask source: Sentinel-2 L2A's scene classification (SCL) today; Landsat's
-``qa_pixel`` bits would be another ``MaskSource``. The engine reads them (``engine.masks``)."""
+are cloudy. One small adapter per mask source (``MaskSource``): Sentinel-2 L2A's scene classification (SCL)
+here, Landsat Collection 2's ``qa_pixel`` bits in ``masks.qa_pixel``; ``masks.sources`` lists them. The engine
+reads them (``engine.masks``), always nearest, never averaged: they are classes and bit fields."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ class MaskSource:
     asset_keys: tuple[str, ...]  # first present key wins
     nodata: int
     is_cloudy: Callable[[NDArray[Any]], NDArray[Any]]  # classes -> bool
+    has_data: Optional[Callable[[NDArray[Any]], NDArray[Any]]] = None  # classes -> bool; None: != nodata
+
+    def data(self, classes: NDArray[Any]) -> NDArray[Any]:
+        """Where the classification says the scene has data."""
+        return self.has_data(classes) if self.has_data is not None else classes != self.nodata
 
     def asset_key(self, item: dict[str, Any]) -> Optional[str]:
         assets: dict[str, Any] = item["assets"] if isinstance(item.get("assets"), dict) else {}
@@ -33,16 +39,6 @@ class MaskSource:
 SCL_CLOUDY = (3, 8, 9, 10)
 SENTINEL2_SCL = MaskSource("Sentinel-2 scene classification", ("scl", "SCL"), 0,
                            lambda classes: np.isin(classes, SCL_CLOUDY))
-MASK_SOURCES: tuple[MaskSource, ...] = (SENTINEL2_SCL,)
-
-
-def mask_source(item: dict[str, Any]) -> Optional[tuple[MaskSource, str]]:
-    """The item's mask source and asset key, or None when it carries no classification."""
-    for source in MASK_SOURCES:
-        key = source.asset_key(item)
-        if key:
-            return source, key
-    return None
 
 
 @dataclass

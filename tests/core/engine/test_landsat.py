@@ -1,0 +1,130 @@
+"""Landsat Collection 2 Level-2 (issue 23), on a generated Planetary Computer-shaped world (tests.harness.landsat):
+cloud over the view from the ``qa_pixel`` bits, the clearest date winning, masking filling cloud and shadow from
+the next date, true colour and NDVI (``nir08``/``red``) on reflectance with the collection's scale and offset.
+The truth is the generator's own arrays."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from tests.harness import landsat
+
+RANGE = "2024-06-01/2024-08-31"
+
+
+def request(url, **kw):
+    base = dict(bbox_wgs84=landsat.VIEW, stac_api=url, collection="landsat-c2-l2", datetime_range=RANGE,
+                cloud_cover_max=100.0, width=200)
+    base.update(kw)
+    return QuicklookRequest(**base)
+
+
+def _view_window():
+    """The view's pixel window (rows, cols slices) in the scene's grid."""
+    utm, wgs84 = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromEPSG(landsat.EPSG)
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_utm = osr.CoordinateTransformation(wgs84, utm)
+    west, south, east, north = landsat.VIEW
+    xs, ys = zip(*[to_utm.TransformPoint(x, y)[:2] for x in (west, east) for y in (south, north)])
+    cols = slice(int((min(xs) - landsat.ULX) // landsat.RES), int((max(xs) - landsat.ULX) // landsat.RES))
+    rows = slice(int((landsat.ULY - max(ys)) // landsat.RES), int((landsat.ULY - min(ys)) // landsat.RES))
+    return rows, cols
+
+
+def _cloud_truth(index):
+    """Percent of the view's data pixels whose qa_pixel says cloud, cirrus, dilated cloud or shadow."""
+    rows, cols = _view_window()
+    qa = landsat.qa_pixel(index)[rows, cols].astype(np.int64)
+    data = (qa & landsat.FILL) == 0
+    cloudy = data & ((qa & (landsat.CLOUD | landsat.DILATED | landsat.CIRRUS | landsat.SHADOW)) != 0)
+    return 100.0 * cloudy.sum() / data.sum()
+
+
+def _truth_on(ql, index, band):
+    """The generator's reflectance of ``band`` averaged onto the quicklook's grid by GDAL alone."""
+    gdal.UseExceptions()
+    mem = gdal.GetDriverByName("MEM").Create("", landsat.SIZE, landsat.SIZE, 1, gdal.GDT_Float32)
+    mem.SetGeoTransform((landsat.ULX, landsat.RES, 0.0, landsat.ULY, 0.0, -landsat.RES))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(landsat.EPSG)
+    mem.SetProjection(srs.ExportToWkt())
+    mem.GetRasterBand(1).WriteArray(landsat.reflectance(index, band).astype(np.float32))
+    left, bottom, right, top = ql.bounds
+    out = gdal.Warp("", mem, format="MEM", outputBounds=(left, bottom, right, top), width=ql.width, height=ql.height,
+                    dstSRS=ql.crs, resampleAlg="average")
+    return out.GetRasterBand(1).ReadAsArray()
+
+
+def _qa_on(ql, index):
+    """The generator's qa_pixel of a date, nearest onto the quicklook's grid."""
+    gdal.UseExceptions()
+    mem = gdal.GetDriverByName("MEM").Create("", landsat.SIZE, landsat.SIZE, 1, gdal.GDT_UInt16)
+    mem.SetGeoTransform((landsat.ULX, landsat.RES, 0.0, landsat.ULY, 0.0, -landsat.RES))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(landsat.EPSG)
+    mem.SetProjection(srs.ExportToWkt())
+    mem.GetRasterBand(1).WriteArray(landsat.qa_pixel(index))
+    left, bottom, right, top = ql.bounds
+    out = gdal.Warp("", mem, format="MEM", outputBounds=(left, bottom, right, top), width=ql.width, height=ql.height,
+                    dstSRS=ql.crs, resampleAlg="near")
+    return out.GetRasterBand(1).ReadAsArray().astype(np.int64)
+
+
+def test_cloud_over_the_view_from_qa_pixel_ranks_the_clear_date_first(landsat_world):
+    by_view = quicklook(request(landsat_world.url))
+    assert by_view.items[0].id == landsat.DATES[0]["id"]  # clear over the view, though 30 % over its scene
+    by_scene = quicklook(request(landsat_world.url, rank="scene"))
+    assert by_scene.items[0].id == landsat.DATES[1]["id"]  # 5 % over its scene, cloudy here
+    judged = {i.id: i.view_cloud for i in quicklook(request(landsat_world.url, acquisition_date="2024-07-10")).items}
+    assert abs(judged[landsat.DATES[1]["id"]] - _cloud_truth(1)) < 3.0, (judged, _cloud_truth(1))
+    assert by_view.meta["view_cloud"] is not None and by_view.meta["view_cloud"] < 1.0
+
+
+def test_true_colour_on_reflectance_with_the_collections_scale_and_offset(landsat_world):
+    ql = quicklook(request(landsat_world.url))
+    assert ql.meta["kind"] == "rgb" and ql.asset_key == "red,green,blue"
+    conversion = ql.meta["reflectance"]["scale_offset"][landsat.DATES[0]["id"]]["red"]
+    assert conversion == {"scale": landsat.SCALE, "offset": landsat.OFFSET}
+    for channel, band in enumerate(("red", "green", "blue")):
+        truth = _truth_on(ql, 0, band)
+        assert float(np.nanmean(np.abs(ql.reflectance[channel][ql.mask] - truth[ql.mask]))) < 0.01, band
+
+
+def test_mask_clouds_fills_cloud_and_shadow_from_the_next_date(landsat_world):
+    # Ranked by scene, 2024-07-10 comes first and is cloudy over most of the view: masking fills it from the next
+    # scene (2024-06-24), pixel for pixel.
+    masked = quicklook(request(landsat_world.url, rank="scene", mask_clouds=True))
+    assert masked.items[0].id == landsat.DATES[1]["id"]
+    clear_date = quicklook(request(landsat_world.url, acquisition_date="2024-06-24"))
+    cloudy_date = quicklook(request(landsat_world.url, acquisition_date="2024-07-10"))
+    qa = _qa_on(cloudy_date, 1)
+    cloudy = ((qa & (landsat.CLOUD | landsat.DILATED | landsat.CIRRUS | landsat.SHADOW)) != 0) & masked.mask
+    assert cloudy.mean() > 0.3  # the cloud over the view is real
+    np.testing.assert_array_equal(masked.array[:, cloudy], clear_date.array[:, cloudy])  # filled from 06-24
+    clear = ~cloudy & masked.mask & (qa != 0)
+    np.testing.assert_array_equal(masked.array[:, clear], cloudy_date.array[:, clear])  # the rest is 07-10's own
+    assert {i.id for i in masked.items} >= {landsat.DATES[0]["id"], landsat.DATES[1]["id"]}
+
+
+def test_ndvi_from_nir08_and_red_matches_the_truth(landsat_world):
+    ql = quicklook(request(landsat_world.url, preset="ndvi"))
+    assert ql.meta["bands"] == {"nir": "nir08", "red": "red"}  # Landsat's NIR is nir08
+    nir, red = _truth_on(ql, 0, "nir08"), _truth_on(ql, 0, "red")
+    truth = (nir - red) / (nir + red)
+    error = np.abs(ql.array[0] - truth)[ql.mask]
+    assert float(np.mean(error)) < 0.01 and float(np.percentile(error, 95)) < 0.01
+
+
+@pytest.mark.parametrize("point", [(-105.70, 40.36)])
+def test_a_landsat_time_series_flags_the_cloudy_dates(landsat_world, point):
+    from stac_quicklook_plugin.core.engine.timeseries import timeseries
+
+    series = timeseries(request(landsat_world.url), point=point)
+    assert [e.date for e in series.entries] == [d["date"] for d in landsat.DATES]
+    assert [e.cloudy for e in series.entries] == [False, True, True]
+    assert series.entries[0].value is not None and series.entries[1].value is None
