@@ -33,6 +33,8 @@ from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.threads import LazyPool
 
 HEAD_BYTES = 32768  # as GDAL_INGESTED_BYTES_AT_OPEN: the IFDs and tile index of a 10980 px COG are a few KB
+MAX_HEAD_BYTES = 4 * 1024 * 1024  # the most a grown header read fetches (a longer tile index is left to GDAL)
+GROWN_HEAD_BYTES = 65536  # at least this much once grown: GDAL's first reads of a file then find it all in memory
 CACHE_BYTES = 96 * 1024 * 1024  # fetched bytes kept across quicklooks, all files together
 ENTRY_SECONDS = 30 * 60  # a file's size and header are trusted this long
 FETCH_THREADS = 16  # ranged GETs at once, over all the reads of the process
@@ -278,6 +280,17 @@ def remote_tiff(transfer: Transfer) -> Optional[RemoteTiff]:
         except _Unusable:
             return None  # a status or an answer GDAL will explain: asked again next time
         images = tiff_index.parse(head)
+        needed = tiff_index.bytes_needed(head) if images is None else None
+        if images is None and needed is not None and len(head) < needed <= MAX_HEAD_BYTES and len(head) < size:
+            # The tile index goes on past the first bytes (small tiles, a big image): one more ranged GET, as
+            # large again as what the parser already knows it needs, before giving the file to GDAL.
+            end = min(size, MAX_HEAD_BYTES, max(needed * 2, len(head) * 2, GROWN_HEAD_BYTES))
+            try:
+                more, _ = transfer.get(len(head), end - len(head))
+            except _Unusable:
+                return None
+            head += more
+            images = tiff_index.parse(head)
         if images is None:  # not a COG (or a JPEG 2000): GDAL reads it, now and next time
             _cache.refuse(transfer.href)
             return None

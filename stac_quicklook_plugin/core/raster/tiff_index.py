@@ -132,7 +132,29 @@ def _image(tags: dict[int, tuple[int, ...]]) -> Optional[Image]:
     return Image(width, height, tile_width, tile_height, planes, mask, offsets, counts)
 
 
+class _Short(ValueError):
+    """The header goes on past the bytes fetched: ``end`` is the first byte offset known to be needed."""
+
+    def __init__(self, end: int):
+        super().__init__("beyond the bytes fetched")
+        self.end = end
+
+
+def bytes_needed(head: bytes) -> Optional[int]:
+    """When ``head`` is the start of a tiled TIFF whose IFDs or tile arrays go on past it: how many bytes from
+    the start would hold what the parser stopped at (more may follow); None when that is not why it failed."""
+    try:
+        _parse(head)
+    except _Short as short:
+        return short.end
+    except (struct.error, ValueError, KeyError, OverflowError):
+        return None
+    return None
+
+
 def _need(head: bytes, start: int, size: int) -> bytes:
-    if start < 0 or start + size > len(head):
-        raise ValueError("beyond the bytes fetched")
+    if start < 0:
+        raise ValueError("a negative offset")
+    if start + size > len(head):
+        raise _Short(start + size)
     return head[start:start + size]

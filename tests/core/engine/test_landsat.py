@@ -128,3 +128,15 @@ def test_a_landsat_time_series_flags_the_cloudy_dates(landsat_world, point):
     assert [e.date for e in series.entries] == [d["date"] for d in landsat.DATES]
     assert [e.cloudy for e in series.entries] == [False, True, True]
     assert series.entries[0].value is not None and series.entries[1].value is None
+
+
+def test_the_landsat_cogs_tile_index_is_in_the_first_32_kb(landsat_world):
+    # Landsat C2's 256-pixel tiles: the engine's first ranged GET holds every level's tile index, so a cold read is
+    # search, header, tiles (a longer index grows the header read by one GET: tests/core/raster/test_ranges.py).
+    from stac_quicklook_plugin.core.raster import ranges, tiff_index
+
+    files = sorted(landsat_world.dataset.rglob("*.TIF"))
+    assert len(files) == 15
+    for path in files:
+        images = tiff_index.parse(path.read_bytes()[:ranges.HEAD_BYTES])
+        assert images is not None and images[0].tile_width == 256 and len(images) >= 4, path.name

@@ -124,6 +124,38 @@ def test_a_file_whose_tile_index_lies_past_the_first_bytes_is_read_through_gdal(
     assert all(r["range"] != f"bytes=0-{ranges.HEAD_BYTES - 1}" for r in _log(cog_server, path))
 
 
+def test_a_tile_index_past_the_first_bytes_grows_the_header_read_by_one_get(cog_server, request, monkeypatch):
+    # 64 x 64 px tiles over 2048 x 2048 px: a 8 KB+ index per level past the first 4 KB (HEAD_BYTES made small
+    # here): one more ranged GET, no HEAD, no GDAL open of the remote file, and GDAL's own pixels.
+    monkeypatch.setattr(ranges, "HEAD_BYTES", 4096)
+    monkeypatch.setattr(sparse, "HEAD_BYTES", 4096)
+    root = cog_server.root / "ranges-test" / uuid.uuid4().hex
+    root.mkdir(parents=True)
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    path = root / "grown_index.tif"
+    data = (np.arange(2048 * 2048, dtype=np.uint32) % 251 + 1).astype(np.uint8).reshape(2048, 2048)
+    profile = dict(driver="GTiff", width=2048, height=2048, count=1, dtype="uint8", nodata=0, tiled=True,
+                   blockxsize=64, blockysize=64, compress="deflate", crs="EPSG:32613",
+                   transform=Affine(10, 0, 399960, 0, -10, 4500000))
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data, 1)
+    head = path.read_bytes()[:4096]
+    assert tiff_index.parse(head) is None and tiff_index.bytes_needed(head) > 4096
+    ranges.clear()
+    cog_server.clear_log()
+    url = _url(cog_server, path)
+    bounds = rasterio.warp.transform_bounds("EPSG:32613", "EPSG:4326", 400000, 4490000, 410000, 4499000)
+    grid = plan_grid(bounds, "EPSG:32613", 100)
+    ours = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid, resampling="nearest")
+    log = _log(cog_server, path)
+    assert [r["range"] for r in log[:2]][0] == "bytes=0-4095" and log[1]["range"].startswith("bytes=4096-")
+    assert all(r["method"] == "GET" for r in log), [(r["method"], r["range"]) for r in log]  # no HEAD
+    assert ranges.remote_tiff(ranges.Transfer.of(RemoteFile(url, "/vsicurl/" + url), lambda: False)) is not None
+    monkeypatch.setenv(ranges.RANGES_ENV, "gdal")
+    gdals = read_to_grid(RemoteFile(url, "/vsicurl/" + url), grid, resampling="nearest")
+    assert np.array_equal(ours.array, gdals.array)
+
+
 def _classic_tiff(entries, order="<"):
     """A minimal classic TIFF: header, one IFD with ``entries`` (tag, type, values), values inline or after."""
     out = bytearray(struct.pack(order + "2sHI", b"II" if order == "<" else b"MM", 42, 8))
