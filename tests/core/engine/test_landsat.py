@@ -140,3 +140,31 @@ def test_the_landsat_cogs_tile_index_is_in_the_first_32_kb(landsat_world):
     for path in files:
         images = tiff_index.parse(path.read_bytes()[:ranges.HEAD_BYTES])
         assert images is not None and images[0].tile_width == 256 and len(images) >= 4, path.name
+
+
+def test_the_recorded_landsat_c2_l2_item_is_understood():
+    # A real item of landsat-c2-l2 as Planetary Computer serves it (made by stactools-packages/landsat):
+    # its true colour, its mask, its reflectance and the bands of every preset it can show.
+    import json
+
+    from stac_quicklook_plugin.core.bands.presets import band_assets, band_math, supported_presets
+    from stac_quicklook_plugin.core.bands.reflectance import asset_conversions
+    from stac_quicklook_plugin.core.masks.sources import mask_source
+    from stac_quicklook_plugin.core.stac.assets import choose_assets
+    from tests.harness import datagen
+
+    item = json.loads((datagen.FIXTURES / "landsat" / "items" / "LC09_L2SP_010065_20220129_02_T1.json").read_text())
+    assert choose_assets(item).keys == ("red", "green", "blue")
+    source, key = mask_source(item)
+    assert key == "qa_pixel" and source.name.startswith("Landsat")
+    conversions, notes = asset_conversions(item, ("red", "green", "blue"))
+    assert [(c.scale, c.offset) for c in conversions] == [(2.75e-05, -0.2)] * 3 and notes == ()
+    assert band_assets(item, band_math("ndvi")) == {"nir": "nir08", "red": "red"}
+    assert band_assets(item, band_math("swir")) == {"swir22": "swir22", "nir08": "nir08", "red": "red"}
+    assert supported_presets(item) == ["true-color", "false-color", "swir", "agriculture", "ndvi", "ndwi", "ndmi",
+                                       "nbr", "evi"]
+    # USGS's common QA_PIXEL values (Landsat 8-9): clear land, high-confidence cloud, fill, clear water, cloud
+    # shadow, high-confidence cirrus over cloud.
+    bits = np.array([21824, 22280, 1, 21952, 23888, 55052], dtype=np.uint16)
+    assert list(source.data(bits)) == [True, True, False, True, True, True]
+    assert list(source.is_cloudy(bits)) == [False, True, False, False, True, True]
