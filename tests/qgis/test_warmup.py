@@ -100,3 +100,35 @@ def test_the_store_is_beside_qgis_settings_unless_a_folder_is_given(monkeypatch)
     assert warmup.store_dir() == type(warmup.store_dir())(os.environ[warmup.CACHE_DIR_ENV])
     monkeypatch.delenv(warmup.CACHE_DIR_ENV)
     assert str(warmup.store_dir()).startswith(QgsApplication.qgisSettingsDirPath().rstrip("/"))
+
+
+def test_while_qgis_is_still_starting_the_warm_up_waits_for_it(web_iface, clean_settings, qgis_new_project,
+                                                               messages):
+    # A real QGIS loads its plugins before it shows its window and says initializationCompleted; other plugins
+    # import modules on the main thread meanwhile, and the engine's imports in a worker could deadlock with them.
+    from qgis.PyQt.QtCore import QObject, pyqtSignal
+    from qgis.PyQt.QtWidgets import QMainWindow
+
+    class StartingIface(QObject):
+        initializationCompleted = pyqtSignal()
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.window = inner, QMainWindow()  # never shown: QGIS is starting
+
+        def mainWindow(self):  # noqa: N802 (QGIS API)
+            return self.window
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    iface = StartingIface(web_iface)
+    plugin = load_plugin(iface)
+    try:
+        assert plugin.warmup is not None and plugin.warmup._tasks == []  # nothing imported yet
+        iface.initializationCompleted.emit()
+        assert any("loading the engine" in task.description() for task in plugin.warmup._tasks)
+        iface.initializationCompleted.emit()  # once only
+        assert sum("loading the engine" in t.description() for t in plugin.warmup._tasks) == 1
+    finally:
+        plugin.unload()
