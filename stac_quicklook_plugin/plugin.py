@@ -168,6 +168,9 @@ class StacQuicklookPlugin:
         from stac_quicklook_plugin.gui.chart import ChartController
 
         self.chart = ChartController(self.iface, self.canvas_request, self.quicklook_date, self._report)
+        self.dock.show_picker.changed.connect(self.chart.settings_changed)  # the chart follows the panel
+        for edit in (self.dock.date_from, self.dock.date_to):
+            edit.dateValueChanged.connect(self.chart.settings_changed)
         add_icon = getattr(self.iface, "addWebToolBarIcon", None) or self.iface.addToolBarIcon
         add_icon(self.chart.action)
         self._add_to_menu(self.chart.action)

@@ -24,6 +24,7 @@ from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import EngineOutcome, EngineTask
 
 MAX_POINTS = 5
+REFRESH_DELAY_MS = 600
 COLOURS = ("#1b7837", "#2166ac", "#b2182b", "#e08214", "#762a83")
 
 
@@ -97,6 +98,7 @@ class ChartController:
         self.report = report
         self.series: list[Any] = []  # core.engine.timeseries.Timeseries, one per line
         self.task: Optional[TimeseriesTask] = None
+        self._running_point: Optional[tuple[float, float]] = None
         self.dock: Optional[ChartDock] = None
         self.tool = PointTool(iface.mapCanvas(), self.point_clicked)
         from qgis.core import QgsApplication
@@ -111,6 +113,25 @@ class ChartController:
         self.tool.setAction(self.action)
         self._dots: dict[Any, list[Any]] = {}  # each drawn line -> the entries of its dots
         self._tip: Any = None
+        self._queue: list[Optional[tuple[float, float]]] = []  # points still to redraw after a settings change
+        from qgis.PyQt.QtCore import QTimer
+
+        self._refresh_timer = QTimer()
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)  # typing an expression: one refresh at the end
+        self._refresh_timer.timeout.connect(self._refresh_now)
+
+    def settings_changed(self, *_: Any) -> None:
+        """The preset, the expression or the dates changed: the chart on screen is made again, every line."""
+        if self.series or self.task is not None:
+            self._refresh_timer.start()
+
+    def _refresh_now(self) -> None:
+        points = [s.point for s in self.series] or ([self._running_point] if self.task is not None else [])
+        if not points:
+            return
+        self._queue = points[1:]
+        self.run(points[0], False, keep_queue=True)
 
     # ----- the dock, made on first use (matplotlib is imported then, not at QGIS start-up) -----
     def show_dock(self) -> ChartDock:
@@ -140,7 +161,10 @@ class ChartController:
     def series_over_view(self) -> None:
         self.run(None, False)
 
-    def run(self, point: Optional[tuple[float, float]], adding: bool) -> None:
+    def run(self, point: Optional[tuple[float, float]], adding: bool, keep_queue: bool = False) -> None:
+        if not keep_queue:
+            self._queue = []
+        self._running_point = point
         request = self.request_for_canvas()
         if request is None:
             return  # the plugin said why
@@ -181,6 +205,8 @@ class ChartController:
             return
         self.series.append(outcome.value)
         self.draw()
+        if self._queue:  # redrawing after a settings change: the next line
+            self.run(self._queue.pop(0), True, keep_queue=True)
 
     # ----- drawing, hovering, picking -----
     def draw(self) -> None:
@@ -274,6 +300,8 @@ class ChartController:
         return path
 
     def unload(self, iface: Any) -> None:
+        self._refresh_timer.stop()
+        self._queue = []
         canvas = iface.mapCanvas()
         if canvas.mapTool() is self.tool:
             canvas.unsetMapTool(self.tool)

@@ -89,3 +89,29 @@ def test_unload_removes_the_tool_and_the_dock(plugin, qgis_canvas):
     assert qgis_canvas.mapTool() is plugin.chart.tool
     plugin.unload()
     assert qgis_canvas.mapTool() is None
+
+
+def test_the_chart_follows_the_panels_preset_and_dates(plugin, qgis_canvas, qtbot, messages, earth_search_v2):
+    use_api(earth_search_v2.url, SEASON)
+    from stac_quicklook_plugin.gui import settings
+
+    settings.set_cloud_cover_max(100.0)
+    set_canvas(qgis_canvas)
+    plugin.chart.run(POINT, False)
+    _wait(plugin, qtbot, 1)
+    plugin.chart.run((POINT[0] + 0.03, POINT[1] - 0.02), True)
+    _wait(plugin, qtbot, 2)
+    assert "NDVI" in plugin.chart.dock.figure.axes[0].get_title()
+    picker = plugin.dock.show_picker
+    picker.combo.setCurrentIndex(picker.combo.findData("ndwi"))  # both lines are made again, as NDWI
+    qtbot.waitUntil(lambda: plugin.chart.task is None and len(plugin.chart.series) == 2
+                    and plugin.chart.series[0].preset == "ndwi" and plugin.chart.series[1].preset == "ndwi",
+                    timeout=60000)
+    assert "NDWI" in plugin.chart.dock.figure.axes[0].get_title()
+    assert [s.point for s in plugin.chart.series][1][0] == POINT[0] + 0.03
+    from qgis.PyQt.QtCore import QDate
+
+    plugin.dock.date_to.setDate(QDate(2024, 9, 30))
+    plugin.dock.date_from.setDate(QDate(2024, 6, 15))  # a later start: four dates, not five
+    qtbot.waitUntil(lambda: plugin.chart.task is None and len(plugin.chart.series) == 2
+                    and len(plugin.chart.series[0].entries) < 5, timeout=60000)
