@@ -45,34 +45,30 @@ def _cloud_truth(index):
     return 100.0 * cloudy.sum() / data.sum()
 
 
-def _truth_on(ql, index, band):
-    """The generator's reflectance of ``band`` averaged onto the quicklook's grid by GDAL alone."""
+def _on_grid(ql, array, resampling):
+    """An array of the generator's, on the scene's grid, warped onto the quicklook's grid by GDAL alone."""
     gdal.UseExceptions()
-    mem = gdal.GetDriverByName("MEM").Create("", landsat.SIZE, landsat.SIZE, 1, gdal.GDT_Float32)
+    kind = gdal.GDT_UInt16 if array.dtype == np.uint16 else gdal.GDT_Float32
+    mem = gdal.GetDriverByName("MEM").Create("", landsat.SIZE, landsat.SIZE, 1, kind)
     mem.SetGeoTransform((landsat.ULX, landsat.RES, 0.0, landsat.ULY, 0.0, -landsat.RES))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(landsat.EPSG)
     mem.SetProjection(srs.ExportToWkt())
-    mem.GetRasterBand(1).WriteArray(landsat.reflectance(index, band).astype(np.float32))
+    mem.GetRasterBand(1).WriteArray(array)
     left, bottom, right, top = ql.bounds
     out = gdal.Warp("", mem, format="MEM", outputBounds=(left, bottom, right, top), width=ql.width, height=ql.height,
-                    dstSRS=ql.crs, resampleAlg="average")
+                    dstSRS=ql.crs, resampleAlg=resampling)
     return out.GetRasterBand(1).ReadAsArray()
+
+
+def _truth_on(ql, index, band):
+    """The generator's reflectance of ``band``, averaged onto the quicklook's grid."""
+    return _on_grid(ql, landsat.reflectance(index, band).astype(np.float32), "average")
 
 
 def _qa_on(ql, index):
     """The generator's qa_pixel of a date, nearest onto the quicklook's grid."""
-    gdal.UseExceptions()
-    mem = gdal.GetDriverByName("MEM").Create("", landsat.SIZE, landsat.SIZE, 1, gdal.GDT_UInt16)
-    mem.SetGeoTransform((landsat.ULX, landsat.RES, 0.0, landsat.ULY, 0.0, -landsat.RES))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(landsat.EPSG)
-    mem.SetProjection(srs.ExportToWkt())
-    mem.GetRasterBand(1).WriteArray(landsat.qa_pixel(index))
-    left, bottom, right, top = ql.bounds
-    out = gdal.Warp("", mem, format="MEM", outputBounds=(left, bottom, right, top), width=ql.width, height=ql.height,
-                    dstSRS=ql.crs, resampleAlg="near")
-    return out.GetRasterBand(1).ReadAsArray().astype(np.int64)
+    return _on_grid(ql, landsat.qa_pixel(index), "near").astype(np.int64)
 
 
 def test_cloud_over_the_view_from_qa_pixel_ranks_the_clear_date_first(landsat_world):
