@@ -141,19 +141,7 @@ class StacQuicklookPlugin:
             lambda _text: (cache.clear_searches(), engine.forget_image_bytes(), self.warmup.api_changed()))
         for edit in (self.dock.date_from, self.dock.date_to):
             edit.dateValueChanged.connect(lambda _date: cache.clear_searches())
-        window = self.iface.mainWindow()
-        if hasattr(self.iface, "initializationCompleted") and window is not None and not window.isVisible():
-            # QGIS is still starting: other plugins import modules on the main thread meanwhile, and the engine's
-            # imports in a worker can then deadlock with them on Python's per-module import locks (seen once, a
-            # real QGIS 3.22 hung at start-up). The warm-up waits for QGIS to finish starting.
-            self.iface.initializationCompleted.connect(self._start_warmup)
-        else:
-            self.warmup.start()
-
-    def _start_warmup(self) -> None:
-        _disconnect(self.iface.initializationCompleted, self._start_warmup)
-        if self.warmup is not None:
-            self.warmup.start()
+        self.warmup.start_after_start_up(self.iface)
 
     def _init_dates(self) -> None:
         from stac_quicklook_plugin.gui.dates import DatesController
@@ -216,8 +204,6 @@ class StacQuicklookPlugin:
             self.chart.unload(self.iface)
             self.chart = None
         # Each part unloads itself, in the reverse order of initGui's.
-        if hasattr(self.iface, "initializationCompleted"):
-            _disconnect(self.iface.initializationCompleted, self._start_warmup)
         for part in ("saver", "save_copy", "janitor", "series", "warmup"):
             component = getattr(self, part)
             if component is not None:

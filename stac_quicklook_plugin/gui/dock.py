@@ -19,14 +19,11 @@ from qgis.PyQt.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,14 +32,14 @@ from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.acquisitions import AcquisitionsPanel
 from stac_quicklook_plugin.gui.catalog import CatalogLists
+from stac_quicklook_plugin.gui.history import HISTORY_ROWS, SessionHistory
 from stac_quicklook_plugin.gui.i18n import best_available_label, tr
 from stac_quicklook_plugin.gui.show import ShowPicker
 
+__all__ = ["HISTORY_ROWS", "QuicklookDock"]
+
 DOCK_OBJECT_NAME = "StacQuicklookDock"
 RELOAD_DELAY_MS = 600  # after the last keystroke in the URL / collection field
-
-
-HISTORY_ROWS = 100  # quicklooks listed in the panel, newest first
 
 
 class QuicklookDock(QDockWidget):
@@ -184,16 +181,8 @@ class QuicklookDock(QDockWidget):
         self.dates_panel = AcquisitionsPanel(body)  # dates over the view, Previous / Next, Time series
         outer.addWidget(self.dates_panel, 1)
 
-        self.history = QTreeWidget(body)
-        self.history.setColumnCount(3)
-        self.history.setHeaderLabels([tr("Quicklook / item"), tr("Date"), tr("Cloud")])
-        self.history.setRootIsDecorated(True)
-        header = self.history.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.history.setToolTip(tr("Quicklooks made this session; double-click to zoom to one"))
+        self.history = SessionHistory(body)  # the quicklooks of this session
+        self.history.layerActivated.connect(self.layerActivated)
         outer.addWidget(self.history, 1)
         self.setWidget(body)
 
@@ -232,7 +221,6 @@ class QuicklookDock(QDockWidget):
         self.width_spin.valueChanged.connect(lambda value: settings.set_output_width(value or None))
         self.quicklook_button.clicked.connect(self.quicklookRequested)
         self.cancel_button.clicked.connect(self.cancelRequested)
-        self.history.itemDoubleClicked.connect(self._history_double_clicked)
         self.auth_select.selectedConfigIdChanged.connect(self._auth_changed)
 
     # ----- settings written as they change -----
@@ -305,28 +293,7 @@ class QuicklookDock(QDockWidget):
         self.status_label.setText(redact(text))
 
     def add_history(self, layer_id: str, name: str, items: list[Any]) -> None:
-        """One row per quicklook (newest on top), one child per item used."""
-        row = QTreeWidgetItem([name, "", ""])
-        row.setData(0, Qt.ItemDataRole.UserRole, layer_id)
-        row.setToolTip(0, name)
-        for item in items:
-            cloud = "" if item.cloud_cover is None else f"{item.cloud_cover:.1f} %"
-            child = QTreeWidgetItem([item.id, (item.datetime or "")[:10], cloud])
-            child.setData(0, Qt.ItemDataRole.UserRole, layer_id)
-            child.setToolTip(0, item.id)
-            row.addChild(child)
-        if len(items) == 1:
-            row.setText(1, (items[0].datetime or "")[:10])
-            row.setText(2, "" if items[0].cloud_cover is None else f"{items[0].cloud_cover:.1f} %")
-        self.history.insertTopLevelItem(0, row)
-        row.setExpanded(True)
-        while self.history.topLevelItemCount() > HISTORY_ROWS:  # a long session's list stays bounded
-            self.history.takeTopLevelItem(self.history.topLevelItemCount() - 1)
-
-    def _history_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        layer_id = item.data(0, Qt.ItemDataRole.UserRole)
-        if layer_id:
-            self.layerActivated.emit(str(layer_id))
+        self.history.add(layer_id, name, items)
 
     # ----- collections and assets from the API, in the background -----
 

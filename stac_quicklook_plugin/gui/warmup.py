@@ -38,6 +38,7 @@ class WarmUp(QObject):
         self._timer.timeout.connect(self._fetch_landing)
         self._tasks: list[QgsTask] = []  # kept alive until the task manager is done with them
         self.fetched: list[str] = []  # API URLs whose landing page a warm-up read (for the tests)
+        self._iface: Any = None  # while waiting for QGIS to finish starting
 
     def start(self, delay_ms: int = 0) -> None:
         """The engine's imports and the saved API's landing page, in a worker, after ``delay_ms``."""
@@ -45,6 +46,30 @@ class WarmUp(QObject):
                                     flags=QgsTask.Flag.CanCancel)
         self._add(task)
         self.api_changed(delay_ms)
+
+    def start_after_start_up(self, iface: Any) -> None:
+        """``start`` now, or, while QGIS is still starting (its window not shown yet, ``initializationCompleted``
+        to come), once it has finished: other plugins import modules on the main thread meanwhile, and the
+        engine's imports in a worker can deadlock with them on Python's per-module import locks (a real QGIS
+        3.22 once hung so at start-up)."""
+        window = iface.mainWindow()
+        if hasattr(iface, "initializationCompleted") and window is not None and not window.isVisible():
+            self._iface = iface
+            iface.initializationCompleted.connect(self._started_up)
+        else:
+            self.start()
+
+    def _started_up(self) -> None:
+        self._stop_waiting()
+        self.start()
+
+    def _stop_waiting(self) -> None:
+        if self._iface is not None:
+            try:
+                self._iface.initializationCompleted.disconnect(self._started_up)
+            except (TypeError, RuntimeError):  # not connected, or the iface is gone
+                pass
+            self._iface = None
 
     def api_changed(self, delay_ms: int = DEBOUNCE_MS) -> None:
         self._timer.start(delay_ms)
@@ -74,6 +99,7 @@ class WarmUp(QObject):
         self.stop()
 
     def stop(self) -> None:
+        self._stop_waiting()
         self._timer.stop()
         for task in self._tasks:
             if _alive(task):

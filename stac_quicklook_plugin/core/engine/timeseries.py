@@ -85,7 +85,7 @@ def timeseries(request: QuicklookRequest, point: Optional[Point] = None, progres
         point = _checked_point(point, request.bbox_wgs84)
     with open_run(request, progress, is_cancelled) as run:
         outcome = search(run)
-        days = by_date([i for i in outcome.items if _covers(i, point, run.req.bbox_wgs84)])
+        days = by_date([i for i in outcome.items if _covers(i, point)])
         if not days:
             raise NothingFound("No scene found has data at this point." if point else
                                "None of the scenes found has data over this view.")
@@ -146,7 +146,7 @@ def _checked_point(point: Point, bbox: tuple[float, float, float, float]) -> Poi
     return lon, lat
 
 
-def _covers(item: dict[str, Any], point: Optional[Point], bbox: tuple[float, float, float, float]) -> bool:
+def _covers(item: dict[str, Any], point: Optional[Point]) -> bool:
     if point is None:
         return True
     return bool(footprint_covers(item, np.array([point[0]]), np.array([point[1]])).any())
