@@ -21,6 +21,7 @@ from stac_quicklook_plugin.gui.deps import install_hint, missing_modules
 from stac_quicklook_plugin.gui.dock import QuicklookDock
 from stac_quicklook_plugin.gui.extent import ExtentError, bbox_wgs84
 from stac_quicklook_plugin.gui.i18n import install_translator, remove_translator, tr
+from stac_quicklook_plugin.gui.memory import limit_heap_arenas
 from stac_quicklook_plugin.gui.messages import LOG_TAG, Messages
 from stac_quicklook_plugin.gui.request import SettingsError, build_request
 from stac_quicklook_plugin.gui.task import QuicklookOutcome, QuicklookTask
@@ -58,6 +59,7 @@ class StacQuicklookPlugin:
         self.engine = None  # None: core.quicklook.quicklook; tests may put a stand-in with its signature here
         self.provider = None  # the Processing provider, from initProcessing
         self.translator = install_translator()  # QGIS's locale; before any tr()
+        limit_heap_arenas()  # before the first task makes threads: a long session's memory levels off
         self.saver = None  # writes quicklooks beside the project on save (gui/project.py)
         self.save_copy = None  # the layer action "Save quicklook as..."
         # The message bar, the log and the dock's status line (gui/messages.py).
