@@ -9,16 +9,30 @@ Round trips, counted as the longest chain of requests that cannot overlap:
   conformance cached:                search 1 + header 1 + tiles 1 = 3
 (a search answer carries the assets, so no item GET; every file's header is fetched in parallel, then
 every file's tiles in parallel, one request each since a client may ask for many ranges at once).
+
+The decode floor (``decode_floor``): the CPU any client must spend once the bytes are here, i.e. GDAL alone
+opening each file from the local disk (in the page cache: memory, no network), reading exactly the grid's
+window of the same overview with average resampling onto the grid's pixels (as ours does; and with nearest,
+rio-tiler's default, to show what the resampling costs), the files two at a time on the machine's two cores.
+Run in the contenders' interpreter (one GDAL for all), median of ``DECODE_RUNS``.
 """
 from __future__ import annotations
 
 import math
+import json
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROUND_TRIPS_COLD = 4
 ROUND_TRIPS_CACHED = 3
+DECODE_RUNS = 7
+DECODE_THREADS = 2
 
 
 @dataclass
@@ -105,3 +119,69 @@ def floor(paths: list[Path], grid: dict[str, Any], overview_factor: int) -> dict
         "round_trips_cold": ROUND_TRIPS_COLD,
         "round_trips_cached": ROUND_TRIPS_CACHED,
     }
+
+
+def decode_floor(python: Path, paths: list[Path], grid: dict[str, Any], overview_factor: int) -> dict[str, Any]:
+    """The decode floor of a quicklook's files, measured in a fresh process of ``python``."""
+    spec = json.dumps({"paths": [str(p) for p in paths], "grid": grid, "overview_factor": overview_factor})
+    done = subprocess.run([str(python), "-m", "benchmarks.floor", spec], capture_output=True, text=True,
+                          timeout=300, cwd=str(Path(__file__).resolve().parents[1]))
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(done.stdout)
+
+
+def _decode_file(path: str, grid: dict[str, Any], overview_factor: int, resampling: str) -> int:
+    """Open ``path`` at the overview and read the grid's window of it onto the grid's pixels; pixels read."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window
+
+    a, _, c, _, e, f = grid["transform"]
+    bounds = (c, f + e * grid["height"], c + a * grid["width"], f)
+    with rasterio.open(path) as full:
+        factors = full.overviews(1)
+        level = factors.index(overview_factor) if overview_factor in factors else None
+        left, bottom, right, top = transform_bounds(grid["crs"], full.crs, *bounds, densify_pts=21)
+        fb = full.bounds
+        left, bottom, right, top = max(left, fb.left), max(bottom, fb.bottom), min(right, fb.right), min(top, fb.top)
+    if left >= right or bottom >= top:
+        return 0
+    columns = max(1, round(grid["width"] * (right - left) / (bounds[2] - bounds[0])))
+    rows = max(1, round(grid["height"] * (top - bottom) / (bounds[3] - bounds[1])))
+    with rasterio.open(path, overview_level=level) as src:
+        ulx, uly = src.transform.c, src.transform.f
+        sx, sy = src.transform.a, -src.transform.e
+        window = Window((left - ulx) / sx, (uly - top) / sy, (right - left) / sx, (top - bottom) / sy)
+        data = src.read(window=window, out_shape=(src.count, rows, columns), resampling=Resampling[resampling])
+    return int(data.size)
+
+
+def _decode_once(paths: list[str], grid: dict[str, Any], overview_factor: int, resampling: str
+                 ) -> tuple[float, int]:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(DECODE_THREADS) as pool:
+        pixels = sum(pool.map(lambda p: _decode_file(p, grid, overview_factor, resampling), paths))
+    return time.perf_counter() - started, pixels
+
+
+def main(argv: list[str]) -> int:
+    import rasterio
+
+    spec = json.loads(argv[0])
+    out: dict[str, Any] = {"runs": DECODE_RUNS, "threads": DECODE_THREADS, "gdal": rasterio.__gdal_version__}
+    # average: ours; nearest: rio-tiler's default, for what the resampling alone costs
+    for resampling, key in (("average", "decode_ms"), ("nearest", "decode_nearest_ms")):
+        args = (spec["paths"], spec["grid"], spec["overview_factor"], resampling)  # GDAL's default block cache
+        _decode_once(*args)  # drivers registered, files paged in
+        runs = [_decode_once(*args) for _ in range(DECODE_RUNS)]
+        out[key] = round(1000 * statistics.median(t for t, _ in runs), 1)
+        out[key + "_min"] = round(1000 * min(t for t, _ in runs), 1)
+        out["pixels"] = runs[0][1]
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

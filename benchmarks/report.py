@@ -50,7 +50,10 @@ def table_rows(doc: dict[str, Any]) -> list[list[str]]:
                     f"{s['peak_rss_mb']:.0f}",
                 ])
             if fl:
-                rows.append([label, key, FLOOR, "", f"{fl['files']} file(s), {fl['tiles']} tiles",
+                decode = fl.get("decode") or {}
+                rows.append([label, key, FLOOR, (f"decode {decode['decode_ms']:,.0f} (nearest {decode['decode_nearest_ms']:,.0f})"
+                              if "decode_ms" in decode else ""),
+                             f"{fl['files']} file(s), {fl['tiles']} tiles",
                              f"{fl['round_trips_cold']} ({fl['round_trips_cached']} cached)",
                              f"{fl['bytes'] / 1e6:.2f}", "1.00x", ""])
     return rows
@@ -89,6 +92,24 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         pace = s["wall_s"] / rt["wall_s"] if s and rt else None
         add(f"({key}) first click, landing page known: ours <= rio-tiler's time", pace, 1.0,
             "ours / rio-tiler = {m:.2f}", None if pace is None else pace <= 1.0)
+    for key in ("a", "b", "c", "d"):  # issue 24: CPU at network speed
+        if key not in doc["scenarios"]:
+            continue
+        for profile, limit in (("0ms", 1.0), ("50ms", 0.9)):
+            s, rt = _find(doc, profile, key, cached), _find(doc, profile, key, "rio-tiler")
+            pace = s["wall_s"] / rt["wall_s"] if s and rt else None
+            add(f"({key}) {profile}, landing page known: ours <= {limit:g}x rio-tiler", pace, limit,
+                "ours / rio-tiler = {m:.2f}", None if pace is None else pace <= limit)
+        s, rt = _find(doc, "0ms", key, "ours, later click"), _find(doc, "0ms", key, "rio-tiler, later click")
+        pace = s["wall_s"] / rt["wall_s"] if s and rt else None
+        add(f"({key}) 0ms later click: ours <= rio-tiler", pace, 1.0, "ours / rio-tiler = {m:.2f}",
+            None if pace is None else pace <= 1.0)
+        decode = (doc["floor"].get(key) or {}).get("decode") or {}
+        s = _find(doc, "0ms", key, cached)
+        if key in ("a", "b"):
+            over = s["wall_s"] * 1000 / decode["decode_ms"] if s and decode.get("decode_ms") else None
+            add(f"({key}) 0ms, landing page known: ours <= 2x the decode floor", over, 2.0,
+                "ours / decode floor = {m:.2f}", None if over is None else over <= 2.0)
     first = _find(doc, "50ms", "h", "ours")
     for move, chain_limit in (("repeat", 1), ("pan half a view", 2), ("zoom in 2x", 2)):
         s = _find(doc, "50ms", "h", f"ours, {move}")

@@ -191,6 +191,8 @@ def run_profile(name: str, python: Path, cache: Path, dataset: Path, wanted: lis
                                 and key not in floors:
                             paths = [servers.local_path(h, cache) for h in out["hrefs"]]
                             floors[key] = floor_mod.floor(paths, out["grid"], out["overview_factor"])
+                            floors[key]["decode"] = floor_mod.decode_floor(python, paths, out["grid"],
+                                                                           out["overview_factor"])
                         if contender == "seed" and "error" not in out and f"{key}:seed" not in floors:
                             floors[f"{key}:seed"] = floor_mod.whole_file_floor(
                                 servers.local_path(out["hrefs"][0], cache), SEED_OVERVIEW_FACTOR)
