@@ -18,8 +18,8 @@ Run in the contenders' interpreter (one GDAL for all), median of ``DECODE_RUNS``
 """
 from __future__ import annotations
 
-import math
 import json
+import math
 import statistics
 import subprocess
 import sys
