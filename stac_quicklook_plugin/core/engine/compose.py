@@ -20,6 +20,7 @@ from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.core.raster.backend import backend
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import asset_href, to_gdal_path
+from stac_quicklook_plugin.core.stac.families import family_of
 
 
 def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchOutcome,
@@ -129,8 +130,12 @@ def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[La
 
 
 def stretch_range(req: QuicklookRequest, plan: ReadPlan) -> tuple[float, float]:
-    """A composite's reflectance stretch (the request's, else the preset's default), or an index's colour range."""
+    """A composite's reflectance stretch (the request's, else the preset's default or, for true colour, the
+    collection family's), or an index's colour range."""
     if plan.math is None:
+        family = family_of(plan.best)
+        if family is not None and tuple(req.reflectance_range) == DEFAULT_REFLECTANCE_RANGE:
+            return family.display_range
         return req.reflectance_range
     if plan.math.is_index or tuple(req.reflectance_range) == DEFAULT_REFLECTANCE_RANGE:
         return plan.math.value_range

@@ -7,8 +7,9 @@ from typing import Any, Optional
 from stac_quicklook_plugin.core.bands.metadata import common_name
 from stac_quicklook_plugin.core.errors import AssetError, RefusedHref
 from stac_quicklook_plugin.core.net import hrefs
+from stac_quicklook_plugin.core.stac.families import family_of
 
-RGB_COMMON_NAMES = ("red", "green", "blue")
+RGB_COMMON_NAMES = ("red", "green", "blue")  # an item of no known family (stac.families)
 RASTER_HINTS = ("image/tiff", "geotiff", "image/jp2", "image/vnd.stac.geotiff")
 
 
@@ -87,7 +88,8 @@ def choose_assets(item: dict[str, Any], asset_key: Optional[str] = None) -> Asse
                    and _usable(assets, k)]
     if visual_role:
         return AssetChoice((visual_role[0],), "visual")
-    rgb = _rgb_keys(assets)
+    family = family_of(item)
+    rgb = _rgb_keys(assets, family.true_colour if family is not None else RGB_COMMON_NAMES)
     if rgb:
         return AssetChoice(rgb, "rgb")
     found = heuristic_asset_choice(item)
@@ -106,16 +108,17 @@ def heuristic_asset_choice(item: dict[str, Any]) -> Optional[str]:
     return max(scored, key=lambda s: (s[0], -s[1]))[2] if scored else None
 
 
-def _rgb_keys(assets: dict[str, Any]) -> Optional[tuple[str, ...]]:
+def _rgb_keys(assets: dict[str, Any], names: tuple[str, ...]) -> Optional[tuple[str, ...]]:
+    """The keys of the assets whose common names (else keys) are ``names``, in that order."""
     by_name: dict[str, str] = {}
     for key, asset in assets.items():
         if not isinstance(asset, dict) or not _usable(assets, key):
             continue
         name = _common_name(asset) or key.lower()
-        if name in RGB_COMMON_NAMES and name not in by_name:
+        if name in names and name not in by_name:
             by_name[name] = key
-    if all(n in by_name for n in RGB_COMMON_NAMES):
-        return tuple(by_name[n] for n in RGB_COMMON_NAMES)
+    if all(n in by_name for n in names):
+        return tuple(by_name[n] for n in names)
     return None
 
 

@@ -11,21 +11,31 @@ from typing import Any, Optional
 
 from stac_quicklook_plugin.core.models import ItemSummary
 from stac_quicklook_plugin.core.net.redact import strip_controls
+from stac_quicklook_plugin.core.stac.families import SCENE_CLOUD, family_of
 
 MAX_ID_CHARS = 256
 MAX_GEOMETRY_DEPTH = 6  # GeometryCollection > MultiPolygon > polygon > ring > position > number
 
 
 def cloud_cover(item: dict[str, Any]) -> Optional[float]:
-    """``eo:cloud_cover`` as a float, or None when missing or not a number (some servers send strings)."""
+    """The scene's cloud cover in percent: the first of its family's properties (``stac.families``; else
+    ``eo:cloud_cover``) that is a percentage, or None (missing, not a number: some servers send strings)."""
     props = item.get("properties")
-    value = props.get("eo:cloud_cover") if isinstance(props, dict) else None
-    if isinstance(value, bool):
+    if not isinstance(props, dict):
         return None
-    if isinstance(value, str) and len(value) > 32:
+    family = family_of(item)
+    for name in family.scene_cloud if family is not None else SCENE_CLOUD:
+        number = _percentage(props.get(name))
+        if number is not None:
+            return number
+    return None
+
+
+def _percentage(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) > 32):
         return None
     try:
-        number = float(value)  # type: ignore[arg-type]  # None and other types: TypeError below
+        number = float(value)  # None and other types: TypeError below
     except (TypeError, ValueError, OverflowError):
         return None
     return number if 0.0 <= number <= 100.0 else None
