@@ -197,6 +197,33 @@ def landsat_world(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
+def mixed_world(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
+                tmp_path_factory: pytest.TempPathFactory):
+    """One rustac API with two sensors over the same ground: ``sentinel-2-l2a`` (the small generated
+    Sentinel-2 world) and ``landsat-c2-l2`` (tests.harness.landsat), as Planetary Computer serves both.
+    Attributes: ``url``, ``items`` (both), ``dataset`` (the Sentinel-2 folder)."""
+    from tests.harness import landsat
+
+    root = landsat.build(testdata_cache / "landsat-v1")
+    workdir = tmp_path_factory.mktemp("mixed")
+    cogs = CogServer(root, workdir / "cog.jsonl")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    s2 = datagen.make_items(testdata_small, cog_base_url(cog_server, testdata_small), api)
+    ls = landsat.make_items(root, cogs.url, api)
+    items_path = datagen.write_item_collection(s2 + ls, workdir / "items.json")
+    paths = []
+    for name, members in (("sentinel-2-l2a", s2), ("landsat-c2-l2", ls)):
+        path = workdir / f"collection-{name}.json"
+        path.write_text(json.dumps(datagen.make_collection(api, collection=name, items=members)))
+        paths.append(path)
+    server = RustacServer(items_path, paths[0], port=port, extra_collections=paths[1:])
+    yield StacApi(url=server.url, items=s2 + ls, dataset=testdata_small, server=server)
+    server.stop()
+    cogs.stop()
+
+
+@pytest.fixture(scope="session")
 def earth_search_v2(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
                     tmp_path_factory: pytest.TempPathFactory):
     """Earth Search v2-like (STAC 1.1.0, eo/raster 2.0) served by rustac: ``sentinel-2-l2a`` is the C1 data."""

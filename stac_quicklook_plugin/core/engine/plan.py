@@ -12,6 +12,7 @@ from stac_quicklook_plugin.core.raster.grid import Grid, crs_wkt, plan_grid
 from stac_quicklook_plugin.core.raster.read import source_crs
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href, choose_assets
+from stac_quicklook_plugin.core.stac.families import sensor
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
 CATEGORICAL_KEYS = ("scl", "SCL", "cloud", "snow", "qa_pixel", "QA_PIXEL", "qa_radsat", "QA_RADSAT")
@@ -47,7 +48,10 @@ def plan_reads(run: Run, items: list[dict[str, Any]]) -> ReadPlan:
         keys = tuple(bands[n] for n in math.bands) if not math.is_index else tuple(dict.fromkeys(bands.values()))
         choice = AssetChoice(keys, "index" if math.is_index else "composite")
     grid = plan_grid(run.req.bbox_wgs84, output_crs(run, best, choice), run.req.width)
-    first, spare = plan_mosaic([best] + list(items[1:]), run.req.bbox_wgs84, run.req.max_mosaic_items)
+    others = list(items[1:])
+    if not run.req.mask_clouds:  # one sensor a picture: no Landsat pixel in a Sentinel-2 mosaic, unless asked
+        others = [i for i in others if sensor(i) == sensor(best)]
+    first, spare = plan_mosaic([best] + others, run.req.bbox_wgs84, run.req.max_mosaic_items)
     resampling = "nearest" if any(k in CATEGORICAL_KEYS for k in choice.keys) else "average"
     if math is not None:
         resampling = "smooth"  # bands of several resolutions: averaged when shrunk, bilinear when enlarged

@@ -83,16 +83,18 @@ def write_geotiff(ql: Quicklook, path: Path | str) -> Path:
 
 
 def series_csv(series: Any) -> str:
-    """The time series as CSV: ``date,value,cloudy,valid_fraction,items`` (items joined with ";")."""
+    """The time series as CSV: ``date,value,cloudy,valid_fraction,items`` (items joined with ";"), and a last
+    column ``sensor`` when the series mixes sensors."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", "value", "cloudy", "valid_fraction", "items"])
+    mixed = len(series.sensors) > 1
+    writer.writerow(["date", "value", "cloudy", "valid_fraction", "items"] + (["sensor"] if mixed else []))
     for entry in series.entries:
         writer.writerow([entry.date, "" if entry.value is None else entry.value, str(entry.cloudy).lower(),
-                         entry.valid_fraction, ";".join(entry.items)])
+                         entry.valid_fraction, ";".join(entry.items)] + ([entry.sensor] if mixed else []))
     return out.getvalue()
 
 
@@ -107,8 +109,14 @@ def series_figure(series: Any, title: Optional[str] = None) -> Any:
     ax = fig.add_subplot(1, 1, 1)
     clear = [(date.fromisoformat(e.date), e.value) for e in series.entries if e.value is not None]
     cloudy = [date.fromisoformat(e.date) for e in series.entries if e.value is None]
-    if clear:
-        ax.plot([d for d, _ in clear], [v for _, v in clear], "-o", color="#1b7837", label=series.label)
+    sensors = series.sensors if len(series.sensors) > 1 else [None]  # a mixed series: a line per sensor
+    for number, name in enumerate(sensors):
+        mine = [(date.fromisoformat(e.date), e.value) for e in series.entries
+                if e.value is not None and name in (None, e.sensor)]
+        if mine:
+            ax.plot([d for d, _ in mine], [v for _, v in mine], "-" + "osD^v"[number % 5],
+                    color=("#1b7837", "#2166ac", "#b2182b", "#762a83", "#e08214")[number % 5],
+                    label=series.label if name is None else f"{series.label} · {name}")
     low = min([v for _, v in clear] + [0.0]) - 0.05
     if cloudy:
         ax.plot(cloudy, [low] * len(cloudy), "o", markerfacecolor="none", markeredgecolor="#777777",

@@ -33,6 +33,7 @@ from stac_quicklook_plugin.core.raster.grid import WGS84, Grid, bounds_in, crs_w
 from stac_quicklook_plugin.core.raster.read import ReadResult, read_to_grid
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import AssetChoice, asset_href
+from stac_quicklook_plugin.core.stac.families import sensor
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers
 
 MAX_DATES = 200  # a season or a few years of one tile; more is refused before any imagery is read
@@ -51,10 +52,12 @@ class Entry:
     valid_fraction: float  # point: 1 or 0; view: share of the view's pixels with clear data
     items: list[str]
     scene_cloud: Optional[float] = None
+    sensor: str = ""  # "S2", "Landsat" (stac.families), else the collection id: a mixed series has a date twice
 
     def as_json(self) -> dict[str, Any]:
         return {"date": self.date, "value": self.value, "cloudy": self.cloudy,
-                "valid_fraction": self.valid_fraction, "items": self.items, "scene_cloud": self.scene_cloud}
+                "valid_fraction": self.valid_fraction, "items": self.items, "scene_cloud": self.scene_cloud,
+                "sensor": self.sensor}
 
 
 @dataclass
@@ -68,6 +71,11 @@ class Timeseries:
     point: Optional[Point]
     masked: bool  # False when no scene had a classification: the values are not cloud-free
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def sensors(self) -> list[str]:
+        """The sensors of the entries, in order of first appearance (more than one: a mixed series)."""
+        return list(dict.fromkeys(e.sensor for e in self.entries))
 
     def as_json(self) -> dict[str, Any]:
         return {"timeseries": [e.as_json() for e in self.entries], "preset": self.preset,
@@ -85,7 +93,7 @@ def timeseries(request: QuicklookRequest, point: Optional[Point] = None, progres
         point = _checked_point(point, request.bbox_wgs84)
     with open_run(request, progress, is_cancelled) as run:
         outcome = search(run)
-        days = by_date([i for i in outcome.items if _covers(i, point)])
+        days = _by_acquisition([i for i in outcome.items if _covers(i, point)])
         if not days:
             raise NothingFound("No scene found has data at this point." if point else
                                "None of the scenes found has data over this view.")
@@ -93,16 +101,17 @@ def timeseries(request: QuicklookRequest, point: Optional[Point] = None, progres
             raise BadInput(f"The date range has {len(days)} acquisition dates, more than the {max_dates} a time "
                            "series reads at once. Narrow the date range.")
         run.extend_budget(max(1.0, len(days) / 4))
-        dates = sorted(days)  # oldest first
+        dates = sorted(days)  # oldest first (then by sensor)
         entries: list[Entry] = []
         errors: list[QuicklookError] = []
         masked = False
         # Dates in a pool of their own: each waits for reads in the run's read pool (never the same pool).
         with ThreadPoolExecutor(max_workers=DATES_AT_ONCE, thread_name_prefix="stac-quicklook-series") as dates_pool:
-            futures = {date: dates_pool.submit(_one_date, run, days[date], math_, point) for date in dates}
-            for index, date in enumerate(dates):
+            futures = {key: dates_pool.submit(_one_date, run, days[key], math_, point) for key in dates}
+            for index, acquisition in enumerate(dates):
+                date = acquisition[0] if len({sensor for _, sensor in dates}) == 1 else " ".join(acquisition)
                 try:
-                    entry, had_mask = futures[date].result()
+                    entry, had_mask = futures[acquisition].result()
                 except Cancelled:
                     for future in futures.values():
                         future.cancel()
@@ -146,6 +155,16 @@ def _checked_point(point: Point, bbox: tuple[float, float, float, float]) -> Poi
     return lon, lat
 
 
+def _by_acquisition(items: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Items by (date, sensor): a date of a mixed collection list (Landsat and Sentinel-2) gives one entry per
+    sensor, never one value from two sensors' pixels."""
+    days: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for day, day_items in by_date(items).items():
+        for item in day_items:
+            days.setdefault((day, sensor(item)), []).append(item)
+    return days
+
+
 def _covers(item: dict[str, Any], point: Optional[Point]) -> bool:
     if point is None:
         return True
@@ -187,13 +206,13 @@ def _one_date(run: Run, items: list[dict[str, Any]], math_: BandMath, point: Opt
         is_cloudy = bool(cloudy[0, 0])
         ok = bool(clear[0, 0]) and bool(np.isfinite(value[0, 0]))
         return Entry(date, round(float(value[0, 0]), 6) if ok else None, is_cloudy, 1.0 if ok else 0.0, used,
-                     scene_cloud), had_mask
+                     scene_cloud, sensor(full[0])), had_mask
     n_data = int(data.sum())
     good = clear & np.isfinite(value)
     share = float(good.sum()) / data.size
     mean = float(np.mean(value[good])) if good.any() else None
     return Entry(date, None if mean is None else round(mean, 6), bool(n_data and cloudy.sum() > n_data / 2),
-                 round(share, 4), used, scene_cloud), had_mask
+                 round(share, 4), used, scene_cloud, sensor(full[0])), had_mask
 
 
 def _index_on(run: Run, item: dict[str, Any], math_: BandMath, grid: Grid) -> tuple[NDArray[Any], NDArray[Any]]:

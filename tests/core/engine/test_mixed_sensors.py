@@ -1,0 +1,79 @@
+"""Mixed sensors only on request (issue 23): one API serving ``sentinel-2-l2a`` and ``landsat-c2-l2`` over the
+same ground (the ``mixed_world`` fixture). A time series over both lists every acquisition once with its
+sensor; a quicklook never mosaics two sensors into one picture unless the user asks to mask clouds. Truth
+from the generators' date lists and Landsat's designed ``qa_pixel``."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+from osgeo import osr
+
+from stac_quicklook_plugin.core.engine.quicklook import quicklook
+from stac_quicklook_plugin.core.engine.render import series_csv
+from stac_quicklook_plugin.core.engine.timeseries import timeseries
+from stac_quicklook_plugin.core.models import QuicklookRequest
+from tests.harness import datagen, landsat
+
+BOTH = "landsat-c2-l2,sentinel-2-l2a"
+POINT = (-105.70, 40.36)  # inside the Landsat view, inside 13TDE
+
+
+def request(url, collection=BOTH, **kw):
+    base = dict(bbox_wgs84=landsat.VIEW, stac_api=url, collection=collection, datetime_range="2024-05-01/2024-09-30",
+                cloud_cover_max=100.0, width=128)
+    base.update(kw)
+    return QuicklookRequest(**base)
+
+
+def _landsat_cloudy_at(point, index):
+    utm, wgs84 = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromEPSG(landsat.EPSG)
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    x, y = osr.CoordinateTransformation(wgs84, utm).TransformPoint(*point)[:2]
+    col, row = int((x - landsat.ULX) // landsat.RES), int((landsat.ULY - y) // landsat.RES)
+    bits = int(landsat.qa_pixel(index)[row, col])
+    return bool(bits & (landsat.CLOUD | landsat.DILATED | landsat.CIRRUS | landsat.SHADOW))
+
+
+def test_a_point_series_over_two_sensors_labels_each_date_with_its_sensor(mixed_world):
+    series = timeseries(request(mixed_world.url), POINT)
+    got = [(e.date, e.sensor) for e in series.entries]
+    want = sorted([(d["date"], "S2") for d in datagen.DATES] + [(d["date"], "Landsat") for d in landsat.DATES])
+    assert got == want  # oldest first, every acquisition once, with its sensor
+    for entry in series.entries:
+        assert all(i.startswith(("LC0", "LC9")) if entry.sensor == "Landsat" else not i.startswith("LC")
+                   for i in entry.items)
+        if entry.sensor == "Landsat":
+            index = [d["date"] for d in landsat.DATES].index(entry.date)
+            assert entry.cloudy is _landsat_cloudy_at(POINT, index)
+            assert (entry.value is None) is entry.cloudy
+    assert series.sensors == ["S2", "Landsat"] or series.sensors == ["Landsat", "S2"]
+    rows = list(csv.reader(io.StringIO(series_csv(series))))
+    assert rows[0] == ["date", "value", "cloudy", "valid_fraction", "items", "sensor"]
+    assert [(r[0], r[5]) for r in rows[1:]] == want
+    assert [e["sensor"] for e in series.as_json()["timeseries"]] == [s for _, s in want]
+
+
+def test_one_sensor_keeps_the_csv_header_of_the_contract(mixed_world):
+    series = timeseries(request(mixed_world.url, collection="landsat-c2-l2"), POINT)
+    assert {e.sensor for e in series.entries} == {"Landsat"}
+    assert series_csv(series).splitlines()[0] == "date,value,cloudy,valid_fraction,items"
+
+
+# East of the Landsat scene's edge (x = 456010 m, about 105.51 W) only Sentinel-2 has data. In July the least
+# cloudy scene is Landsat's 2024-07-10 (5 %), then Landsat's 07-26 (80 %, the same footprint) and 13TDE's 07-18.
+EDGE_VIEW = (-105.60, 40.30, -105.40, 40.42)
+
+
+def test_a_quicklook_of_two_sensors_draws_one_sensor_unless_clouds_are_masked(mixed_world):
+    july = dict(bbox_wgs84=EDGE_VIEW, datetime_range="2024-07-01/2024-07-31", width=200, rank="scene")
+    ql = quicklook(request(mixed_world.url, **july))
+    assert {i.collection for i in ql.items} == {"landsat-c2-l2"}
+    mask = np.asarray(ql.mask)
+    assert mask[:, :20].all() and not mask[:, -20:].any()  # the east stays empty: no Sentinel-2 pixel fills it
+    masked = quicklook(request(mixed_world.url, mask_clouds=True, **july))  # asked: clouds and holes filled
+    assert {i.collection for i in masked.items} == {"landsat-c2-l2", "sentinel-2-l2a"}
+    assert np.asarray(masked.mask).all()
