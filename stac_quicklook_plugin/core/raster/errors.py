@@ -2,10 +2,12 @@
 binding (rasterio or osgeo.gdal) raised it."""
 from __future__ import annotations
 
+import os
 import re
 
 from stac_quicklook_plugin.core.errors import ReadError
 from stac_quicklook_plugin.core.net.redact import redact
+from stac_quicklook_plugin.core.raster.gdal_env import AWS_CREDENTIAL_VARS
 
 _HTTP_CODE = re.compile(r"HTTP response code:\s*(\d+)")
 
@@ -25,11 +27,31 @@ def exception_text(exc: BaseException) -> str:
     return " <- ".join(parts)
 
 
+def s3_denied(shown: str) -> str:
+    """Why an s3:// read is refused and what to set: a private bucket, or a requester-pays one (Earth Search's
+    Landsat is in ``s3://usgs-landsat``, which bills the reader and refuses anonymous reads)."""
+    has_credentials = any(k in os.environ for k in AWS_CREDENTIAL_VARS)
+    has_payer = os.environ.get("AWS_REQUEST_PAYER", "").strip().lower() == "requester"
+    if has_credentials and has_payer:
+        todo = ("Your AWS credentials and AWS_REQUEST_PAYER=requester are set, so this account may not read "
+                "the bucket: check the credentials' permissions, or choose another catalog.")
+    else:
+        missing = [] if has_credentials else ["your AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                                              "or AWS_PROFILE)"]
+        missing += [] if has_payer else ["AWS_REQUEST_PAYER=requester"]
+        todo = (f"Set {' and '.join(missing)} in QGIS's environment (Settings > Options > System > Environment) "
+                "or your shell, then try again: the reads are then billed to your AWS account.")
+    return (f"Could not read {shown}: access denied. The bucket is private or requester-pays (the reader pays "
+            f"for what it reads, as for Landsat in s3://usgs-landsat), and refuses anonymous reads. {todo}")
+
+
 def read_error(href: str, exc: BaseException) -> ReadError:
     """A ReadError that says what went wrong with the file, in words a person can act on."""
     text = redact(exception_text(exc))
     shown = redact(href)
     m = _HTTP_CODE.search(text)
+    if m and int(m.group(1)) == 403 and href.startswith(("s3://", "/vsis3/")):
+        return ReadError(s3_denied(shown) + f"\nGDAL says: {text[:500]}")
     if m:
         code = int(m.group(1))
         hint = {403: "access denied (the file may need signing or credentials)",

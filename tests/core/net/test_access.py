@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from stac_quicklook_plugin.core.engine.quicklook import quicklook
-from stac_quicklook_plugin.core.errors import NetworkError
+from stac_quicklook_plugin.core.errors import NetworkError, QuicklookError
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.net.signing import PC_TOKEN_URL, token_url_for
 from stac_quicklook_plugin.core.raster.gdal_env import gdal_options
@@ -206,3 +206,90 @@ def test_without_credentials_s3_reads_are_unsigned(monkeypatch):
     assert gdal_options()["AWS_NO_SIGN_REQUEST"] == "YES"
     monkeypatch.setenv("AWS_NO_SIGN_REQUEST", "NO")  # the user's own environment wins
     assert "AWS_NO_SIGN_REQUEST" not in gdal_options()
+
+
+def _landsat_on_s3(landsat_world, moto_s3, tmp_path):
+    """Earth Search's shape of ``landsat-c2-l2``: every href in the requester-pays ``s3://usgs-landsat`` bucket
+    (here moto's, which refuses anonymous reads as the real one does). A fault STAC API serves the items."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1", aws_access_key_id="owner",
+                      aws_secret_access_key="owner")  # the real bucket is in us-west-2: moto keeps it simple
+    s3.create_bucket(Bucket="usgs-landsat")
+    s3.put_bucket_request_payment(Bucket="usgs-landsat", RequestPaymentConfiguration={"Payer": "Requester"})
+    items = json.loads(json.dumps(landsat_world.items))
+    for item in items:
+        for asset in item["assets"].values():
+            name = asset["href"].rsplit("/", 2)
+            key = f"collection02/level-2/standard/oli-tirs/2024/034/032/{name[-2]}/{name[-1]}"
+            s3.upload_file(str(landsat_world.dataset / name[-2] / name[-1]), "usgs-landsat", key)
+            asset["href"] = f"s3://usgs-landsat/{key}"
+    items_path = tmp_path / "items.json"
+    items_path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
+    return FaultStac(items_path, tmp_path / "stac.jsonl")
+
+
+def _s3_endpoint(monkeypatch, moto_s3, **credentials):
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+              "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_NO_SIGN_REQUEST",
+              "AWS_REQUEST_PAYER"):
+        monkeypatch.delenv(k, raising=False)
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_S3_ENDPOINT": moto_s3.split("//")[1], "AWS_HTTPS": "NO",
+           "AWS_VIRTUAL_HOSTING": "FALSE", **credentials}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+
+
+def test_requester_pays_landsat_without_credentials_says_what_to_set(landsat_world, moto_s3, tmp_path, monkeypatch):
+    from tests.harness import landsat
+
+    server = _landsat_on_s3(landsat_world, moto_s3, tmp_path)
+    _s3_endpoint(monkeypatch, moto_s3)
+    try:
+        with pytest.raises(QuicklookError) as err:
+            quicklook(QuicklookRequest(bbox_wgs84=landsat.VIEW, stac_api=server.url_for("ok"), width=100,
+                                       collection="landsat-c2-l2", datetime_range="2024-06-01/2024-08-31",
+                                       cloud_cover_max=100.0))
+    finally:
+        server.stop()
+    text = str(err.value)
+    assert "s3://usgs-landsat/" in text and "requester-pays" in text
+    assert "AWS_ACCESS_KEY_ID" in text and "AWS_REQUEST_PAYER=requester" in text
+    assert "Traceback" not in text
+
+
+def test_requester_pays_landsat_with_credentials_and_payer_reads(landsat_world, moto_s3, tmp_path, monkeypatch):
+    from tests.harness import landsat
+
+    server = _landsat_on_s3(landsat_world, moto_s3, tmp_path)
+    _s3_endpoint(monkeypatch, moto_s3, AWS_ACCESS_KEY_ID="reader", AWS_SECRET_ACCESS_KEY="reader",
+                 AWS_REQUEST_PAYER="requester")
+    assert gdal_options().get("AWS_REQUEST_PAYER", "requester") == "requester"
+    try:
+        ql = quicklook(QuicklookRequest(bbox_wgs84=landsat.VIEW, stac_api=server.url_for("ok"), width=100,
+                                        collection="landsat-c2-l2", datetime_range="2024-06-01/2024-08-31",
+                                        cloud_cover_max=100.0))
+    finally:
+        server.stop()
+    assert all(h.startswith("s3://usgs-landsat/") for h in ql.hrefs)
+    assert ql.meta["view_cloud"] is not None and ql.mask.mean() > 0.95
+
+
+@pytest.mark.parametrize("env, says, not_says", [
+    ({}, ["AWS_ACCESS_KEY_ID", "AWS_REQUEST_PAYER=requester"], ["permissions"]),
+    ({"AWS_PROFILE": "mine"}, ["AWS_REQUEST_PAYER=requester"], ["AWS_ACCESS_KEY_ID", "permissions"]),
+    ({"AWS_PROFILE": "mine", "AWS_REQUEST_PAYER": "requester"}, ["permissions"], ["Set "]),
+])
+def test_an_s3_refusal_says_what_is_missing(monkeypatch, env, says, not_says):
+    from stac_quicklook_plugin.core.raster.errors import read_error
+
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+              "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_REQUEST_PAYER"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    text = str(read_error("s3://usgs-landsat/collection02/x_SR_B4.TIF", RuntimeError("HTTP response code: 403")))
+    assert "access denied" in text and "requester-pays" in text
+    assert all(s in text for s in says) and not any(s in text for s in not_says)
+    # an https href keeps the general sentence
+    assert "requester-pays" not in str(read_error("https://example.com/x.tif", RuntimeError("HTTP response code: 403")))
