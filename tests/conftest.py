@@ -174,25 +174,43 @@ def planetary_keys(testdata_small: Path, testdata_cache: Path, cog_server: CogSe
     server.stop()
 
 
+def _landsat_api(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory, name: str, dates: list):
+    from tests.harness import landsat
+
+    root = landsat.build(testdata_cache / "landsat-v2")
+    workdir = tmp_path_factory.mktemp(name)
+    cogs = CogServer(root, workdir / "cog.jsonl")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    items = landsat.make_items(root, cogs.url, api, dates)
+    items_path = landsat.write_items(items, workdir / "items.json")
+    collection = datagen.make_collection(api, collection="landsat-c2-l2", items=items)
+    collection_path = workdir / "collection.json"
+    collection_path.write_text(json.dumps(collection))
+    server = RustacServer(items_path, collection_path, port=port)
+    return StacApi(url=server.url, items=items, dataset=root, server=server), cogs
+
+
 @pytest.fixture(scope="session")
 def landsat_world(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory):
     """Planetary Computer-shaped ``landsat-c2-l2`` on rustac, over generated Landsat-like COGs (tests.harness.landsat)
     served by a COG server of its own. Attributes: ``url``, ``items``, ``dataset`` (the files' folder)."""
     from tests.harness import landsat
 
-    root = landsat.build(testdata_cache / "landsat-v1")
-    workdir = tmp_path_factory.mktemp("landsat")
-    cogs = CogServer(root, workdir / "cog.jsonl")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}"
-    items = landsat.make_items(root, cogs.url, api)
-    items_path = landsat.write_items(items, workdir / "items.json")
-    collection = datagen.make_collection(api, collection="landsat-c2-l2", items=items)
-    collection_path = workdir / "collection.json"
-    collection_path.write_text(json.dumps(collection))
-    server = RustacServer(items_path, collection_path, port=port)
-    yield StacApi(url=server.url, items=items, dataset=root, server=server)
-    server.stop()
+    api, cogs = _landsat_api(testdata_cache, tmp_path_factory, "landsat", landsat.DATES)
+    yield api
+    api.server.stop()
+    cogs.stop()
+
+
+@pytest.fixture(scope="session")
+def landsat7_world(testdata_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``landsat_world`` with a Landsat 7 date whose scan-line gaps are no-data stripes (``landsat.L7_DATES``)."""
+    from tests.harness import landsat
+
+    api, cogs = _landsat_api(testdata_cache, tmp_path_factory, "landsat7", landsat.ALL_DATES)
+    yield api
+    api.server.stop()
     cogs.stop()
 
 
@@ -204,7 +222,7 @@ def mixed_world(testdata_small: Path, testdata_cache: Path, cog_server: CogServe
     Attributes: ``url``, ``items`` (both), ``dataset`` (the Sentinel-2 folder)."""
     from tests.harness import landsat
 
-    root = landsat.build(testdata_cache / "landsat-v1")
+    root = landsat.build(testdata_cache / "landsat-v2")
     workdir = tmp_path_factory.mktemp("mixed")
     cogs = CogServer(root, workdir / "cog.jsonl")
     port = free_port()

@@ -20,6 +20,7 @@ RES = 30.0
 SIZE = 1200  # 36 km: the scene's footprint here (a real one is 185 km)
 ULX, ULY = 420000.0, 4490010.0
 BANDS = {"blue": ("SR_B2", 0.482), "green": ("SR_B3", 0.561), "red": ("SR_B4", 0.655), "nir08": ("SR_B5", 0.865)}
+ETM_BANDS = {"blue": ("SR_B1", 0.485), "green": ("SR_B2", 0.56), "red": ("SR_B3", 0.66), "nir08": ("SR_B4", 0.835)}
 FILL, DILATED, CIRRUS, CLOUD, SHADOW, CLEAR = 1, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 6
 # Three dates. "scene_cloud" is the item's eo:cloud_cover: the scene-level ranking prefers 2024-07-10, which is
 # cloudy over the test view; 2024-06-24 is clear there.
@@ -31,6 +32,16 @@ DATES = [
     {"date": "2024-07-26", "id": "LC09_L2SP_034032_20240726_02_T1", "platform": "landsat-9", "scene_cloud": 80.0,
      "cloud_box": (0.0, 0.0, 1.0, 0.9)},
 ]
+# Landsat 7 after its scan-line corrector failed (2003): no-data stripes across the scene, nearly along the scan
+# lines, from nothing at the scene's centre to about 14 pixels wide at its east and west edges. Not in the
+# default world (``make_items(dates=DATES)``); ``make_items(dates=ALL_DATES)`` adds it. No cloud: the least
+# cloudy scene of its range, whose stripes the next scenes must fill.
+L7_DATES = [
+    {"date": "2024-07-02", "id": "LE07_L2SP_034032_20240702_02_T1", "platform": "landsat-7", "scene_cloud": 0.0,
+     "cloud_box": (0.0, 0.0, 0.0, 0.0), "slc_off": True},
+]
+ALL_DATES = DATES + L7_DATES
+SLC_PERIOD, SLC_MAX_GAP, SLC_TILT = 35, 14, 0.1
 # The test view (lon/lat) lies inside the cloud box of 2024-07-10 for about half its area.
 VIEW = (-105.78, 40.30, -105.62, 40.42)
 
@@ -44,16 +55,30 @@ def reflectance(date_index: int, band: str) -> np.ndarray:
     return base + swing * vegetation + 0.01 * np.cos(9.0 * y)
 
 
+def bands_of(date: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """File names and wavelengths of a date's bands: Landsat 7's ETM+ numbers them one lower than OLI."""
+    return ETM_BANDS if date["platform"] == "landsat-7" else BANDS
+
+
+def slc_off_gaps() -> np.ndarray:
+    """Where Landsat 7's scan-line gaps are (True: no data), on the scene's grid."""
+    row, col = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
+    width = np.rint(SLC_MAX_GAP * np.abs(col / SIZE - 0.5) * 2)
+    return ((row + SLC_TILT * col) % SLC_PERIOD) < width
+
+
 def qa_pixel(date_index: int) -> np.ndarray:
-    """The designed bit field of a date: cloud (with its dilation), cirrus at one edge of it, its shadow beside it,
-    a fill corner; clear elsewhere."""
+    """The designed bit field of a date (an index into ``ALL_DATES``): cloud (with its dilation), cirrus at one
+    edge of it, its shadow beside it, a fill corner, Landsat 7's gaps as fill; clear elsewhere."""
     qa = np.full((SIZE, SIZE), CLEAR, dtype=np.uint16)
-    x0, y0, x1, y1 = (int(v * SIZE) for v in DATES[date_index]["cloud_box"])
+    x0, y0, x1, y1 = (int(v * SIZE) for v in ALL_DATES[date_index]["cloud_box"])
     qa[y0:y1, x0:x1] = CLOUD | DILATED
     qa[y0:y0 + max(1, (y1 - y0) // 10), x0:x1] = CIRRUS
     shadow = slice(min(SIZE, y1), min(SIZE, y1 + 20)), slice(x0, x1)
     qa[shadow] = SHADOW
     qa[SIZE - 100:, SIZE - 100:] = FILL  # no data in one corner
+    if ALL_DATES[date_index].get("slc_off"):
+        qa[slc_off_gaps()] = FILL
     return qa
 
 
@@ -81,12 +106,12 @@ def build(root: pathlib.Path) -> pathlib.Path:
     if marker.exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
-    for index, date in enumerate(DATES):
+    for index, date in enumerate(ALL_DATES):
         folder = root / date["id"]
         folder.mkdir(exist_ok=True)
         qa = qa_pixel(index)
         fill = (qa & FILL) != 0
-        for band, (name, _) in BANDS.items():
+        for band, (name, _) in bands_of(date).items():
             dn = np.rint((reflectance(index, band) - OFFSET) / SCALE).astype(np.uint16)
             dn[fill] = 0
             _write_cog(folder / f"{date['id']}_{name}.TIF", dn, 0)
@@ -110,14 +135,15 @@ def _footprint() -> tuple[dict[str, Any], list[float]]:
     return {"type": "Polygon", "coordinates": [ring]}, [min(lons), min(lats), max(lons), max(lats)]
 
 
-def make_items(root: pathlib.Path, files_url: str, api_url: str) -> list[dict[str, Any]]:
+def make_items(root: pathlib.Path, files_url: str, api_url: str, dates: list[dict[str, Any]] = DATES
+               ) -> list[dict[str, Any]]:
     """``landsat-c2-l2`` items shaped as Planetary Computer's (asset keys red, green, blue, nir08, qa_pixel;
     eo:bands common names; raster:bands scale/offset/nodata)."""
     geometry, bbox = _footprint()
     items = []
-    for date in DATES:
+    for date in dates:
         assets: dict[str, Any] = {}
-        for band, (name, wavelength) in BANDS.items():
+        for band, (name, wavelength) in bands_of(date).items():
             assets[band] = {
                 "href": f"{files_url.rstrip('/')}/{date['id']}/{date['id']}_{name}.TIF",
                 "type": "image/tiff; application=geotiff; profile=cloud-optimized", "roles": ["data"],

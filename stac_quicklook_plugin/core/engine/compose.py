@@ -61,8 +61,21 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
         view_cloud = assessment.view_cloud.get(str(used[0].item.get("id")))
     if not valid.any():
         raise NothingFound(f"The scene(s) found ({', '.join(str(ln.item.get('id')) for ln in layers) or 'none'}) "
-                           "have no valid pixels over this area. Try another date range or area.")
+                           f"have no valid pixels over this area.{_landsat7_gaps(layers)} Try another date range "
+                           "or area.")
     return _result(run.req, plan, Mosaic(array, valid, view_cloud), used, outcome, assessment)
+
+
+def _landsat7_gaps(layers: list[Layer]) -> str:
+    """Why a Landsat 7 scene may have no pixel here: the stripes of its scan-line gaps (since 2003)."""
+    for layer in layers:
+        props = layer.item.get("properties")
+        platform = props.get("platform") if isinstance(props, dict) else None
+        if isinstance(platform, str) and platform.strip().lower() in ("landsat-7", "landsat_7", "landsat7"):
+            return (" Landsat 7's images have had stripes of no data since its scan-line corrector failed in 2003 "
+                    "(up to 14 pixels wide towards the edges of a scene), and this view lies in one: zoom out, "
+                    "or include other dates or Landsat 8 and 9.")
+    return ""
 
 
 @dataclass
