@@ -20,6 +20,6 @@ def test_a_click_on_landsat_adds_the_clear_dates_true_colour(plugin, qgis_canvas
     click_and_wait(plugin, qtbot)
     assert messages.get_messages(Qgis.Critical) == [] and messages.get_messages(Qgis.Warning) == []
     (layer,) = quicklook_layers()
-    assert layer.name().startswith("landsat-c2-l2 2024-06-24 · red,green,blue · 0 % cloud over view"), layer.name()
+    assert layer.name().startswith("Landsat 2024-06-24 · red,green,blue · 0 % cloud over view"), layer.name()
     assert isinstance(layer.renderer(), QgsMultiBandColorRenderer) and layer.crs().authid() == "EPSG:32613"
     assert landsat.DATES[0]["id"] in layer.metadata().abstract()

@@ -110,7 +110,11 @@ def test_mosaic_name_shows_date_span_and_worst_cloud():
     ql.items = [ItemSummary("a", "sentinel-2-l2a", "2024-08-01T10:00:00Z", 2.0),
                 ItemSummary("b", "sentinel-2-l2a", "2024-08-03T10:00:00Z", 6.34)]
     assert layer_mod.layer_name(ql, "sentinel-2-l2a") == "S2 2024-08-01…2024-08-03 · visual · ≤ 6.3 % cloud"
-    assert layer_mod.layer_name(ql, "landsat-c2-l2").startswith("landsat-c2-l2 2024-08-01")
+    # the prefix names the items' family (core/stac/families.py), else their collection
+    ql.items = [ItemSummary("c", "landsat-c2-l2", "2024-08-01T10:00:00Z", 2.0)]
+    assert layer_mod.layer_name(ql, "landsat-c2-l2,sentinel-2-l2a").startswith("Landsat 2024-08-01")
+    ql.items = [ItemSummary("d", "naip", "2024-08-01T10:00:00Z", None)]
+    assert layer_mod.layer_name(ql, "naip").startswith("naip 2024-08-01")
 
 
 def test_layer_goes_on_top_of_group_and_file_is_unlinked_on_removal(qgis_new_project):
