@@ -7,6 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from benchmarks.season import COLLECTION as SEASON
+from benchmarks.season import DATES as SEASON_DATES
+
 DEBIAN = "Debian GDAL, as in QGIS"
 GDAL_READER = f"ours, osgeo.gdal reader [{DEBIAN}]"  # the read path of a QGIS without rasterio
 # "Before" in the same sitting: the engine with its own range reads switched off (GDAL /vsicurl/ reads every
@@ -102,15 +105,16 @@ def scenarios() -> dict[str, dict[str, Any]]:
               "bbox": canvas, "width": 1000, "assets": ("nir", "red", "green"), "asset_key": None,
               "preset": "false-color", "kind": "rgb",
               "contenders": ["rio-tiler", "ours, conformance cached", "ours, true colour from bands"]},
-        "l": {"title": "NDVI time series at a point over the season (May-September 2024, every date, any cloud)",
+        "l": {"title": f"NDVI time series at a point over a season of {SEASON_DATES} dates (May-September 2024, "
+                       "any cloud)",
               "bbox": (-105.70, 40.33, -105.66, 40.37), "point": (-105.68, 40.35), "width": 64, "asset": "nir",
-              "asset_key": None, "kind": "timeseries", "cloud_cover_max": 100.0,
+              "asset_key": None, "kind": "timeseries", "cloud_cover_max": 100.0, "collection": SEASON,
               "datetime_range": "2024-05-01/2024-09-30",
-              "contenders": ["ours, timeseries", "rio-tiler, timeseries"]},
-        "m": {"title": "NDVI time series over a 10 km view (the season, 256 px across)",
+              "contenders": ["ours, timeseries", "rio-tiler, timeseries", "odc-stac, timeseries"]},
+        "m": {"title": f"NDVI time series over a 10 km view (the season of {SEASON_DATES} dates, 256 px across)",
               "bbox": CLOUDY_WINNER_VIEW, "width": 256, "asset": "nir", "asset_key": None, "kind": "timeseries",
-              "cloud_cover_max": 100.0, "datetime_range": "2024-05-01/2024-09-30",
-              "contenders": ["ours, timeseries", "rio-tiler, timeseries"]},
+              "cloud_cover_max": 100.0, "datetime_range": "2024-05-01/2024-09-30", "collection": SEASON,
+              "contenders": ["ours, timeseries", "rio-tiler, timeseries", "odc-stac, timeseries"]},
         "g": {"title": "--list of the seed view over a month (June 2024)", "bbox": (-105.9, 40.1, -105.3, 40.6),
               "width": 1024, "asset": "visual", "asset_key": None, "kind": "single",
               "datetime_range": "2024-06-01/2024-06-30", "contenders": ["ours, list", "ours"]},

@@ -27,6 +27,7 @@ from benchmarks import floor as floor_mod
 from benchmarks.cases import LATER_CLICK_FIRST_VIEW, PREVIOUS, PREVIOUS_TREE, VARIANTS, scenarios
 from benchmarks.logs import run_metrics
 from benchmarks.report import evaluate_targets, print_table
+from benchmarks.season import season_items
 from tests.harness import datagen, worlds
 from tests.harness.servers import CogServer, free_port, read_jsonl, serve_items, start_process, stop_process
 
@@ -81,7 +82,8 @@ class Servers:
             # Earth Search v1's second Sentinel-2 collection, Collection 1 (the same files, laid out as its
             # bucket), for the union rows of case (i)
             c1 = worlds.make_c1_items(dataset, worlds.bucket_url(self.cog.url, cache, dataset), self.api_url)
-            self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1)
+            season = season_items(items, self.cog.url, cache, dataset)  # the time series' 25 dates
+            self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1 + season)
             self.stac_log = workdir / "stac.jsonl"
             self.stac_log.write_text("")
             self.proxy, _ = start_process(

@@ -228,8 +228,8 @@ class RustacServer(_Process):
 def serve_items(items: list[dict[str, Any]], workdir: Path, port: int | None = None,
                 api_url: str | None = None, more_items: list[dict[str, Any]] | None = None) -> RustacServer:
     """rustac serving ``items`` (and their collection, with item_assets) on ``port``; ``api_url`` is the
-    root the collection's links name (default: rustac's own address). ``more_items`` are of another
-    collection (named by their ``collection``), served beside them."""
+    root the collection's links name (default: rustac's own address). ``more_items`` are of other
+    collections (named by their ``collection``), served beside them."""
     from tests.harness import datagen
 
     port = port or free_port()
@@ -239,10 +239,10 @@ def serve_items(items: list[dict[str, Any]], workdir: Path, port: int | None = N
     collection_path = workdir / "collection.json"
     collection_path.write_text(json.dumps(datagen.make_collection(api, items=items)))
     extra = []
-    if more_items:
-        other = more_items[0]["collection"]
+    for other in dict.fromkeys(i["collection"] for i in more_items or []):
         extra.append(workdir / f"collection-{other}.json")
-        extra[0].write_text(json.dumps(datagen.make_collection(api, other, items=more_items)))
+        members = [i for i in more_items or [] if i["collection"] == other]
+        extra[-1].write_text(json.dumps(datagen.make_collection(api, other, items=members)))
     return RustacServer(items_path, collection_path, port=port, extra_collections=extra)
 
 
