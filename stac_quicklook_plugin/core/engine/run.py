@@ -21,7 +21,8 @@ from stac_quicklook_plugin.core.threads import LazyPool, shutdown_all
 
 ProgressFn = Callable[[float, str], None]
 READ_THREADS = 4  # reads at once for one quicklook: GDAL multiplexes each file's tiles on top of this
-SHARED_THREADS = 12  # the process's read threads, shared by runs (a quicklook, a dates list, a series)
+SHARED_THREADS = 24  # the process's read threads, shared by runs (a quicklook, a dates list, a series: its
+# files are small reads, a header and a tile or two each, so a season of 25 dates is read in about three rounds)
 # They outlive a run, so a later click finds them warm: a thread's first file in a CRS costs it 10-20 ms of
 # PROJ look-ups (per thread, per CRS). Read work never waits for other read work (no starving).
 READ_POOL = LazyPool(SHARED_THREADS, "stac-quicklook-read")

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from stac_quicklook_plugin.core.models import USER_AGENT
 
 READ_CHUNK = 65536
-POOL_SIZE = 16  # connections kept per host: the range reads in flight at once
+POOL_SIZE = 24  # connections kept per host: the range reads in flight at once (engine.run.SHARED_THREADS)
 WATCH_INTERVAL_S = 0.05  # how often the watchdog looks for a cancel or a passed deadline
 
 
