@@ -147,3 +147,22 @@ def test_an_animation_needs_every_date_and_a_gif_or_mp4(earth_search_v2, tmp_pat
     done = cli(earth_search_v2.url, "--every-date", "--out-dir", str(tmp_path), "--animation", str(tmp_path / "x.avi"))
     assert done.returncode == 2 and "written as .gif" in done.stderr
     assert list(tmp_path.iterdir()) == []  # refused before anything was read or written
+
+
+def test_a_view_series_reads_the_overview_whose_pixel_is_about_the_views(stac_server_full, cog_log):
+    """About ``width`` pixels across: within 15 % of an overview's pixel, the series reads that overview (a
+    quarter of the bytes of the next finer one); further from it, the engine's rule (no coarser than asked).
+    Full-size tiles (10 m bands, overviews 2..16), a 9.6 km view."""
+    view = (-105.61159, 40.13032, -105.49814, 40.21734)  # UTM 13N 447960..457560: 9,600 m across
+    runs = {}
+    for name, width in (("snapped", 256), ("as asked", 300)):  # 37.5 m, read at 40 m; 32 m, read at 20 m
+        cog_log.clear_log()
+        series = timeseries(request(stac_server_full.url, bbox_wgs84=view, width=width,
+                                    datetime_range="2024-05-01/2024-09-30"))
+        runs[name] = (series, sum(r.get("bytes", 0) for r in cog_log.requests()))
+    (snapped, snapped_bytes), (asked, asked_bytes) = runs["snapped"], runs["as asked"]
+    assert snapped_bytes < 0.6 * asked_bytes, (snapped_bytes, asked_bytes)
+    assert [(e.date, e.cloudy) for e in snapped.entries] == [(e.date, e.cloudy) for e in asked.entries]
+    for a, b in zip(snapped.entries, asked.entries):
+        assert (a.value is None) == (b.value is None)
+        assert a.value is None or abs(a.value - b.value) < 0.02
