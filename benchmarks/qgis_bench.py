@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
 
     settings.set_api_url(spec["stac_api"])
     settings.set_collection(spec["collection"])
-    settings.set_dates(date(2024, 1, 1), date(2024, 12, 31))
+    settings.set_dates(*(date.fromisoformat(d) for d in spec.get("dates", ("2024-01-01", "2024-12-31"))))
     settings.set_cloud_cover_max(spec["cloud_cover_max"])
     settings.set_asset_key(None)
     settings.set_output_width(spec["width"])
@@ -107,6 +107,7 @@ def main(argv: list[str]) -> int:
         from stac_quicklook_plugin.core.raster.backend import backend
 
         backend()
+        import matplotlib.figure  # noqa: F401  (the warm-up imports the chart's figure too)
 
     ticks: list[float] = []
     marks: dict[str, float] = {}
@@ -151,7 +152,21 @@ def main(argv: list[str]) -> int:
     def click() -> None:
         marks["click"] = time.perf_counter()
         marks.pop("outcome", None)
-        plugin.action.trigger()
+        if spec.get("chart_point"):  # the time-series tool's click at a point (what PointTool hands on)
+            plugin.chart.point_clicked(tuple(spec["chart_point"]), False)
+        else:
+            plugin.action.trigger()
+
+    if spec.get("chart_point"):  # done when the chart is drawn
+        draw = plugin.chart.draw
+
+        def drawn() -> None:
+            draw()
+            marks.setdefault("outcome", time.perf_counter())
+            marks.setdefault("layer", time.perf_counter())
+            QTimer.singleShot(50, app.quit)
+
+        plugin.chart.draw = drawn
 
     def give_up() -> None:
         marks.setdefault("timeout", time.perf_counter())
@@ -175,9 +190,11 @@ def main(argv: list[str]) -> int:
     gaps = [(b - a) * 1000 for a, b in zip([t_click] + window_ticks, window_ticks + [t_layer])]
     task_ticks = [t for t in ticks if t_click <= t <= t_outcome]
     task_gaps = [(b - a) * 1000 for a, b in zip([t_click] + task_ticks, task_ticks + [t_outcome])]
-    layer = next(iter(QgsProject.instance().mapLayers().values()))
+    layer = next(iter(QgsProject.instance().mapLayers().values()), None)
+    chart = plugin.chart.series[0] if spec.get("chart_point") and plugin.chart.series else None
     print(json.dumps({
-        "mode": "plugin toolbar click (QgsTask worker)",
+        "mode": "time-series tool click at a point (QgsTask worker)" if chart else "plugin toolbar click (QgsTask worker)",
+        "chart_dates": len(chart.entries) if chart else None,
         "click_to_layer_s": t_layer - t_click,
         "click_to_outcome_s": t_outcome - t_click,
         "max_stall_ms": max(gaps),
@@ -188,7 +205,8 @@ def main(argv: list[str]) -> int:
         "worst_gap_ends_ms": round((window_ticks[gaps.index(max(gaps))] - t_click) * 1000
                                    if gaps.index(max(gaps)) < len(window_ticks) else -1, 1),
         "stages": [f"{(t - t_click) * 1000:.0f} ms {m}" for t, m in stages],
-        "layer": layer.name(), "layer_width": layer.width(), "layer_height": layer.height(),
+        "layer": layer.name() if layer else None, "layer_width": layer.width() if layer else None,
+        "layer_height": layer.height() if layer else None,
         "qgis_version": Qgis.QGIS_VERSION, "gdal_version": gdal.__version__,
         "messages": messages,
     }))

@@ -224,13 +224,19 @@ def run_qgis(cache: Path, dataset: Path, runs: int) -> dict[str, Any]:
             store = Path(tmp) / "store"  # the landing page kept on disk by an earlier QGIS session
             modes = (("first_click", {"store": False}), ("first_click_disk", {"store": True}),
                      ("later_click", {"preimport": True, "first_bbox": LATER_CLICK_FIRST_VIEW}),
-                     ("repeat_click", {"preimport": True, "clicks": 2}))
+                     ("repeat_click", {"preimport": True, "clicks": 2}),
+                     # issue 21: the time-series tool at a point of case (l), the season of 25 dates
+                     ("chart_point", {"preimport": True, "case": "l"}))
             for mode, how in modes:
                 done = []
                 run_env = dict(env, STAC_QUICKLOOK_CACHE_DIR=str(store if how.get("store") else Path(tmp) / mode))
                 for i in range(runs + (1 if how.get("store") else 0)):
-                    spec = {"stac_api": servers.api_url, "bbox": sc["bbox"], "width": sc["width"],
-                            "collection": COLLECTION, "cloud_cover_max": CLOUD_COVER_MAX,
+                    case = scenarios()[how["case"]] if how.get("case") else sc
+                    spec = {"stac_api": servers.api_url, "bbox": case["bbox"], "width": case["width"],
+                            "collection": case.get("collection", COLLECTION),
+                            "cloud_cover_max": case.get("cloud_cover_max", CLOUD_COVER_MAX),
+                            "chart_point": case.get("point"),
+                            "dates": case.get("datetime_range", "2024-01-01/2024-12-31").split("/"),
                             "preimport": how.get("preimport", False), "clicks": how.get("clicks", 1),
                             "first_bbox": how.get("first_bbox"),
                             # a first click at once: the landing page has no time to arrive in the background

@@ -123,6 +123,10 @@ def _import_engine(task: QgsTask) -> None:
         backend()
     except Exception:  # reported properly on the first click
         pass
+    try:  # the time-series chart's figure (gui/chart.py): 0.2 s that would stall the main thread at the tool's click
+        import matplotlib.figure  # noqa: F401
+    except Exception:  # the chart says what is missing when it is opened
+        pass
 
 
 LANDING_TIMEOUT_S = 10.0
