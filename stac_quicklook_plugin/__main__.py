@@ -121,11 +121,18 @@ def write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # as any new file of the user's (mkstemp makes it private)
         os.replace(tmp, path)
     finally:
         for leftover in (tmp, tmp + ".aux.xml"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)  # read by setting; put back at once (the CLI writes from one thread)
+    os.umask(mask)
+    return mask
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

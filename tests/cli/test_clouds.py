@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -72,6 +74,9 @@ def test_every_date_writes_one_geotiff_per_date(stac_server, tmp_path):
     dates = [o["date"] for o in doc["outputs"]]
     assert dates == ["2024-05-14", "2024-06-23", "2024-07-18", "2024-08-22", "2024-09-16"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{d}.tif" for d in dates]  # nothing else left
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()} == {0o666 & ~mask}  # not private to the writer
     for output in doc["outputs"]:
         ds = gdal.Open(output["path"])
         assert ds.RasterXSize == 150 and ds.RasterCount == 3
