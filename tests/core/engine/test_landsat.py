@@ -164,3 +164,29 @@ def test_the_recorded_landsat_c2_l2_item_is_understood():
     bits = np.array([21824, 22280, 1, 21952, 23888, 55052], dtype=np.uint16)
     assert list(source.data(bits)) == [True, True, False, True, True, True]
     assert list(source.is_cloudy(bits)) == [False, True, False, False, True, True]
+
+
+def test_a_real_size_landsat_cog_keeps_its_tile_index_in_the_first_32_kb(tmp_path):
+    # A Landsat C2 L2 band at its real size (7681 x 7821 px at 30 m, WRS-2 path/row scene), written by GDAL's COG
+    # driver as USGS lays it out (256-pixel tiles, DEFLATE, overviews down to one tile): every level's tile index
+    # lies in the engine's first ranged GET, so a cold read is search, header, tiles.
+    from osgeo import gdal
+
+    from stac_quicklook_plugin.core.raster import ranges, tiff_index
+
+    gdal.UseExceptions()
+    width, height = 7681, 7821
+    y, x = np.mgrid[0:height, 0:width]
+    data = ((x * 7 + y * 3) % 20000 + 7000).astype(np.uint16)
+    mem = gdal.GetDriverByName("MEM").Create("", width, height, 1, gdal.GDT_UInt16)
+    mem.SetGeoTransform((300000.0, 30.0, 0.0, 4500000.0, 0.0, -30.0))
+    mem.GetRasterBand(1).WriteArray(data)
+    mem.GetRasterBand(1).SetNoDataValue(0)
+    path = tmp_path / "LC09_L2SP_034032_20240624_20240625_02_T1_SR_B4.TIF"
+    gdal.Translate(str(path), mem, format="COG", creationOptions=["BLOCKSIZE=256", "COMPRESS=DEFLATE"])
+    head = path.read_bytes()[:ranges.HEAD_BYTES]
+    images = tiff_index.parse(head)
+    assert images is not None and images[0].width == width and images[0].tile_width == 256
+    assert len(images) >= 5  # full resolution and its overviews
+    tiles = sum(len(i.offsets) for i in images)
+    assert tiles > 1200 and tiff_index.bytes_needed(head) is None  # nothing of the index lies beyond the head
