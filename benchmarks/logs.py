@@ -31,6 +31,8 @@ def run_metrics(cog: list[dict[str, Any]], stac: list[dict[str, Any]], t0: float
         "stac_requests": len(stac),
         "landing_requests": sum(1 for r in stac if r["method"] == "GET" and r["path"] in LANDING_PATHS),
         "cog_bytes": sum(int(r.get("bytes") or 0) for r in cog),
+        # the cloud masks' files (scene classification, qa_pixel): what judging cloud costs beside the imagery
+        "mask_bytes": sum(int(r.get("bytes") or 0) for r in cog if is_mask(r["path"])),
         "stac_bytes": sum(int(r.get("bytes") or 0) for r in stac),
         "cog_connections": len({r.get("connection") for r in cog}),
         "chain": longest_chain(cog + stac),
@@ -39,6 +41,11 @@ def run_metrics(cog: list[dict[str, Any]], stac: list[dict[str, Any]], t0: float
                    if not r.get("status") or r["status"] >= 400],
         "trace": trace(cog, stac, t0),
     }
+
+
+def is_mask(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith("scl") or "qa_pixel" in name
 
 
 def trace(cog: list[dict[str, Any]], stac: list[dict[str, Any]], t0: float) -> list[str]:

@@ -136,6 +136,17 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         extra = s["chain"] - colour["chain"] if s and colour else None
         add(f"({key}) {doc['scenarios'][key].get('preset')}: chain equal to true colour's", extra, 0, "+{m:.0f}",
             None if extra is None else extra <= 0)
+    if "n" in doc["scenarios"]:  # issue 23: a Landsat quicklook costs what a Sentinel-2 one does
+        s, fl = _find(doc, "50ms", "n", cached), doc["floor"].get("n")
+        chain = s["chain"] if s else None
+        add("(n) Landsat, landing page known: chain <= 3 (search, header, tiles)", chain, 3, "{m:.0f}",
+            None if chain is None else chain <= 3)
+        ratio = (s["cog_bytes"] - s["mask_bytes"]) / fl["bytes"] if s and fl else None
+        add("(n) Landsat: imagery bytes (all but qa_pixel's) <= 1.10x the floor", ratio, 1.10, "{m:.3f}x",
+            None if ratio is None else ratio <= 1.10)
+        share = s["mask_bytes"] / (s["cog_bytes"] - s["mask_bytes"]) if s and s["cog_bytes"] > s["mask_bytes"] else None
+        add("(n) Landsat: qa_pixel bytes < 10 % of the imagery's", share, 0.10, "{m:.1%}",
+            None if share is None else share < 0.10)
     seed, ours = _find(doc, "50ms", "a", "seed"), _find(doc, "50ms", "a", "ours")
     speedup = seed["wall_s"] / ours["wall_s"] if seed and ours else None
     add("(a) at 50 ms ours >= 2x faster than the seed", speedup, 2.0, "{m:.2f}x",

@@ -28,7 +28,7 @@ from benchmarks.cases import LATER_CLICK_FIRST_VIEW, PREVIOUS, PREVIOUS_TREE, VA
 from benchmarks.logs import run_metrics
 from benchmarks.report import evaluate_targets, print_table
 from benchmarks.season import season_items
-from tests.harness import datagen, worlds
+from tests.harness import datagen, landsat, worlds
 from tests.harness.servers import CogServer, free_port, read_jsonl, serve_items, start_process, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +41,7 @@ DATETIME_RFC3339 = "2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"
 CLOUD_COVER_MAX = 20.0
 RUN_TIMEOUT_S = 180
 SEED_OVERVIEW_FACTOR = 16
+LANDSAT_FOLDER = "landsat-v2"  # as tests/conftest.py builds it
 
 PROFILES = {
     "0ms": {"delay_ms": 0, "connect_delay_ms": 0, "label": "0 ms"},
@@ -83,7 +84,10 @@ class Servers:
             # bucket), for the union rows of case (i)
             c1 = worlds.make_c1_items(dataset, worlds.bucket_url(self.cog.url, cache, dataset), self.api_url)
             season = season_items(items, self.cog.url, cache, dataset)  # the time series' 25 dates
-            self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1 + season)
+            # case (n): the generated Landsat C2 L2 world (tests/harness/landsat.py) as Planetary Computer serves it
+            landsat_root = landsat.build(cache / LANDSAT_FOLDER)
+            landsat_items = landsat.make_items(landsat_root, f"{self.cog.url}/{LANDSAT_FOLDER}", self.api_url)
+            self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1 + season + landsat_items)
             self.stac_log = workdir / "stac.jsonl"
             self.stac_log.write_text("")
             self.proxy, _ = start_process(
@@ -155,7 +159,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "cog_requests": med("cog_requests"), "stac_requests": med("stac_requests"),
         "landing_requests": med("landing_requests"),
         "chain": med("chain"), "chain_cog": med("chain_cog"),
-        "cog_bytes": med("cog_bytes"), "stac_bytes": med("stac_bytes"),
+        "cog_bytes": med("cog_bytes"), "stac_bytes": med("stac_bytes"), "mask_bytes": med("mask_bytes"),
         "cog_connections": med("cog_connections"),
         "peak_rss_mb": med("peak_rss_mb"),
         "shape": ok[0]["shape"], "items": ok[0]["items"], "hrefs": ok[0]["hrefs"],
