@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+from osgeo import gdal
 from qgis.core import Qgis, QgsMultiBandColorRenderer
 
 from stac_quicklook_plugin.gui import settings
+from tests.core.engine.test_landsat import _view_window
 from tests.harness import landsat
 from tests.qgis.conftest import set_canvas
 from tests.qgis.plugin_checks import click_and_wait, quicklook_layers, use_api
+from tests.qgis.test_processing import ALG, params, provider  # noqa: F401 (the fixture)
 
 
 def test_a_click_on_landsat_adds_the_clear_dates_true_colour(plugin, qgis_canvas, qtbot, messages, landsat_world):
@@ -23,3 +27,39 @@ def test_a_click_on_landsat_adds_the_clear_dates_true_colour(plugin, qgis_canvas
     assert layer.name().startswith("Landsat 2024-06-24 · red,green,blue · 0 % cloud over view"), layer.name()
     assert isinstance(layer.renderer(), QgsMultiBandColorRenderer) and layer.crs().authid() == "EPSG:32613"
     assert landsat.DATES[0]["id"] in layer.metadata().abstract()
+
+
+def test_processing_ndvi_and_a_time_series_on_landsat(provider, landsat_world, tmp_path):  # noqa: F811
+    """Processing on ``landsat-c2-l2`` (issue 23): NDVI from ``nir08`` and ``red`` on reflectance, and the index time
+    series at a point with its cloudy dates from ``qa_pixel``; truth from the generator."""
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    out = tmp_path / "ndvi.tif"
+    result = processing.run(ALG, params(landsat_world, out, bbox=landsat.VIEW, COLLECTION="landsat-c2-l2",
+                                        START="2024-06-01", END="2024-08-31", CLOUD_COVER_MAX=100, WIDTH=120,
+                                        PRESET="ndvi"))
+    assert result["ITEMS"] == landsat.DATES[0]["id"]  # the clearest over the view
+    data = gdal.Open(str(out)).ReadAsArray()
+    assert data.dtype == np.float32 and np.nanmax(data) <= 1.0 and np.nanmin(data) >= -1.0
+    rows, cols = _view_window()
+    nir, red = landsat.reflectance(0, "nir08")[rows, cols], landsat.reflectance(0, "red")[rows, cols]
+    truth = float(((nir - red) / (nir + red)).mean())  # about 0.6 here; the DNs' NDVI would be about 0.3
+    assert abs(float(np.nanmean(data)) - truth) < 0.02, (float(np.nanmean(data)), truth)
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=name:string", "points", "memory")
+    feature = QgsFeature(layer.fields())
+    feature.setAttributes(["p"])
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(-105.70, 40.36)))
+    layer.dataProvider().addFeatures([feature])
+    series = processing.run("stac_quicklook:timeseries", {
+        "POINTS": layer, "ID_FIELD": "name", "STAC_API": landsat_world.url, "COLLECTION": "landsat-c2-l2",
+        "START": "2024-06-01", "END": "2024-08-31", "CLOUD_COVER_MAX": 100, "PRESET": "ndvi",
+        "OUTPUT": str(tmp_path / "series.csv")})
+    table = QgsVectorLayer(series["OUTPUT"], "table", "ogr")
+    names = [f.name() for f in table.fields()]
+    rows = sorted((dict(zip(names, f.attributes())) for f in table.getFeatures()), key=lambda r: r["date"])
+    assert [r["date"] for r in rows] == [d["date"] for d in landsat.DATES]
+    # the point lies in 2024-07-10's cloud and under 2024-07-26's: cloudy, no value (the engine's test says why)
+    assert [str(r["cloudy"]).lower() in ("true", "1") for r in rows] == [False, True, True]
+    assert rows[0]["value"] not in (None, "") and abs(float(rows[0]["value"])) <= 1.0
