@@ -77,6 +77,10 @@ def provenance_text(result: Quicklook, request: QuicklookRequest) -> str:
                   for item_id, keys in (reflectance.get("scale_offset") or {}).items()]
     lines.append(tr("Images:"))
     lines += [f"  - {redact(href)}" for href in result.hrefs]
+    notes = (result.meta or {}).get("metadata_notes") or []
+    if notes:  # what the catalog gave that could not be used (band metadata, a cloud mask)
+        lines.append(tr("Notes:"))
+        lines += [f"  - {redact(note)}" for note in notes]
     return "\n".join(lines)
 
 

@@ -908,6 +908,10 @@ Corps : {body}</translation>
             <translation>{rows} ligne(s) pour {points} point(s).</translation>
         </message>
         <message>
+            <source>Notes:</source>
+            <translation>Remarques :</translation>
+        </message>
+        <message>
             <source>Quicklook failed</source>
             <translation>Échec de l’aperçu</translation>
         </message>

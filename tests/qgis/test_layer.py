@@ -157,3 +157,15 @@ def test_the_layer_metadata_names_each_items_collection_and_the_copies_left_out(
     assert "S2A_T13TDE_20240916T175231_L2A  (sentinel-2-c1-l2a) = S2A_13TDE_20240916_0_L2A" in text
     assert "Reflectance 0 to 0.3 drawn as 1 to 255" in text and "red ×0.0001 -0.1" in text
     assert layer_name(result, "").startswith("S2 2024-09-16 · red,green,blue")
+
+
+def test_the_layer_metadata_lists_what_the_catalog_gave_that_could_not_be_used():
+    from stac_quicklook_plugin.gui.layer import provenance_text
+
+    ql = make_quicklook()
+    ql.meta = dict(ql.meta or {}, metadata_notes=["The 'qa_pixel' asset of item X holds uint8 values, not the uint16 "
+                                                  "of a Landsat Collection 2 QA_PIXEL: ..."])
+    text = provenance_text(ql, _request())
+    assert "Notes:" in text and "  - The 'qa_pixel' asset of item X holds uint8 values" in text
+    ql.meta["metadata_notes"] = []
+    assert "Notes:" not in provenance_text(ql, _request())

@@ -63,7 +63,9 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
         raise NothingFound(f"The scene(s) found ({', '.join(str(ln.item.get('id')) for ln in layers) or 'none'}) "
                            f"have no valid pixels over this area.{_landsat7_gaps(layers)} Try another date range "
                            "or area.")
-    return _result(run.req, plan, Mosaic(array, valid, view_cloud), used, outcome, assessment)
+    result = _result(run.req, plan, Mosaic(array, valid, view_cloud), used, outcome, assessment)
+    result.meta["metadata_notes"] = list(dict.fromkeys(result.meta["metadata_notes"] + run.notes))
+    return result
 
 
 def _landsat7_gaps(layers: list[Layer]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from stac_quicklook_plugin.core.engine.run import Run
-from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError
+from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError, ReadError
 from stac_quicklook_plugin.core.masks.scl import CloudMask
 from stac_quicklook_plugin.core.masks.sources import mask_source
 from stac_quicklook_plugin.core.raster.grid import Grid
@@ -27,6 +27,10 @@ def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any
 
     def read() -> CloudMask:
         result = read_to_grid(run.remote(href), grid, "nearest", None, run.cancelled)
+        if result.dtype not in source.dtypes:  # not what the source is: its values would mean nothing
+            raise ReadError(f"The '{key}' asset of item {item.get('id')} holds {result.dtype} values, not the "
+                            f"{' or '.join(source.dtypes)} of a {source.name}: cloud over the view is not judged "
+                            "from it, and the scene ranks by its scene cloud cover.")
         classes = result.array[0]
         data = result.valid & source.data(classes)
         return CloudMask(data, source.is_cloudy(classes) & data)
@@ -49,6 +53,8 @@ def read_masks(run: Run, items: list[dict[str, Any]], grid: Grid,
         if isinstance(result, QuicklookError):
             if isinstance(result, Cancelled):
                 raise result
+            if isinstance(result, ReadError) and str(result) not in run.notes:
+                run.notes.append(str(result))
             continue
         masks[item_id] = result
     return masks

@@ -50,6 +50,7 @@ class Run:
     pool: ThreadPoolExecutor = field(default_factory=READ_POOL.get)
     reads: dict[Any, Future[Any]] = field(default_factory=dict)
     tokens: dict[Any, str] = field(default_factory=dict)  # signing tokens of this run, one per container
+    notes: list[str] = field(default_factory=list)  # what the run left aside and the user should read
     sign_lock: threading.Lock = field(default_factory=threading.Lock)
     submit_lock: threading.Lock = field(default_factory=threading.Lock)
 

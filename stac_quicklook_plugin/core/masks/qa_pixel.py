@@ -26,4 +26,4 @@ def _is_cloudy(bits: NDArray[Any]) -> NDArray[Any]:
 
 
 LANDSAT_QA_PIXEL = MaskSource("Landsat Collection 2 QA_PIXEL", ("qa_pixel", "QA_PIXEL"), FILL_BIT, _is_cloudy,
-                              _has_data)
+                              _has_data, dtypes=("uint16",))  # a 16-bit field; any other type is another file

@@ -20,6 +20,7 @@ class MaskSource:
     nodata: int
     is_cloudy: Callable[[NDArray[Any]], NDArray[Any]]  # classes -> bool
     has_data: Optional[Callable[[NDArray[Any]], NDArray[Any]]] = None  # classes -> bool; None: != nodata
+    dtypes: tuple[str, ...] = ("uint8", "uint16", "int16")  # what its file may hold; anything else is not it
 
     def data(self, classes: NDArray[Any]) -> NDArray[Any]:
         """Where the classification says the scene has data."""

@@ -190,3 +190,27 @@ def test_a_real_size_landsat_cog_keeps_its_tile_index_in_the_first_32_kb(tmp_pat
     assert len(images) >= 5  # full resolution and its overviews
     tiles = sum(len(i.offsets) for i in images)
     assert tiles > 1200 and tiff_index.bytes_needed(head) is None  # nothing of the index lies beyond the head
+
+
+def test_a_qa_pixel_of_the_wrong_type_is_not_read_as_bits(landsat_world, stac_server, tmp_path):
+    """A catalog whose ``qa_pixel`` is another file (here a Sentinel-2 scene classification, 8-bit classes): its
+    values are not read as Landsat's bits; the scenes rank by their scene cloud, and the result says why."""
+    import json
+
+    from tests.harness.servers import FaultStac
+
+    scl = next(i["assets"]["scl"]["href"] for i in stac_server.items if "_13TDE_" in i["id"] and "scl" in i["assets"])
+    items = json.loads(json.dumps(landsat_world.items))
+    for item in items:
+        item["assets"]["qa_pixel"]["href"] = scl
+    items_path = tmp_path / "items.json"
+    items_path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
+    server = FaultStac(items_path, tmp_path / "stac.jsonl")
+    try:
+        ql = quicklook(request(server.url_for("ok")))
+    finally:
+        server.stop()
+    assert ql.items[0].id == landsat.DATES[1]["id"]  # 5 % over its scene: the scene-level order
+    assert ql.meta["view_cloud"] is None
+    notes = [n for n in ql.meta["metadata_notes"] if "'qa_pixel'" in n]
+    assert notes and "uint8" in notes[0] and "uint16" in notes[0] and "scene cloud" in notes[0], ql.meta
