@@ -9,6 +9,7 @@ from stac_quicklook_plugin.core.errors import Cancelled, QuicklookError, ReadErr
 from stac_quicklook_plugin.core.masks.scl import CloudMask
 from stac_quicklook_plugin.core.masks.sources import mask_source
 from stac_quicklook_plugin.core.raster.grid import Grid
+from stac_quicklook_plugin.core.raster.native import read_classes
 from stac_quicklook_plugin.core.raster.read import read_to_grid
 from stac_quicklook_plugin.core.stac.assets import asset_href
 
@@ -26,7 +27,10 @@ def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any
         return None
 
     def read() -> CloudMask:
-        result = read_to_grid(run.remote(href), grid, "nearest", None, run.cancelled)
+        remote = run.remote(href)
+        # straight from the fetched tiles when the file is a plain tiled classification in the grid's CRS
+        result = read_classes(remote, grid, run.cancelled) or read_to_grid(remote, grid, "nearest", None,
+                                                                           run.cancelled)
         if result.dtype not in source.dtypes:  # not what the source is: its values would mean nothing
             raise ReadError(f"The '{key}' asset of item {item.get('id')} holds {result.dtype} values, not the "
                             f"{' or '.join(source.dtypes)} of a {source.name}: cloud over the view is not judged "

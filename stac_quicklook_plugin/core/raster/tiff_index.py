@@ -11,12 +11,36 @@ from typing import Optional
 
 # TIFF tags (baseline and tiled-image extension)
 NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_LENGTH = 254, 256, 257
-SAMPLES_PER_PIXEL, PLANAR_CONFIG = 277, 284
+BITS_PER_SAMPLE, COMPRESSION, SAMPLES_PER_PIXEL, PLANAR_CONFIG = 258, 259, 277, 284
+PREDICTOR, SAMPLE_FORMAT = 317, 339
 TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS = 322, 323, 324, 325
+# GeoTIFF and GDAL's own: pixel size, the tie point of pixel (0, 0), the GeoKey directory, nodata (text)
+PIXEL_SCALE, TIEPOINT, GEOKEYS, GDAL_NODATA = 33550, 33922, 34735, 42113
 MASK_BIT = 4  # NewSubfileType: transparency mask
 MAX_IMAGES = 64  # a COG has a handful; a loop of IFDs or a hostile chain stops here
 MAX_TILES = 4_000_000
-TYPE_FORMATS = {3: "H", 4: "I", 16: "Q"}  # SHORT, LONG, LONG8: all a tile index may use
+TYPE_FORMATS = {1: "B", 2: "B", 3: "H", 4: "I", 12: "d", 16: "Q"}  # BYTE, ASCII, SHORT, LONG, DOUBLE, LONG8
+WANTED = (NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_LENGTH, BITS_PER_SAMPLE, COMPRESSION, SAMPLES_PER_PIXEL, PLANAR_CONFIG,
+          PREDICTOR, SAMPLE_FORMAT, TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS, PIXEL_SCALE, TIEPOINT,
+          GEOKEYS, GDAL_NODATA)
+
+
+@dataclass(frozen=True)
+class Geo:
+    """A GeoTIFF's georeferencing as its tags give it, and GDAL's nodata text."""
+
+    pixel_scale: tuple[float, ...]
+    tiepoint: tuple[float, ...]
+    geokeys: tuple[int, ...]
+    nodata: Optional[str]
+
+    def geokey(self, key: int) -> Optional[int]:
+        """A GeoKey's value when the directory holds it inline (as every EPSG code is)."""
+        keys = self.geokeys
+        for i in range(4, min(len(keys), 4 + 4 * keys[3] if len(keys) > 3 else 0), 4):
+            if i + 3 < len(keys) and keys[i] == key and keys[i + 1] == 0:
+                return keys[i + 3]
+        return None
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,12 @@ class Image:
     mask: bool
     offsets: tuple[int, ...]
     counts: tuple[int, ...]
+    bits: int = 0  # bits per sample
+    compression: int = 1  # 1 none, 8 / 32946 DEFLATE, others GDAL's
+    predictor: int = 1  # 2: horizontal differencing
+    sample_format: int = 1  # 1 unsigned integer
+    samples: int = 1
+    geo: Optional[Geo] = None  # the first image's georeferencing (GeoTIFF tags)
 
     def tile_ranges(self, window: tuple[float, float, float, float]) -> list[tuple[int, int]]:
         """(offset, length) of every non-empty tile under ``window`` (col, row, width, height in pixels)."""
@@ -98,8 +128,7 @@ def _read_ifd(head: bytes, order: str, big: bool, offset: int) -> tuple[dict[int
         base = i * entry_size
         tag, kind = struct.unpack_from(order + "HH", table, base)
         fmt = TYPE_FORMATS.get(kind)
-        if fmt is None or tag not in (NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_LENGTH, SAMPLES_PER_PIXEL,
-                                      PLANAR_CONFIG, TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS):
+        if fmt is None or tag not in WANTED:
             continue
         (count,) = struct.unpack_from(order + value_fmt, table, base + 4)
         if count > MAX_TILES:
@@ -129,7 +158,16 @@ def _image(tags: dict[int, tuple[int, ...]]) -> Optional[Image]:
     if len(offsets) != len(counts):
         return None
     mask = bool(tags.get(NEW_SUBFILE_TYPE, (0,))[0] & MASK_BIT)
-    return Image(width, height, tile_width, tile_height, planes, mask, offsets, counts)
+    geo = None
+    if PIXEL_SCALE in tags and TIEPOINT in tags:
+        text = bytes(tags.get(GDAL_NODATA, ())).split(b"\0")[0].decode("ascii", "replace").strip()
+        geo = Geo(tuple(float(v) for v in tags[PIXEL_SCALE]), tuple(float(v) for v in tags[TIEPOINT]),
+                  tuple(int(v) for v in tags.get(GEOKEYS, ())), text or None)
+    samples = tags.get(SAMPLES_PER_PIXEL, (1,))[0]
+    return Image(width, height, tile_width, tile_height, planes, mask, offsets, counts,
+                 bits=tags.get(BITS_PER_SAMPLE, (0,))[0], compression=tags.get(COMPRESSION, (1,))[0],
+                 predictor=tags.get(PREDICTOR, (1,))[0], sample_format=tags.get(SAMPLE_FORMAT, (1,))[0],
+                 samples=samples, geo=geo)
 
 
 class _Short(ValueError):

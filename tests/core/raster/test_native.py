@@ -1,0 +1,127 @@
+"""Classifications read straight from the fetched tiles (core/raster/native.py): the same pixels and validity as
+GDAL's own nearest read (``read_to_grid``) on COGs written by GDAL's COG driver in the layouts real catalogs use,
+and None (GDAL reads the file) for anything it does not handle."""
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+
+from stac_quicklook_plugin.core.raster import ranges
+from stac_quicklook_plugin.core.raster.grid import Grid, crs_wkt, plan_grid
+from stac_quicklook_plugin.core.raster.native import read_classes
+from stac_quicklook_plugin.core.raster.read import read_to_grid
+from stac_quicklook_plugin.core.raster.remote import RemoteFile
+
+SIZE, RES, ULX, ULY = 2000, 20.0, 399960.0, 4500000.0  # a corner of MGRS 13TDE at 20 m (the SCL's)
+
+
+@pytest.fixture
+def folder(cog_server, request):
+    root = cog_server.root / "ranges-test" / uuid.uuid4().hex  # a run's own (the data folder is shared)
+    root.mkdir(parents=True)
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    ranges.clear()
+    return root
+
+
+def _classes(dtype):
+    """Blocks of classes (and, for 16 bits, bit fields) with a no-data corner, deterministic."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE]
+    speckle = np.random.default_rng(7).integers(0, 5, size=(SIZE, SIZE))  # seeded: the same file every run
+    values = ((x // 37 + y // 23 * 3 + speckle) % 11 + 1).astype(np.uint16)
+    if dtype == np.uint16:
+        values = (values << 1) | ((x // 61 + y // 41) % 2 << 6).astype(np.uint16)  # bits 1-4 and "clear"
+    values[:300, :400] = 0  # no data
+    return values.astype(dtype)
+
+
+def _write(folder, name, dtype, nodata=0, **options):
+    gdal.UseExceptions()
+    kind = gdal.GDT_Byte if dtype == np.uint8 else gdal.GDT_UInt16
+    mem = gdal.GetDriverByName("MEM").Create("", SIZE, SIZE, 1, kind)
+    mem.SetGeoTransform((ULX, RES, 0.0, ULY, 0.0, -RES))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32613)
+    mem.SetProjection(srs.ExportToWkt())
+    if nodata is not None:
+        mem.GetRasterBand(1).SetNoDataValue(nodata)
+    mem.GetRasterBand(1).WriteArray(_classes(dtype))
+    creation = {"BLOCKSIZE": "512", "COMPRESS": "DEFLATE", "PREDICTOR": "2", "RESAMPLING": "NEAREST", **options}
+    path = folder / name
+    gdal.Translate(str(path), mem, format="COG", creationOptions=[f"{k}={v}" for k, v in creation.items()])
+    return path
+
+
+def _file(cog_server, path):
+    href = f"{cog_server.url}/{path.relative_to(cog_server.root).as_posix()}"
+    return RemoteFile.of(href)
+
+
+# grids in the file's CRS: the whole file at 256 px (an overview), an inner window at 333 and 700 px (full
+# resolution), a grid half outside the file (out-of-file pixels invalid)
+GRIDS = {
+    "whole, overview": (ULX, ULY, SIZE * RES, 256),
+    "inner, 333 px": (ULX + 3111.0, ULY - 4321.0, 9000.0, 333),
+    "inner, 700 px": (ULX + 1000.0, ULY - 2000.0, 14000.0, 700),
+    "half outside": (ULX - 10000.0, ULY + 5000.0, 25000.0, 300),
+}
+
+
+def _grid(spec):
+    left, top, width_m, width = spec
+    res = width_m / width
+    return Grid(crs_wkt("EPSG:32613"), (res, 0.0, left, 0.0, -res, top), width, int(width * 0.8))
+
+
+@pytest.mark.parametrize("name", list(GRIDS))
+@pytest.mark.parametrize("dtype, options", [
+    (np.uint8, {}),  # a scene classification as Earth Search writes it (DEFLATE, predictor 2)
+    (np.uint16, {}),  # a qa_pixel bit field
+    (np.uint16, {"COMPRESS": "NONE", "PREDICTOR": "1"}),
+    (np.uint8, {"PREDICTOR": "1"}),
+], ids=["scl", "qa-pixel", "uncompressed", "no-predictor"])
+def test_the_same_pixels_as_gdals_nearest_read(cog_server, folder, name, dtype, options):
+    remote = _file(cog_server, _write(folder, "classes.tif", dtype, **options))
+    grid = _grid(GRIDS[name])
+    native = read_classes(remote, grid)
+    assert native is not None
+    gdal_read = read_to_grid(remote, grid, "nearest")
+    assert native.dtype == gdal_read.dtype == np.dtype(dtype).name
+    assert native.overview_factor == gdal_read.overview_factor
+    assert np.array_equal(native.valid, gdal_read.valid)
+    assert np.array_equal(native.array[0][native.valid], gdal_read.array[0][gdal_read.valid])
+    assert native.valid.any() and (name != "half outside" or not native.valid.all())
+
+
+def test_without_a_nodata_tag_every_pixel_in_the_file_is_valid(cog_server, folder):
+    remote = _file(cog_server, _write(folder, "no_nodata.tif", np.uint8, nodata=None))
+    grid = _grid(GRIDS["half outside"])
+    native, gdal_read = read_classes(remote, grid), read_to_grid(remote, grid, "nearest")
+    assert native is not None and np.array_equal(native.valid, gdal_read.valid)
+    assert np.array_equal(native.array[0][native.valid], gdal_read.array[0][gdal_read.valid])
+
+
+def test_what_it_does_not_handle_is_left_to_gdal(cog_server, folder):
+    lzw = _file(cog_server, _write(folder, "lzw.tif", np.uint8, COMPRESS="LZW"))
+    assert read_classes(lzw, _grid(GRIDS["inner, 333 px"])) is None
+    scl = _file(cog_server, _write(folder, "scl.tif", np.uint8))
+    mercator = plan_grid((-105.85, 40.45, -105.75, 40.55), "EPSG:3857", 200)  # another CRS: a warp, GDAL's
+    assert read_classes(scl, mercator) is None
+    assert read_to_grid(scl, mercator, "nearest").valid.any()
+
+
+def test_it_fetches_the_header_and_the_tiles_under_the_grid_only(cog_server, folder):
+    path = _write(folder, "fetched.tif", np.uint8)
+    remote = _file(cog_server, path)
+    cog_server.clear_log()
+    assert read_classes(remote, _grid(GRIDS["inner, 333 px"])) is not None
+    log = sorted((r for r in cog_server.requests() if r["path"].endswith("fetched.tif")), key=lambda r: r["t_start"])
+    head, tiles = log[0], log[1:]
+    assert head["range"].startswith("bytes=0-") and tiles and all(r.get("range") for r in tiles)
+    # one round after the header: the tiles' GETs (one per run of adjacent tiles) all start once it has ended
+    assert all(r["t_start"] >= head["t_end"] for r in tiles)
+    assert sum(r["bytes"] for r in log) < path.stat().st_size / 2, (sum(r["bytes"] for r in log), path.stat())
