@@ -83,7 +83,9 @@ def _supported(images: list[Image], entry: RemoteTiff) -> bool:
 
 def _same_crs(geo: Geo, grid: Grid) -> bool:
     """North-up, pixel-is-area, and the grid's own CRS by EPSG code (as the engine builds it: ``crs_wkt``)."""
-    if len(geo.pixel_scale) < 2 or len(geo.tiepoint) < 6 or min(geo.pixel_scale[:2]) <= 0:
+    numbers = geo.pixel_scale[:2] + geo.tiepoint[:6]
+    if len(geo.pixel_scale) < 2 or len(geo.tiepoint) < 6 or not all(math.isfinite(v) for v in numbers) \
+            or min(geo.pixel_scale[:2]) <= 0:
         return False
     if (geo.geokey(RASTER_TYPE) or PIXEL_IS_AREA) != PIXEL_IS_AREA:
         return False
@@ -160,11 +162,13 @@ def _bytes(entry: RemoteTiff, offset: int, count: int) -> Optional[bytes]:
 def _decode(raw: bytes, image: Image, little: bool) -> Optional[NDArray[Any]]:
     """One tile's pixels (tile_height, tile_width); None when the bytes are not what the tags say."""
     size = image.tile_width * image.tile_height * image.bits // 8
-    try:
+    if size > MAX_TILE_BYTES:  # before inflating: a header is the server's word
+        return None
+    try:  # never more than one tile's bytes out, whatever the stream says
         data = zlib.decompressobj().decompress(raw, size) if image.compression in DEFLATE else raw
     except zlib.error:
         return None
-    if len(data) != size or size > MAX_TILE_BYTES:
+    if len(data) != size:
         return None
     dtype = np.dtype(f"{'<' if little else '>'}u{image.bits // 8}")
     tile = np.frombuffer(data, dtype=dtype).reshape(image.tile_height, image.tile_width).astype(dtype.newbyteorder("="))

@@ -125,3 +125,22 @@ def test_it_fetches_the_header_and_the_tiles_under_the_grid_only(cog_server, fol
     # one round after the header: the tiles' GETs (one per run of adjacent tiles) all start once it has ended
     assert all(r["t_start"] >= head["t_end"] for r in tiles)
     assert sum(r["bytes"] for r in log) < path.stat().st_size / 2, (sum(r["bytes"] for r in log), path.stat())
+
+
+def test_a_damaged_tile_is_left_to_gdal_which_says_so(cog_server, folder):
+    from stac_quicklook_plugin.core.errors import ReadError
+    from stac_quicklook_plugin.core.raster import tiff_index
+
+    path = _write(folder, "damaged.tif", np.uint8)
+    data = bytearray(path.read_bytes())
+    full = [i for i in tiff_index.parse(bytes(data[:ranges.HEAD_BYTES])) if not i.mask][0]
+    across = -(-full.width // full.tile_width)
+    index = 1 * across + 1  # the full image's tile of rows and columns 512-1023
+    offset, count = full.offsets[index], full.counts[index]
+    data[offset:offset + count] = bytes((i * 37) % 256 for i in range(count))  # not a DEFLATE stream
+    path.write_bytes(bytes(data))
+    remote = _file(cog_server, path)
+    grid = Grid(crs_wkt("EPSG:32613"), (RES, 0.0, ULX + 600 * RES, 0.0, -RES, ULY - 600 * RES), 300, 300)
+    assert read_classes(remote, grid) is None
+    with pytest.raises(ReadError):
+        read_to_grid(remote, grid, "nearest")
