@@ -214,3 +214,20 @@ def test_a_qa_pixel_of_the_wrong_type_is_not_read_as_bits(landsat_world, stac_se
     assert ql.meta["view_cloud"] is None
     notes = [n for n in ql.meta["metadata_notes"] if "'qa_pixel'" in n]
     assert notes and "uint8" in notes[0] and "uint16" in notes[0] and "scene cloud" in notes[0], ql.meta
+
+
+def test_the_dates_list_and_the_series_of_a_landsat_collection(landsat_world):
+    """The acquisitions list (cloud over the view from qa_pixel, newest first) and the Temporal Controller series
+    (a quicklook a date, oldest first) on landsat-c2-l2."""
+    from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
+    from stac_quicklook_plugin.core.engine.series import quicklook_series
+
+    dates = list_acquisitions(request(landsat_world.url))
+    assert [a.date for a in dates] == [d["date"] for d in reversed(landsat.DATES)]
+    for acquisition in dates:
+        index = [d["date"] for d in landsat.DATES].index(acquisition.date)
+        assert acquisition.items == (landsat.DATES[index]["id"],)
+        assert abs(acquisition.view_cloud - _cloud_truth(index)) < 3.0, (acquisition, _cloud_truth(index))
+    frames = quicklook_series(request(landsat_world.url, width=120))
+    assert [f.date for f in frames] == [d["date"] for d in landsat.DATES]
+    assert all(f.error is None and f.quicklook.items[0].id == landsat.DATES[i]["id"] for i, f in enumerate(frames))
