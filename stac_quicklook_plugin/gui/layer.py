@@ -26,7 +26,7 @@ from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtGui import QColor
 
 from stac_quicklook_plugin.core.bands.presets import RAMPS
-from stac_quicklook_plugin.core.stac.families import sensor
+from stac_quicklook_plugin.core.stac.families import family_of
 from stac_quicklook_plugin.gui.compat import cumulative_cut_limit
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.provenance import layer_metadata, percent, provenance_text, searched_collections
@@ -234,8 +234,9 @@ def layer_name(result: Quicklook, collection: str) -> str:
     """Like "S2 2024-08-03 · visual · 0 % cloud over view" (cloud over the view, when the engine judged it),
     else "S2 2024-08-03 · visual · 4.8 % cloud"; a mosaic shows its date span and worst scene cloud cover."""
     first = result.items[0] if result.items else None  # its family's short name ("S2", "Landsat")
-    known = sensor({"collection": first.collection}) if first is not None and first.collection else ""
-    prefix = known or ("S2" if not collection or collection.lower().startswith("sentinel-2") else collection)
+    family = family_of({"collection": first.collection}) if first is not None and first.collection else None
+    prefix = family.short if family is not None else (
+        "S2" if not collection or collection.lower().startswith("sentinel-2") else collection)
     dates = sorted({(item.datetime or "")[:10] for item in result.items if item.datetime})
     if not dates:
         when = tr("undated")

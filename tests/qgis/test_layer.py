@@ -115,6 +115,8 @@ def test_mosaic_name_shows_date_span_and_worst_cloud():
     assert layer_mod.layer_name(ql, "landsat-c2-l2,sentinel-2-l2a").startswith("Landsat 2024-08-01")
     ql.items = [ItemSummary("d", "naip", "2024-08-01T10:00:00Z", None)]
     assert layer_mod.layer_name(ql, "naip").startswith("naip 2024-08-01")
+    ql.items = [ItemSummary("e", "sentinel-2-l1c", "2024-08-01T10:00:00Z", None)]  # no family row, still S2
+    assert layer_mod.layer_name(ql, "sentinel-2-l1c").startswith("S2 2024-08-01")
 
 
 def test_layer_goes_on_top_of_group_and_file_is_unlinked_on_removal(qgis_new_project):

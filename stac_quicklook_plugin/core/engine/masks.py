@@ -33,8 +33,8 @@ def submit_mask_read(run: Run, item: dict[str, Any], grid: Grid) -> Optional[Any
                                                                            run.cancelled)
         if result.dtype not in source.dtypes:  # not what the source is: its values would mean nothing
             raise ReadError(f"The '{key}' asset of item {item.get('id')} holds {result.dtype} values, not the "
-                            f"{' or '.join(source.dtypes)} of a {source.name}: cloud over the view is not judged "
-                            "from it, and the scene ranks by its scene cloud cover.")
+                            f"{' or '.join(source.dtypes)} of a {source.name}: its clouds are not read from it (the "
+                            "scene ranks by its scene cloud cover and is not cloud-masked).")
         classes = result.array[0]
         data = result.valid & source.data(classes)
         return CloudMask(data, source.is_cloudy(classes) & data)

@@ -25,7 +25,7 @@ from stac_quicklook_plugin.core.engine.masks import submit_mask_read
 from stac_quicklook_plugin.core.engine.plan import output_crs
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.engine.search import search
-from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError
+from stac_quicklook_plugin.core.errors import BadInput, Cancelled, NothingFound, QuicklookError, ReadError
 from stac_quicklook_plugin.core.masks.scl import CloudMask
 from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.raster.backend import backend
@@ -127,7 +127,7 @@ def timeseries(request: QuicklookRequest, point: Optional[Point] = None, progres
                 run.checkpoint(100 * (index + 1) / len(dates), f"{date}: {shown}")
         if not entries:
             raise errors[0] if errors else NothingFound("No date of the range could be read at this place.")
-    notes = [] if masked else ["No scene had a scene classification: the values are not cloud-masked."]
+    notes = ([] if masked else ["No scene had a scene classification: the values are not cloud-masked."]) + run.notes
     expression = math_.expression.text if math_.expression else ""
     return Timeseries(entries, math_.label if math_.name == "expression" else math_.name.upper(),
                       math_.name if math_.name != "expression" else "", expression, point, masked, notes)
@@ -185,7 +185,12 @@ def _one_date(run: Run, items: list[dict[str, Any]], math_: BandMath, point: Opt
     for item in full:
         mask_future = submit_mask_read(run, item, grid)  # read beside the bands
         index, valid = _index_on(run, item, math_, grid)
-        mask: Optional[CloudMask] = mask_future.result() if mask_future is not None else None
+        try:
+            mask: Optional[CloudMask] = mask_future.result() if mask_future is not None else None
+        except ReadError as exc:  # a mask that cannot be read (or is no mask): the date is read unmasked
+            mask = None
+            if str(exc) not in run.notes:
+                run.notes.append(str(exc))
         _forget(run, [key for key, future in list(run.reads.items()) if future is mask_future])
         had_mask |= mask is not None
         fresh = valid & ~data
@@ -271,7 +276,8 @@ def _view_grid(run: Run, item: dict[str, Any], math_: BandMath) -> Grid:
     level = min(natives) * 2 ** round(math.log2(res / min(natives)))
     if abs(res / level - 1) > SNAP:
         return grid
-    return plan_grid(run.req.bbox_wgs84, wkt, max(1, round(run.req.width * res / level)))
+    # floor: the snapped pixel is never smaller than the overview's (else the finer overview would be read)
+    return plan_grid(run.req.bbox_wgs84, wkt, max(1, math.floor(run.req.width * res / level)))
 
 
 def _proj_transform(asset: Any) -> Optional[tuple[float, ...]]:

@@ -20,13 +20,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.raster.grid import Grid, choose_overview, crs_wkt
-from stac_quicklook_plugin.core.raster.ranges import TILE_MARGIN, RemoteTiff, Transfer, fetch, remote_tiff, usable
+from stac_quicklook_plugin.core.raster.ranges import (
+    MAX_WINDOW_BYTES,
+    TILE_MARGIN,
+    RemoteTiff,
+    Transfer,
+    fetch,
+    remote_tiff,
+    usable,
+)
 from stac_quicklook_plugin.core.raster.read import ReadResult
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.raster.tiff_index import Geo, Image
 
 DEFLATE = (8, 32946)
-PROJECTED_CRS, GEOGRAPHIC_CRS, RASTER_TYPE = 3072, 2048, 1025
+MODEL_TYPE, PROJECTED_CRS, GEOGRAPHIC_CRS, RASTER_TYPE = 1024, 3072, 2048, 1025  # GeoKeys
 PIXEL_IS_AREA = 1
 MAX_TILE_BYTES = 64 * 1024 * 1024  # an inflated tile larger than this is no classification tile
 MAX_BLOCK_BYTES = 256 * 1024 * 1024  # the tiles under one grid, side by side: more is GDAL's to read
@@ -49,6 +57,8 @@ def read_classes(file: RemoteFile, grid: Grid, is_cancelled: Callable[[], bool] 
     nodata = _nodata(geo.nodata)
     if nodata is None and len(images) != len(entry.images):
         return None  # an internal mask says which pixels are data: GDAL reads it
+    if nodata is not None and nodata >= 1 << full.bits:
+        return None  # a nodata no pixel can hold: GDAL's to make sense of
     res_x, res_y = geo.pixel_scale[0], geo.pixel_scale[1]
     ulx, uly = geo.tiepoint[3] - geo.tiepoint[0] * res_x, geo.tiepoint[4] + geo.tiepoint[1] * res_y
     factors = [full.width / image.width for image in images[1:]]
@@ -78,7 +88,8 @@ def _supported(images: list[Image], entry: RemoteTiff) -> bool:
     head = entry.pieces.get(0, b"")
     return head[:2] in (b"II", b"MM") and all(
         i.samples == 1 and i.planes == 1 and i.bits in (8, 16) and i.sample_format == 1
-        and i.compression in (1, *DEFLATE) and i.predictor in (1, 2) for i in images)
+        and (i.compression in DEFLATE and i.predictor in (1, 2) or i.compression == 1 and i.predictor == 1)
+        for i in images)  # libtiff applies a predictor only with a codec that has one
 
 
 def _same_crs(geo: Geo, grid: Grid) -> bool:
@@ -89,7 +100,8 @@ def _same_crs(geo: Geo, grid: Grid) -> bool:
         return False
     if (geo.geokey(RASTER_TYPE) or PIXEL_IS_AREA) != PIXEL_IS_AREA:
         return False
-    epsg = geo.geokey(PROJECTED_CRS) or geo.geokey(GEOGRAPHIC_CRS)
+    model = geo.geokey(MODEL_TYPE)
+    epsg = geo.geokey(PROJECTED_CRS) if model == 1 else geo.geokey(GEOGRAPHIC_CRS) if model == 2 else None
     if not epsg or not (1024 <= epsg <= 32766):
         return False
     a, b, _, d, e, _ = grid.transform
@@ -132,6 +144,8 @@ def _mosaic(transfer: Transfer, entry: RemoteTiff, image: Image, row_span: tuple
         if index >= len(image.offsets) or image.offsets[index] + image.counts[index] > entry.size:
             return None  # the header is the server's word: a tile past the end is GDAL's to refuse
         places[index] = (image.offsets[index], image.counts[index])
+    if sum(n for _, n in places.values()) > MAX_WINDOW_BYTES or any(n > MAX_TILE_BYTES for _, n in places.values()):
+        return None  # more than a view's tiles: GDAL's, under the engine's other limits
     # GDAL's COG layout puts each tile's size before it and its last 4 bytes after: fetched alike (sparse.py)
     ranges = [(max(0, o - TILE_MARGIN), min(entry.size, o + n + TILE_MARGIN) - max(0, o - TILE_MARGIN))
               for o, n in places.values() if n > 0]

@@ -19,10 +19,15 @@ PIXEL_SCALE, TIEPOINT, GEOKEYS, GDAL_NODATA = 33550, 33922, 34735, 42113
 MASK_BIT = 4  # NewSubfileType: transparency mask
 MAX_IMAGES = 64  # a COG has a handful; a loop of IFDs or a hostile chain stops here
 MAX_TILES = 4_000_000
-TYPE_FORMATS = {1: "B", 2: "B", 3: "H", 4: "I", 12: "d", 16: "Q"}  # BYTE, ASCII, SHORT, LONG, DOUBLE, LONG8
-WANTED = (NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_LENGTH, BITS_PER_SAMPLE, COMPRESSION, SAMPLES_PER_PIXEL, PLANAR_CONFIG,
-          PREDICTOR, SAMPLE_FORMAT, TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS, PIXEL_SCALE, TIEPOINT,
-          GEOKEYS, GDAL_NODATA)
+TYPE_FORMATS = {2: "B", 3: "H", 4: "I", 12: "d", 16: "Q"}  # ASCII, SHORT, LONG, DOUBLE, LONG8
+INTEGERS = frozenset({3, 4, 16})
+# The types each tag read here may have; another type is as if the tag were absent (a GDAL file never has one)
+TAG_TYPES = {**{tag: INTEGERS for tag in (NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_LENGTH, BITS_PER_SAMPLE, COMPRESSION,
+                                          SAMPLES_PER_PIXEL, PLANAR_CONFIG, PREDICTOR, SAMPLE_FORMAT, TILE_WIDTH,
+                                          TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS)},
+             PIXEL_SCALE: frozenset({12}), TIEPOINT: frozenset({12}), GEOKEYS: frozenset({3}),
+             GDAL_NODATA: frozenset({2})}
+OPTIONAL = frozenset({PIXEL_SCALE, TIEPOINT, GEOKEYS, GDAL_NODATA})  # beyond the bytes fetched: as if absent
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def parse(head: bytes) -> Optional[list[Image]]:
     tiled TIFF or any IFD or tile index lies beyond ``head``."""
     try:
         return _parse(head)
-    except (struct.error, ValueError, KeyError, OverflowError):
+    except (struct.error, ValueError, KeyError, OverflowError, TypeError):
         return None
 
 
@@ -127,9 +132,9 @@ def _read_ifd(head: bytes, order: str, big: bool, offset: int) -> tuple[dict[int
     for i in range(entries):
         base = i * entry_size
         tag, kind = struct.unpack_from(order + "HH", table, base)
-        fmt = TYPE_FORMATS.get(kind)
-        if fmt is None or tag not in WANTED:
+        if kind not in TAG_TYPES.get(tag, ()):
             continue
+        fmt = TYPE_FORMATS[kind]
         (count,) = struct.unpack_from(order + value_fmt, table, base + 4)
         if count > MAX_TILES:
             raise ValueError("tile index too large")
@@ -138,6 +143,8 @@ def _read_ifd(head: bytes, order: str, big: bool, offset: int) -> tuple[dict[int
             data = table[base + 4 + value_size: base + 4 + value_size + size]
         else:
             (where,) = struct.unpack_from(order + value_fmt, table, base + 4 + value_size)
+            if tag in OPTIONAL and not 0 <= where <= len(head) - size:
+                continue  # georeferencing past the bytes fetched: the fast paths do without, GDAL reads it
             data = _need(head, where, size)
         tags[tag] = struct.unpack(order + fmt * count, data)
     (next_offset,) = struct.unpack_from(order + value_fmt, table, entries * entry_size)
@@ -185,7 +192,7 @@ def bytes_needed(head: bytes) -> Optional[int]:
         _parse(head)
     except _Short as short:
         return short.end
-    except (struct.error, ValueError, KeyError, OverflowError):
+    except (struct.error, ValueError, KeyError, OverflowError, TypeError):
         return None
     return None
 

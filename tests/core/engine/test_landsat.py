@@ -208,8 +208,15 @@ def test_a_qa_pixel_of_the_wrong_type_is_not_read_as_bits(landsat_world, stac_se
     server = FaultStac(items_path, tmp_path / "stac.jsonl")
     try:
         ql = quicklook(request(server.url_for("ok")))
+        from stac_quicklook_plugin.core.engine.timeseries import timeseries
+
+        series = timeseries(request(server.url_for("ok")), point=(-105.70, 40.36))
     finally:
         server.stop()
+    # the time series keeps every date, unmasked, and says why
+    assert [e.date for e in series.entries] == [d["date"] for d in landsat.DATES]
+    assert all(e.value is not None and not e.cloudy for e in series.entries)
+    assert any("'qa_pixel'" in n and "uint8" in n for n in series.notes), series.notes
     assert ql.items[0].id == landsat.DATES[1]["id"]  # 5 % over its scene: the scene-level order
     assert ql.meta["view_cloud"] is None
     notes = [n for n in ql.meta["metadata_notes"] if "'qa_pixel'" in n]

@@ -144,3 +144,56 @@ def test_a_damaged_tile_is_left_to_gdal_which_says_so(cog_server, folder):
     assert read_classes(remote, grid) is None
     with pytest.raises(ReadError):
         read_to_grid(remote, grid, "nearest")
+
+
+def _tiff(entries):
+    """A little-endian classic TIFF of one IFD: ``entries`` (tag, type, values); values past 4 bytes after it."""
+    import struct
+
+    formats = {2: "B", 3: "H", 4: "I", 12: "d"}
+    ifd_at = 8
+    table_size = 2 + 12 * len(entries) + 4
+    extra, out = b"", []
+    for tag, kind, values in sorted(entries):
+        data = struct.pack("<" + formats[kind] * len(values), *values)
+        if len(data) <= 4:
+            out.append(struct.pack("<HHI", tag, kind, len(values)) + data.ljust(4, b"\0"))
+        else:
+            out.append(struct.pack("<HHII", tag, kind, len(values), ifd_at + table_size + len(extra)))
+            extra += data
+    return b"II*\0" + struct.pack("<I", ifd_at) + struct.pack("<H", len(entries)) + b"".join(out) + b"\0" * 4 + extra
+
+
+def test_tags_of_unexpected_types_are_as_if_absent_never_an_error():
+    from stac_quicklook_plugin.core.raster import tiff_index
+
+    base = [(256, 3, (1024,)), (257, 3, (1024,)), (323, 3, (512,)), (324, 4, (1000, 2000, 3000, 4000)),
+            (325, 4, (10, 10, 10, 10))]
+    good = tiff_index.parse(_tiff(base + [(322, 3, (512,))]))
+    assert good is not None and good[0].tile_width == 512
+    # a tile width as a DOUBLE: no tile width, so not placed (GDAL reads the file), and no exception
+    assert tiff_index.parse(_tiff(base + [(322, 12, (512.0,))])) is None
+    # GDAL's nodata as a DOUBLE instead of text, georeferencing as SHORTs: ignored, the tiles still placed
+    odd = tiff_index.parse(_tiff(base + [(322, 3, (512,)), (42113, 12, (-9999.0,)), (33550, 3, (20, 20, 0))]))
+    assert odd is not None and odd[0].geo is None
+    # georeferencing lying past the bytes given: as if absent
+    cut = _tiff(base + [(322, 3, (512,)), (33550, 12, (20.0, 20.0, 0.0)), (33922, 12, (0.0,) * 6)])
+    assert tiff_index.parse(cut[:-60]) is not None
+
+
+def test_a_nodata_no_pixel_can_hold_and_a_predictor_without_codec_are_left_to_gdal(cog_server, folder):
+    from stac_quicklook_plugin.core.raster import native, tiff_index
+
+    remote = _file(cog_server, _write(folder, "nodata300.tif", np.uint16, nodata=300))
+    assert read_classes(remote, _grid(GRIDS["inner, 333 px"])) is not None  # 300 fits 16 bits
+    image = tiff_index.Image(512, 512, 256, 256, 1, False, (1,), (1,), bits=8, compression=1, predictor=2)
+    entry = ranges.RemoteTiff(100, [image], {0: b"II*\0"})
+    assert not native._supported([image], entry)  # libtiff applies no predictor without a codec
+    assert native._supported([tiff_index.Image(512, 512, 256, 256, 1, False, (1,), (1,), bits=8, compression=8,
+                                               predictor=2)], entry)
+    geo = tiff_index.Geo((20.0, 20.0, 0.0), (0.0, 0.0, 0.0, ULX, ULY, 0.0), (1, 1, 0, 1, 1024, 0, 1, 1), "256")
+    assert native._nodata(geo.nodata) == 256  # parsed; read_classes then refuses it for an 8-bit file
+    byte = _file(cog_server, _write(folder, "byte_nodata300.tif", np.uint8, nodata=300))  # GDAL writes "300"
+    head = ranges.remote_tiff(ranges.Transfer.of(byte, lambda: False)).pieces[0]
+    assert tiff_index.parse(head)[0].geo.nodata == "300"
+    assert read_classes(byte, _grid(GRIDS["inner, 333 px"])) is None  # no exception: GDAL reads it
