@@ -19,16 +19,9 @@ from typing import Any, Callable, Optional
 import numpy as np
 from numpy.typing import NDArray
 
+from stac_quicklook_plugin.core.raster import ranges
 from stac_quicklook_plugin.core.raster.grid import Grid, choose_overview, crs_wkt
-from stac_quicklook_plugin.core.raster.ranges import (
-    MAX_WINDOW_BYTES,
-    TILE_MARGIN,
-    RemoteTiff,
-    Transfer,
-    fetch,
-    remote_tiff,
-    usable,
-)
+from stac_quicklook_plugin.core.raster.ranges import RemoteTiff, Transfer
 from stac_quicklook_plugin.core.raster.read import ReadResult
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.raster.tiff_index import Geo, Image
@@ -43,10 +36,10 @@ MAX_BLOCK_BYTES = 256 * 1024 * 1024  # the tiles under one grid, side by side: m
 def read_classes(file: RemoteFile, grid: Grid, is_cancelled: Callable[[], bool] = lambda: False
                  ) -> Optional[ReadResult]:
     """The file's one band on ``grid``, nearest; None when this reader does not handle the file."""
-    if not usable(file):
+    if not ranges.usable(file):
         return None
     transfer = Transfer.of(file, is_cancelled)
-    entry = remote_tiff(transfer)
+    entry = ranges.remote_tiff(transfer)
     if entry is None:
         return None
     images = [i for i in entry.images if not i.mask]
@@ -144,12 +137,14 @@ def _mosaic(transfer: Transfer, entry: RemoteTiff, image: Image, row_span: tuple
         if index >= len(image.offsets) or image.offsets[index] + image.counts[index] > entry.size:
             return None  # the header is the server's word: a tile past the end is GDAL's to refuse
         places[index] = (image.offsets[index], image.counts[index])
-    if sum(n for _, n in places.values()) > MAX_WINDOW_BYTES or any(n > MAX_TILE_BYTES for _, n in places.values()):
+    sizes = [n for _, n in places.values()]
+    if sum(sizes) > ranges.MAX_WINDOW_BYTES or any(n > MAX_TILE_BYTES for n in sizes):
         return None  # more than a view's tiles: GDAL's, under the engine's other limits
     # GDAL's COG layout puts each tile's size before it and its last 4 bytes after: fetched alike (sparse.py)
-    ranges = [(max(0, o - TILE_MARGIN), min(entry.size, o + n + TILE_MARGIN) - max(0, o - TILE_MARGIN))
+    margin = ranges.TILE_MARGIN
+    wanted = [(max(0, o - margin), min(entry.size, o + n + margin) - max(0, o - margin))
               for o, n in places.values() if n > 0]
-    if entry.missing(ranges) and not fetch(transfer, entry, ranges):
+    if entry.missing(wanted) and not ranges.fetch(transfer, entry, wanted):
         return None
     little = entry.pieces[0][:2] == b"II"
     block = np.full(((tr1 - tr0 + 1) * th, (tc1 - tc0 + 1) * tw), 0 if nodata is None else nodata,
