@@ -20,33 +20,12 @@ from typing import Any, Callable
 import numpy as np
 import requests
 
+from benchmarks import series_contenders
+from benchmarks.shared import RIO_TILER_GDAL, ours_request, search_features
+
 # The seed's only GDAL options.
 SEED_GDAL = {"AWS_NO_SIGN_REQUEST": "YES", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff"}
 SEED_DECIMATION = 2 ** 4  # the seed's overview_level 4
-# rio-tiler leaves GDAL options to its user; these are titiler's recommended settings for COGs over HTTP.
-RIO_TILER_GDAL = {
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.TIF,.tiff",
-    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
-    "GDAL_HTTP_MULTIPLEX": "YES",
-    "GDAL_HTTP_VERSION": "2",
-    "VSI_CACHE": "TRUE",
-    "VSI_CACHE_SIZE": "5000000",
-    "GDAL_CACHEMAX": 200 * 1024 * 1024,  # rasterio takes bytes (titiler: 200 MB)
-    "CPL_VSIL_CURL_CACHE_SIZE": "200000000",
-    "GDAL_BAND_BLOCK_CACHE": "HASHSET",
-}
-
-
-def search_features(spec: dict[str, Any], extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One POST /search over the scenario's bbox and dates."""
-    body = {"collections": [spec["collection"]], "bbox": list(spec["scenario"]["bbox"]),
-            "datetime": spec["datetime_rfc3339"], "limit": 100, **(extra or {})}
-    answer = requests.post(spec["stac_api"].rstrip("/") + "/search", json=body, timeout=60)
-    answer.raise_for_status()
-    return answer.json()["features"]
-
-
 def best_first(features: list[dict[str, Any]], cloud_max: float) -> list[dict[str, Any]]:
     """Items within the cloud limit, least cloudy first, newest first on ties (what ours does)."""
     passing = [f for f in features if f["properties"].get("eo:cloud_cover", 101) <= cloud_max]
@@ -150,20 +129,6 @@ def run_rio_tiler(spec: dict[str, Any], preview: bool = False) -> dict[str, Any]
 
 # ----------------------------------------------------------------------------- ours
 
-def _request(spec: dict[str, Any], **overrides: Any) -> Any:
-    from stac_quicklook_plugin.core.models import QuicklookRequest
-
-    sc = spec["scenario"]
-    fields = dict(bbox_wgs84=tuple(sc["bbox"]), stac_api=spec["stac_api"], collection=spec["collection"],
-                  datetime_range=sc.get("datetime_range", spec["datetime_range"]),
-                  cloud_cover_max=sc.get("cloud_cover_max", spec["cloud_cover_max"]), asset_key=sc.get("asset_key"),
-                  width=sc["width"])
-    if sc.get("preset"):  # issue 20: presets (an engine without them runs true colour: not compared)
-        fields["preset"] = sc["preset"]
-    fields.update(overrides)
-    return QuicklookRequest(**fields)
-
-
 def _describe(result: Any) -> dict[str, Any]:
     grid = {"crs": result.crs, "transform": list(result.transform), "width": result.width,
             "height": result.height}
@@ -176,14 +141,14 @@ def _describe(result: Any) -> dict[str, Any]:
 def run_ours(spec: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     from stac_quicklook_plugin.core.engine.quicklook import quicklook
 
-    return _describe(quicklook(_request(spec, **overrides)))
+    return _describe(quicklook(ours_request(spec, **overrides)))
 
 
 def run_series(spec: dict[str, Any]) -> dict[str, Any]:
     """Every acquisition date of the scenario's range over the view (the dock's Time series button)."""
     from stac_quicklook_plugin.core.engine.series import quicklook_series
 
-    frames = quicklook_series(_request(spec))
+    frames = quicklook_series(ours_request(spec))
     first = next(f.quicklook for f in frames if f.quicklook is not None)
     out = _describe(first)
     out.update(items=[i.id for f in frames if f.quicklook for i in f.quicklook.items],
@@ -192,83 +157,11 @@ def run_series(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_ours_timeseries(spec: dict[str, Any]) -> dict[str, Any]:
-    """The index per date at the scenario's point (or over its view): ``core.engine.timeseries``."""
-    from stac_quicklook_plugin.core.engine.timeseries import timeseries
-
-    sc = spec["scenario"]
-    point = tuple(sc["point"]) if sc.get("point") else None
-    series = timeseries(_request(spec, preset="ndvi", asset_key=None), point=point)
-    return {"shape": [len(series.entries)], "hrefs": [], "items": [i for e in series.entries for i in e.items],
-            "overview_factor": None, "notes": [], "values": [e.as_json() for e in series.entries]}
-
-
-def run_rio_tiler_timeseries(spec: dict[str, Any]) -> dict[str, Any]:
-    """rio-tiler's way to the same curve: one search, then per item ``STACReader.point`` (at a point) or
-    ``STACReader.part`` (over the view) of nir and red, 8 items at a time, NDVI on the stored values, no cloud mask."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import rasterio
-    from rasterio.crs import CRS
-    from rio_tiler.io import STACReader
-
-    sc = spec["scenario"]
-    items = search_features(spec)
-    point = sc.get("point")
-
-    def one(item: dict[str, Any]) -> Any:
-        with rasterio.Env(**RIO_TILER_GDAL), STACReader(None, item=item) as reader:
-            if point:
-                data = reader.point(point[0], point[1], assets=["nir", "red"], asset_as_band=True)
-                nir, red = (float(v) for v in data.data[:2])
-                return item["properties"]["datetime"][:10], (nir - red) / (nir + red) if nir + red else None
-            img = reader.part(sc["bbox"], assets=["nir", "red"], asset_as_band=True,
-                              dst_crs=CRS.from_epsg(item["properties"]["proj:epsg"]), bounds_crs=CRS.from_epsg(4326),
-                              max_size=sc["width"])
-            nir, red = img.data[0].astype("float64"), img.data[1].astype("float64")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return item["properties"]["datetime"][:10], float(np.nanmean((nir - red) / (nir + red)))
-
-    with ThreadPoolExecutor(8) as pool:
-        values = sorted(pool.map(one, items))
-    return {"shape": [len(values)], "hrefs": [], "items": [i["id"] for i in items], "notes": [], "values": values}
-
-
-def run_odc_stac_timeseries(spec: dict[str, Any]) -> dict[str, Any]:
-    """odc-stac's way to the same curve: one search, then ``odc.stac.load`` of nir and red on the item's UTM grid
-    at 10 m, over a one-pixel box at the point (or over the view at about ``width`` pixels across), grouped by
-    solar day, 8 reads at a time, NDVI on the stored values, no cloud mask."""
-    import pystac
-    from odc.stac import configure_rio, load
-    from rasterio.crs import CRS
-    from rasterio.warp import transform_bounds
-
-    sc = spec["scenario"]
-    features = search_features(spec)
-    epsg = features[0]["properties"]["proj:epsg"]
-    configure_rio(cloud_defaults=True, **{k: v for k, v in RIO_TILER_GDAL.items() if k != "GDAL_CACHEMAX"})
-    point = sc.get("point")
-    if point:
-        bbox, resolution = (point[0] - 1e-5, point[1] - 1e-5, point[0] + 1e-5, point[1] + 1e-5), 10.0
-    else:
-        left, _, right, _ = transform_bounds(CRS.from_epsg(4326), CRS.from_epsg(epsg), *sc["bbox"])
-        bbox, resolution = sc["bbox"], (right - left) / sc["width"]
-    data = load([pystac.Item.from_dict(f) for f in features], bands=["nir", "red"], bbox=bbox,
-                crs=f"EPSG:{epsg}", resolution=resolution, groupby="solar_day", chunks=None, pool=8)
-    nir, red = data["nir"].values.astype("float64"), data["red"].values.astype("float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ndvi = (nir - red) / (nir + red)
-    values = [(str(t)[:10], float(np.nanmean(v)) if np.isfinite(v).any() else None)
-              for t, v in zip(data.time.values, ndvi)]
-    return {"shape": [len(values)], "hrefs": [], "items": [f["id"] for f in features], "notes": [],
-            "values": values}
-
-
 def run_list(spec: dict[str, Any]) -> dict[str, Any]:
     """The acquisition dates over the view (``--list``): scene classification only."""
     from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
 
-    dates = list_acquisitions(_request(spec))
+    dates = list_acquisitions(ours_request(spec))
     return {"shape": [len(dates)], "hrefs": [], "items": [i for a in dates for i in a.items],
             "overview_factor": None, "notes": [], "dates": [a.as_json() for a in dates]}
 
@@ -322,9 +215,7 @@ CONTENDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ours, series": run_series,
     "ours, true colour from bands": lambda spec: run_ours(spec, preset="", asset_key="red,green,blue"),
     "ours, list": run_list,
-    "ours, timeseries": run_ours_timeseries,
-    "rio-tiler, timeseries": run_rio_tiler_timeseries,
-    "odc-stac, timeseries": run_odc_stac_timeseries,
+    **series_contenders.RUNNERS,
     **{f"ours, {m}": _second(run_ours, m) for m in MOVES},
     "ours, later click": run_ours,
     "rio-tiler, later click": run_rio_tiler,
@@ -347,9 +238,7 @@ IMPORTS = {
     "ours, series": ["stac_quicklook_plugin.core.engine.series"],
     "ours, true colour from bands": ["stac_quicklook_plugin.core.engine.quicklook"],
     "ours, list": ["stac_quicklook_plugin.core.engine.acquisitions"],
-    "ours, timeseries": ["stac_quicklook_plugin.core.engine.timeseries"],
-    "rio-tiler, timeseries": ["rio_tiler.io"],
-    "odc-stac, timeseries": ["odc.stac", "pystac"],
+    **series_contenders.IMPORTS,
     **{f"ours, {m}": ["stac_quicklook_plugin.core.engine.quicklook"] for m in MOVES},
     **{f"rio-tiler, {m}": ["rio_tiler.io", "rio_tiler.mosaic"] for m in MOVES},
     "ours, later click": ["stac_quicklook_plugin.core.engine.quicklook"],
