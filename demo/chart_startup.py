@@ -1,59 +1,18 @@
 """Run inside a real QGIS (``qgis --code``) by demo/chart_demo.py: an NDVI quicklook of the view, then the
 time-series tool's chart of two points (the second added as a shift-click does), a screenshot, a status file."""
-import json
 import os
-import time
-import traceback
+import sys
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsRectangle
-from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
 
 OUT = os.environ["STAC_QL_DEMO_OUT"]
-STATUS = os.environ["STAC_QL_DEMO_STATUS"]
 BBOX = [float(v) for v in os.environ["STAC_QL_DEMO_BBOX"].split(",")]
 POINTS = [tuple(float(v) for v in p.split(",")) for p in os.environ["STAC_QL_DEMO_POINTS"].split(";")]
-_keep = []
-state = {"started": time.time()}
 
-
-def later(ms, fn):
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(fn)
-    timer.start(ms)
-    _keep.append((timer, fn))
-
-
-def write_status(**kw):
-    state.update(kw)
-    with open(STATUS, "w") as fh:
-        json.dump(state, fh, indent=2, default=str)
-
-
-def guarded(fn):
-    def run():
-        try:
-            fn()
-        except Exception:
-            write_status(error=traceback.format_exc())
-            os._exit(1)
-    return run
-
-
-def wait_until(condition, then, timeout_s=90):
-    deadline = time.time() + timeout_s
-
-    def poll():
-        if condition():
-            later(1500, guarded(then))
-        elif time.time() > deadline:
-            write_status(error=f"timed out waiting before {then.__name__}")
-            os._exit(1)
-        else:
-            later(250, poll)
-    later(250, poll)
+sys.path.insert(0, os.environ["STAC_QL_DEMO_KIT"])  # demo/startup_kit.py: what the start-up scripts share
+from startup_kit import guarded, later, wait_until, write_status  # noqa: E402
 
 
 def plugin():

@@ -9,13 +9,11 @@ the Previous / Next date shortcuts belong to no other QGIS action.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from demo.run_demo import REPO, deploy, qgis_command
+from demo.run_demo import REPO, deploy, launch
 
 OUT_LIST = REPO / "demo" / "acquisitions.png"
 OUT_SERIES = REPO / "demo" / "series.png"
@@ -28,20 +26,9 @@ def main() -> int:
     with local_catalog("small") as api_url, tempfile.TemporaryDirectory(prefix="stac-ql-qgis-") as tmp:
         profiles = Path(tmp) / "profiles"
         deploy(profiles, api_url, DEMO_DATES)
-        status_path = Path(tmp) / "status.json"
-        cmd = qgis_command(profiles)
-        cmd[cmd.index(str(REPO / "demo" / "qgis_startup.py"))] = str(REPO / "demo" / "dates_startup.py")
-        env = dict(os.environ, STAC_QL_DEMO_OUT=str(OUT_LIST), STAC_QL_DEMO_SERIES_OUT=str(OUT_SERIES),
-                   STAC_QL_DEMO_STATUS=str(status_path), STAC_QL_DEMO_BBOX=",".join(f"{v:.6f}" for v in VIEW),
-                   QT_QPA_PLATFORM="xcb", XDG_RUNTIME_DIR=tmp)
-        with open(REPO / "demo" / "qgis.log", "w") as log:
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                proc.wait(timeout=240)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
-        status = json.loads(status_path.read_text()) if status_path.exists() else {"error": "QGIS wrote no status"}
+        status = launch("dates_startup.py", Path(tmp), {
+            "STAC_QL_DEMO_OUT": str(OUT_LIST), "STAC_QL_DEMO_SERIES_OUT": str(OUT_SERIES),
+            "STAC_QL_DEMO_BBOX": ",".join(f"{v:.6f}" for v in VIEW)}, timeout=240)
     print(json.dumps(status, indent=2))
     ok = OUT_LIST.exists() and OUT_SERIES.exists() and not status.get("error") and status.get("shortcuts_free")
     return 0 if ok else 1

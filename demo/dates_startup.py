@@ -1,61 +1,22 @@
 """Run inside a real QGIS (``qgis --code``) by demo/dates_demo.py: a quicklook of the view, the dates list and
 footprints, a screenshot; the time series in the Temporal Controller, a screenshot; a status file; quit."""
-import json
 import os
+import sys
 import time
-import traceback
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsRectangle
 from qgis.gui import QgsGui
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QKeySequence
 from qgis.PyQt.QtWidgets import QAction, QDockWidget
 from qgis.utils import iface, plugins
 
 OUT_LIST = os.environ["STAC_QL_DEMO_OUT"]
 OUT_SERIES = os.environ["STAC_QL_DEMO_SERIES_OUT"]
-STATUS = os.environ["STAC_QL_DEMO_STATUS"]
 BBOX = [float(v) for v in os.environ["STAC_QL_DEMO_BBOX"].split(",")]
-_keep = []
-state = {"started": time.time()}
 
-
-def later(ms, fn):
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(fn)
-    timer.start(ms)
-    _keep.append((timer, fn))
-
-
-def write_status(**kw):
-    state.update(kw)
-    with open(STATUS, "w") as fh:
-        json.dump(state, fh, indent=2, default=str)
-
-
-def guarded(fn):
-    def run():
-        try:
-            fn()
-        except Exception:
-            write_status(error=traceback.format_exc())
-            os._exit(1)
-    return run
-
-
-def wait_until(condition, then, timeout_s=90):
-    deadline = time.time() + timeout_s
-
-    def poll():
-        if condition():
-            later(1500, guarded(then))  # let the canvas draw
-        elif time.time() > deadline:
-            write_status(error=f"timed out waiting before {then.__name__}")
-            os._exit(1)
-        else:
-            later(250, poll)
-    later(250, poll)
+sys.path.insert(0, os.environ["STAC_QL_DEMO_KIT"])  # demo/startup_kit.py: what the start-up scripts share
+from startup_kit import guarded, later, state, wait_until, write_status  # noqa: E402
 
 
 def plugin():
@@ -198,6 +159,3 @@ iface.mainWindow().showMaximized()
 iface.mainWindow().resize(1440, 900)  # no window manager under Xvfb to maximize it
 later(3000, guarded(start))
 write_status()
-import builtins  # noqa: E402
-
-builtins._stac_ql_demo_keep = _keep

@@ -1,62 +1,38 @@
 """Run inside a real QGIS (``qgis --code``) by demo/processing_dialog.py: open the plugin's Processing dialog filled
 in, screenshot it, run it, write a status file, quit."""
-import json
 import os
-import traceback
+import sys
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface
 
 OUT = os.environ["STAC_QL_DEMO_OUT"]
-STATUS = os.environ["STAC_QL_DEMO_STATUS"]
 START, END = os.environ["STAC_QL_DEMO_DATES"].split(",")
-_keep = []
-state = {}
 
-
-def later(ms, fn):
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(fn)
-    timer.start(ms)
-    _keep.append((timer, fn))
-
-
-def write_status(**kw):
-    state.update(kw)
-    with open(STATUS, "w") as fh:
-        json.dump(state, fh, indent=2, default=str)
+sys.path.insert(0, os.environ["STAC_QL_DEMO_KIT"])  # demo/startup_kit.py: what the start-up scripts share
+from startup_kit import guarded, keep, later, write_status  # noqa: E402
 
 
 def open_dialog():
-    try:
-        import processing
+    import processing
 
-        if QgsApplication.processingRegistry().algorithmById("stac_quicklook:quicklook") is None:
-            raise RuntimeError("the plugin's algorithm is not registered")
-        dialog = processing.createAlgorithmDialog("stac_quicklook:quicklook", {
-            "EXTENT": "-105.7,-105.5,40.25,40.45 [EPSG:4326]", "STAC_API": os.environ["STAC_QL_DEMO_API"],
-            "START": START, "END": END, "CLOUD_COVER_MAX": 20, "WIDTH": 1024,
-            "OUTPUT": os.environ["STAC_QL_DEMO_TIF"]})
-        dialog.resize(1000, 760)
-        dialog.show()
-        _keep.append(dialog)
-        later(2500, lambda: shoot(dialog))
-    except Exception:
-        write_status(error=traceback.format_exc())
-        os._exit(1)
+    if QgsApplication.processingRegistry().algorithmById("stac_quicklook:quicklook") is None:
+        raise RuntimeError("the plugin's algorithm is not registered")
+    dialog = processing.createAlgorithmDialog("stac_quicklook:quicklook", {
+        "EXTENT": "-105.7,-105.5,40.25,40.45 [EPSG:4326]", "STAC_API": os.environ["STAC_QL_DEMO_API"],
+        "START": START, "END": END, "CLOUD_COVER_MAX": 20, "WIDTH": 1024,
+        "OUTPUT": os.environ["STAC_QL_DEMO_TIF"]})
+    dialog.resize(1000, 760)
+    dialog.show()
+    keep.append(dialog)
+    later(2500, guarded(lambda: shoot(dialog)))
 
 
 def shoot(dialog):
-    try:
-        dialog.grab().save(OUT)
-        write_status(screenshot=OUT, title=dialog.windowTitle())
-        dialog.runAlgorithm()
-        later(500, lambda: wait(dialog, 0))
-    except Exception:
-        write_status(error=traceback.format_exc())
-        os._exit(1)
+    dialog.grab().save(OUT)
+    write_status(screenshot=OUT, title=dialog.windowTitle())
+    dialog.runAlgorithm()
+    later(500, lambda: wait(dialog, 0))
 
 
 def wait(dialog, tries):
@@ -68,4 +44,4 @@ def wait(dialog, tries):
 
 
 iface.mainWindow().showMaximized()
-later(3000, open_dialog)
+later(3000, guarded(open_dialog))

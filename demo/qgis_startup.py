@@ -4,37 +4,22 @@ plugin's toolbar button, wait for the quicklook layer, save a screenshot, quit.
 Reads its parameters from the environment: STAC_QL_DEMO_OUT (screenshot path), STAC_QL_DEMO_STATUS
 (JSON status file), STAC_QL_DEMO_BBOX (W,S,E,N).
 """
-import json
 import os
+import sys
 import time
 import traceback
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle
-from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface, plugins
 
 OUT = os.environ["STAC_QL_DEMO_OUT"]
-STATUS = os.environ["STAC_QL_DEMO_STATUS"]
 BBOX = [float(v) for v in os.environ.get("STAC_QL_DEMO_BBOX", "-105.9,40.1,-105.3,40.6").split(",")]
 TIMEOUT_S = float(os.environ.get("STAC_QL_DEMO_TIMEOUT", "120"))
-_keep = []  # QGIS drops the --code script's namespace: keep timers and callbacks alive here
 
+sys.path.insert(0, os.environ["STAC_QL_DEMO_KIT"])  # demo/startup_kit.py: what the start-up scripts share
+from startup_kit import keep, later, state, write_status  # noqa: E402
 
-def later(ms, fn):
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(fn)
-    timer.start(ms)
-    _keep.append((timer, fn))
-
-
-state = {"started": time.time(), "clicked": None, "layer": None, "messages": []}
-
-
-def write_status(**kw):
-    state.update(kw)
-    with open(STATUS, "w") as fh:
-        json.dump(state, fh, indent=2, default=str)
+state.update(clicked=None, layer=None, messages=[])
 
 
 def quit_qgis():
@@ -125,7 +110,7 @@ def wait_for_layer():
             if dock is not None:
                 dock.hide()
         canvas.mapCanvasRefreshed.connect(on_refreshed)
-        _keep.append(on_refreshed)
+        keep.append(on_refreshed)
         canvas.refreshAllLayers()
         later(8000, screenshot)  # in case the refreshed signal came before we connected
     elif elapsed > TIMEOUT_S:
@@ -180,6 +165,3 @@ except Exception:  # the demo still works without recording messages
 iface.mainWindow().showMaximized()
 later(3000, zoom)
 write_status()
-import builtins  # noqa: E402
-
-builtins._stac_ql_demo_keep = _keep

@@ -39,12 +39,33 @@ def deploy(profiles: Path, api_url: str, dates: tuple[str, str], preset: str = "
     ]))
 
 
-def qgis_command(profiles: Path) -> list[str]:
+def qgis_command(profiles: Path, startup: str = "qgis_startup.py") -> list[str]:
     cmd = ["qgis", "--profiles-path", str(profiles), "--profile", "demo", "--nologo", "--noversioncheck",
-           "--code", str(REPO / "demo" / "qgis_startup.py")]
+           "--code", str(REPO / "demo" / startup)]
     if not os.environ.get("DISPLAY"):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1440x900x24"] + cmd
     return cmd
+
+
+def launch(startup: str, tmp: Path, env: dict[str, str], timeout: float) -> dict:
+    """QGIS with the demo profile of ``tmp`` (``deploy``) running ``demo/<startup>``, until it quits or
+    ``timeout``; the status its script wrote. ``env`` goes to QGIS's environment (the script's parameters)."""
+    status_path = tmp / "status.json"
+    full = dict(os.environ, STAC_QL_DEMO_STATUS=str(status_path), STAC_QL_DEMO_KIT=str(REPO / "demo"),
+                QT_QPA_PLATFORM="xcb", XDG_RUNTIME_DIR=str(tmp))
+    full.update(env)
+    log = REPO / "demo" / "qgis.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(qgis_command(tmp / "profiles", startup), env=full, stdout=fh,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+    status = json.loads(status_path.read_text()) if status_path.exists() else {"error": "QGIS wrote no status"}
+    status["qgis_log"] = str(log)
+    return status
 
 
 def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 240,
@@ -52,27 +73,12 @@ def run(api_url: str, dates: tuple[str, str], out: Path = OUT, timeout: float = 
     """Launch QGIS, wait for it to finish, return the status the startup script wrote. ``extra_env``
     (e.g. PYTHONPATH=tests/hide_rasterio, STAC_QL_DEMO_LAYER_COPY=x.tif) goes to QGIS's environment."""
     with tempfile.TemporaryDirectory(prefix="stac-ql-qgis-") as tmp:
-        profiles = Path(tmp) / "profiles"
-        deploy(profiles, api_url, dates, preset)
-        status_path = Path(tmp) / "status.json"
-        env = dict(os.environ, STAC_QL_DEMO_OUT=str(out), STAC_QL_DEMO_STATUS=str(status_path),
-                   QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM_DEMO", "xcb"), XDG_RUNTIME_DIR=tmp)
-        env.pop("QT_QPA_PLATFORM_DEMO", None)
-        env.update(extra_env or {})
+        deploy(Path(tmp) / "profiles", api_url, dates, preset)
         if out.exists():
             out.unlink()
-        log = REPO / "demo" / "qgis.log"
-        with open(log, "w") as fh:
-            proc = subprocess.Popen(qgis_command(profiles), env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
-        status = json.loads(status_path.read_text()) if status_path.exists() else {"error": "QGIS wrote no status"}
-        status["qgis_log"] = str(log)
-        return status
+        env = {"STAC_QL_DEMO_OUT": str(out), "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM_DEMO", "xcb"),
+               **(extra_env or {})}
+        return launch("qgis_startup.py", Path(tmp), env, timeout)
 
 
 def main() -> int:
