@@ -98,20 +98,26 @@ def test_another_crs_is_warped_from_tiles_fetched_ahead(cog_server, testdata_sma
     assert np.array_equal(ours.array, gdals.array)
 
 
-def test_a_file_whose_tile_index_lies_past_the_first_bytes_is_read_through_gdal(cog_server, request):
-    # 16 x 16 px tiles over 2048 x 2048 px: a 128 KB tile index, past the 32 KB the engine reads first.
-    # The engine cannot place the tiles, leaves the file to GDAL, and the pixels are still right.
-    # A file of this run's own (the test data folder is shared by concurrent runs, e.g. the matrix's roots).
+def _tiled_file(cog_server, request, name, tile):
+    """A 2048 x 2048 px uint8 GeoTIFF with ``tile``-pixel tiles, in a folder of this run's own (the test data
+    folder is shared by concurrent runs, e.g. the matrix's roots), removed afterwards."""
     root = cog_server.root / "ranges-test" / uuid.uuid4().hex
     root.mkdir(parents=True)
     request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
-    path = root / "big_index.tif"
+    path = root / name
     data = (np.arange(2048 * 2048, dtype=np.uint32) % 251 + 1).astype(np.uint8).reshape(2048, 2048)
     profile = dict(driver="GTiff", width=2048, height=2048, count=1, dtype="uint8", nodata=0, tiled=True,
-                   blockxsize=16, blockysize=16, compress="deflate", crs="EPSG:32613",
+                   blockxsize=tile, blockysize=tile, compress="deflate", crs="EPSG:32613",
                    transform=Affine(10, 0, 399960, 0, -10, 4500000))
     with rasterio.open(path, "w", **profile) as ds:
         ds.write(data, 1)
+    return path
+
+
+def test_a_file_whose_tile_index_lies_past_the_first_bytes_is_read_through_gdal(cog_server, request):
+    # 16 x 16 px tiles over 2048 x 2048 px: a 128 KB tile index, past the 32 KB the engine reads first.
+    # The engine cannot place the tiles, leaves the file to GDAL, and the pixels are still right.
+    path = _tiled_file(cog_server, request, "big_index.tif", 16)
     head = path.read_bytes()[:ranges.HEAD_BYTES]
     assert tiff_index.is_tiff(head) and tiff_index.parse(head) is None
     url = _url(cog_server, path)
@@ -129,16 +135,7 @@ def test_a_tile_index_past_the_first_bytes_grows_the_header_read_by_one_get(cog_
     # here): one more ranged GET, no HEAD, no GDAL open of the remote file, and GDAL's own pixels.
     monkeypatch.setattr(ranges, "HEAD_BYTES", 4096)
     monkeypatch.setattr(sparse, "HEAD_BYTES", 4096)
-    root = cog_server.root / "ranges-test" / uuid.uuid4().hex
-    root.mkdir(parents=True)
-    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
-    path = root / "grown_index.tif"
-    data = (np.arange(2048 * 2048, dtype=np.uint32) % 251 + 1).astype(np.uint8).reshape(2048, 2048)
-    profile = dict(driver="GTiff", width=2048, height=2048, count=1, dtype="uint8", nodata=0, tiled=True,
-                   blockxsize=64, blockysize=64, compress="deflate", crs="EPSG:32613",
-                   transform=Affine(10, 0, 399960, 0, -10, 4500000))
-    with rasterio.open(path, "w", **profile) as ds:
-        ds.write(data, 1)
+    path = _tiled_file(cog_server, request, "grown_index.tif", 64)
     head = path.read_bytes()[:4096]
     assert tiff_index.parse(head) is None and tiff_index.bytes_needed(head) > 4096
     ranges.clear()
