@@ -21,14 +21,13 @@ from numpy.typing import NDArray
 
 from stac_quicklook_plugin.core.raster import ranges
 from stac_quicklook_plugin.core.raster.grid import Grid, choose_overview, crs_wkt
+from stac_quicklook_plugin.core.raster.header import epsg_of, north_up_origin
 from stac_quicklook_plugin.core.raster.ranges import RemoteTiff, Transfer
 from stac_quicklook_plugin.core.raster.read import ReadResult
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.raster.tiff_index import Geo, Image
 
 DEFLATE = (8, 32946)
-MODEL_TYPE, PROJECTED_CRS, GEOGRAPHIC_CRS, RASTER_TYPE = 1024, 3072, 2048, 1025  # GeoKeys
-PIXEL_IS_AREA = 1
 MAX_TILE_BYTES = 64 * 1024 * 1024  # an inflated tile larger than this is no classification tile
 MAX_BLOCK_BYTES = 256 * 1024 * 1024  # the tiles under one grid, side by side: more is GDAL's to read
 
@@ -52,8 +51,7 @@ def read_classes(file: RemoteFile, grid: Grid, is_cancelled: Callable[[], bool] 
         return None  # an internal mask says which pixels are data: GDAL reads it
     if nodata is not None and nodata >= 1 << full.bits:
         return None  # a nodata no pixel can hold: GDAL's to make sense of
-    res_x, res_y = geo.pixel_scale[0], geo.pixel_scale[1]
-    ulx, uly = geo.tiepoint[3] - geo.tiepoint[0] * res_x, geo.tiepoint[4] + geo.tiepoint[1] * res_y
+    ulx, res_x, uly, res_y = north_up_origin(geo) or (0.0, 1.0, 0.0, 1.0)  # _same_crs saw it is not None
     factors = [full.width / image.width for image in images[1:]]
     level = choose_overview(res_x, [round(f) for f in factors], abs(grid.transform[0]))
     image = images[0] if level is None else images[level + 1]
@@ -87,15 +85,8 @@ def _supported(images: list[Image], entry: RemoteTiff) -> bool:
 
 def _same_crs(geo: Geo, grid: Grid) -> bool:
     """North-up, pixel-is-area, and the grid's own CRS by EPSG code (as the engine builds it: ``crs_wkt``)."""
-    numbers = geo.pixel_scale[:2] + geo.tiepoint[:6]
-    if len(geo.pixel_scale) < 2 or len(geo.tiepoint) < 6 or not all(math.isfinite(v) for v in numbers) \
-            or min(geo.pixel_scale[:2]) <= 0:
-        return False
-    if (geo.geokey(RASTER_TYPE) or PIXEL_IS_AREA) != PIXEL_IS_AREA:
-        return False
-    model = geo.geokey(MODEL_TYPE)
-    epsg = geo.geokey(PROJECTED_CRS) if model == 1 else geo.geokey(GEOGRAPHIC_CRS) if model == 2 else None
-    if not epsg or not (1024 <= epsg <= 32766):
+    epsg = epsg_of(geo)
+    if epsg is None or north_up_origin(geo) is None:
         return False
     a, b, _, d, e, _ = grid.transform
     if b or d or a <= 0 or e >= 0:

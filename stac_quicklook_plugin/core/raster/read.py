@@ -23,6 +23,7 @@ from stac_quicklook_plugin.core.raster.grid import (  # noqa: F401 (as this modu
     crs_wkt,
     plan_grid,
 )
+from stac_quicklook_plugin.core.raster.header import Header
 from stac_quicklook_plugin.core.raster.ranges import Transfer, remote_tiff, usable
 from stac_quicklook_plugin.core.raster.remote import RemoteFile
 from stac_quicklook_plugin.core.raster.sparse import LevelGeometry, SourceFile
@@ -48,12 +49,22 @@ def source_crs(file: RemoteFile) -> str:
     href = file.href
     with be.env(gdal_options(file.options, href)):
         try:
-            with SourceFile(file, be.mem_file) as files, be.open_source(files.path()) as src:
-                if not src.crs:
-                    raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
-                return str(src.crs)
+            with SourceFile(file, be.mem_file) as files:
+                crs = _header(be, files).crs
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
+    if not crs:
+        raise ReadError(f"{redact(href)} has no CRS: it cannot be placed on the map.")
+    return crs
+
+
+def _header(be: Any, files: SourceFile) -> Header:
+    """The file's facts: from the tile index the engine fetched when it can say them, else from GDAL's open."""
+    header = files.header()
+    if header is None:
+        with be.open_source(files.path()) as src:
+            header = Header.of_source(src)
+    return header
 
 
 def fetch_header(file: RemoteFile) -> None:
@@ -78,20 +89,20 @@ def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", over
     with be.env(options):
         try:
             with SourceFile(file, be.mem_file, is_cancelled) as files:
-                with be.open_source(files.path()) as src:
-                    _check_source(src, href)
-                    src_bounds = bounds_in(be.NAME, grid.crs, src.crs, grid.bounds)
-                    target_res = (src_bounds[2] - src_bounds[0]) / grid.width
-                    factors = src.overview_factors
-                    level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)
-                    factor = factors[level] if level is not None else 1
-                    if resampling == "smooth":  # values: averaged when shrunk, bilinear when enlarged
-                        enlarged = target_res < abs(src.transform[0]) * factor * 0.999
-                        resampling = "bilinear" if enlarged else "average"
-                    _check_cost(src, href, src_bounds, factor)
-                    profile, nodata = src.profile, src.nodata
-                    same_crs = be.same_crs(src.crs, grid.crs)
-                    full = LevelGeometry(src.transform, src.width, src.height, src.nodata)
+                src = _header(be, files)
+                _check_source(src, href)
+                src_bounds = bounds_in(be.NAME, grid.crs, src.crs, grid.bounds)
+                target_res = (src_bounds[2] - src_bounds[0]) / grid.width
+                factors = src.overview_factors
+                level = choose_overview(abs(src.transform[0]), factors, target_res, overview_level)
+                factor = factors[level] if level is not None else 1
+                if resampling == "smooth":  # values: averaged when shrunk, bilinear when enlarged
+                    enlarged = target_res < abs(src.transform[0]) * factor * 0.999
+                    resampling = "bilinear" if enlarged else "average"
+                _check_cost(src, href, src_bounds, factor)
+                profile, nodata = src.profile, src.nodata
+                same_crs = be.same_crs(src.crs, grid.crs)
+                full = LevelGeometry(src.transform, src.width, src.height, src.nodata)
                 if is_cancelled():
                     raise Cancelled("Cancelled before reading.")
                 # The engine's overview, and only it (GDAL would pick another by a rule that changed in 3.9),

@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from stac_quicklook_plugin.core.raster.header import Header, from_index
 from stac_quicklook_plugin.core.raster.ranges import (
     HEAD_BYTES,
     MAX_WINDOW_BYTES,
@@ -90,6 +91,10 @@ class SourceFile:
             name = os.path.basename(urlsplit(self.gdal_path[9:]).path) or "source.tif"
             self.current = "/vsisparse/" + self.stack.enter_context(self.mem_file(xml, f"sparse-{_safe(name)}"))
         return self.current
+
+    def header(self) -> Optional[Header]:
+        """The file's facts from the tile index the engine fetched (``core.header``); None when it cannot say."""
+        return from_index(self.entry.images) if self.entry is not None else None
 
     def level_geometry(self, full: LevelGeometry, level: Optional[int]) -> Optional[LevelGeometry]:
         """The geometry of overview ``level`` (None: the full image) from the file's own tile index, as GDAL

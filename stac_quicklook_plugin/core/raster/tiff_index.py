@@ -66,6 +66,7 @@ class Image:
     sample_format: int = 1  # 1 unsigned integer
     samples: int = 1
     geo: Optional[Geo] = None  # the first image's georeferencing (GeoTIFF tags)
+    subfile: int = 0  # NewSubfileType: 1 a reduced-resolution image (an overview), 4 a mask
 
     def tile_ranges(self, window: tuple[float, float, float, float]) -> list[tuple[int, int]]:
         """(offset, length) of every non-empty tile under ``window`` (col, row, width, height in pixels)."""
@@ -164,7 +165,8 @@ def _image(tags: dict[int, tuple[int, ...]]) -> Optional[Image]:
     offsets, counts = tags[TILE_OFFSETS], tags[TILE_BYTE_COUNTS]
     if len(offsets) != len(counts):
         return None
-    mask = bool(tags.get(NEW_SUBFILE_TYPE, (0,))[0] & MASK_BIT)
+    subfile = tags.get(NEW_SUBFILE_TYPE, (0,))[0]
+    mask = bool(subfile & MASK_BIT)
     geo = None
     if PIXEL_SCALE in tags and TIEPOINT in tags:
         text = bytes(tags.get(GDAL_NODATA, ())).split(b"\0")[0].decode("ascii", "replace").strip()
@@ -174,7 +176,7 @@ def _image(tags: dict[int, tuple[int, ...]]) -> Optional[Image]:
     return Image(width, height, tile_width, tile_height, planes, mask, offsets, counts,
                  bits=tags.get(BITS_PER_SAMPLE, (0,))[0], compression=tags.get(COMPRESSION, (1,))[0],
                  predictor=tags.get(PREDICTOR, (1,))[0], sample_format=tags.get(SAMPLE_FORMAT, (1,))[0],
-                 samples=samples, geo=geo)
+                 samples=samples, geo=geo, subfile=subfile)
 
 
 class _Short(ValueError):
