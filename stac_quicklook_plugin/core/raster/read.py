@@ -110,8 +110,9 @@ def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", over
                 # when the engine fetched the header itself (no second GDAL open), else from GDAL.
                 geometry = files.level_geometry(full, level)
                 if geometry is None:
-                    with be.open_source(files.path(), level, level_only=True) as src:
-                        geometry = LevelGeometry(src.transform, src.width, src.height, src.nodata)
+                    with be.open_source(files.path(), level, level_only=True) as level_source:
+                        geometry = LevelGeometry(level_source.transform, level_source.width, level_source.height,
+                                                 level_source.nodata)
                 placement = _placement(geometry, grid) if same_crs else None
                 window = placement[0] if placement else _pixel_window(geometry.transform, src_bounds)
                 files.fetch_window(geometry.width, geometry.height, window, with_mask=geometry.nodata is None)
@@ -124,8 +125,8 @@ def read_to_grid(file: RemoteFile, grid: Grid, resampling: str = "average", over
                 elif same_crs:
                     array, valid = job.read(placement)
                 else:
-                    with be.open_source(job.path, level, level_only=True) as src:
-                        array, valid = src.warp(grid, job.indexes, resampling, is_cancelled)
+                    with be.open_source(job.path, level, level_only=True) as level_source:
+                        array, valid = level_source.warp(grid, job.indexes, resampling, is_cancelled)
         except be.ERRORS as exc:
             raise read_error(href, exc) from None
     return ReadResult(array, valid, nodata, str(array.dtype), int(factor), profile)
