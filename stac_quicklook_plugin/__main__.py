@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(reads no imagery but the scene classification)")
     p.add_argument("--date", default=None, help="the quicklook of this acquisition date (YYYY-MM-DD) only")
     p.add_argument("--every-date", action="store_true", help="one GeoTIFF per acquisition date, in --out-dir")
-    p.add_argument("--out-dir", default=None, help="folder for --every-date (DIR/YYYY-MM-DD.tif)")
+    p.add_argument("--out-dir", default=None, help="folder for --every-date (DIR/YYYY-MM-DD.tif, or "
+                   "DIR/YYYY-MM-DD_SENSOR.tif when the collections listed are of two sensors)")
     p.add_argument("--animation", default=None, metavar="FILE.gif",
                    help="with --every-date: also an animated GIF (or .mp4 where ffmpeg is installed), one frame per "
                         "date, the date burned in, the same stretch on every frame")
@@ -212,9 +213,11 @@ def _describe(ql: Any, out: Path, png: Optional[str]) -> dict[str, Any]:
 
 
 def _list(req: QuicklookRequest, args: argparse.Namespace, progress: Any) -> dict[str, Any]:
-    from stac_quicklook_plugin.core.engine.acquisitions import list_acquisitions
+    from stac_quicklook_plugin.core.engine.acquisitions import is_mixed, list_acquisitions
 
-    document = {"acquisitions": [a.as_json() for a in list_acquisitions(req, progress=progress)]}
+    acquisitions = list_acquisitions(req, progress=progress)
+    mixed = is_mixed(acquisitions)  # the keys of one sensor's list stay the contract's
+    document = {"acquisitions": [a.as_json(with_sensor=mixed) for a in acquisitions]}
     if args.out:
         text = redact(json.dumps(document, indent=1))
         write_atomically(Path(args.out), lambda tmp: tmp.write_text(text + "\n"))
@@ -247,20 +250,23 @@ def _every_date(req: QuicklookRequest, args: argparse.Namespace, progress: Any) 
     failed: list[dict[str, Any]] = []
 
     def on_frame(frame: Any) -> None:  # written as each date finishes: a cancel keeps what is done
+        sensor = {"sensor": frame.sensor} if frame.mixed else {}  # a list of two sensors: each labelled
         if frame.quicklook is None:
-            failed.append({"date": frame.date, "error": f"{frame.error.title}: {redact(frame.error)}"})
+            failed.append({"date": frame.date, **sensor, "error": f"{frame.error.title}: {redact(frame.error)}"})
             if progress:
-                progress(100, f"{frame.date}: {frame.error.title}: {redact(frame.error)}")
+                progress(100, f"{frame.label}: {frame.error.title}: {redact(frame.error)}")
             return
-        path = out_dir / f"{frame.date}.tif"
+        path = out_dir / f"{frame.stem}.tif"  # a mixed list: a file per date and sensor
         _write(frame.quicklook, path)
-        outputs.append({"date": frame.date, "path": str(path), "items": [i.id for i in frame.quicklook.items]})
+        items = [i.id for i in frame.quicklook.items]
+        outputs.append({"date": frame.date, **sensor, "path": str(path), "items": items})
         if args.animation:
-            frames.append((frame.date, frame.quicklook))
+            frames.append((frame.label, frame.quicklook))
 
     frames: list[Any] = []
     quicklook_series(req, progress=progress, on_frame=on_frame)
-    document: dict[str, Any] = {"outputs": sorted(outputs, key=lambda o: o["date"]), "failed": failed}
+    outputs.sort(key=lambda o: (o["date"], o.get("sensor", "")))
+    document: dict[str, Any] = {"outputs": outputs, "failed": failed}
     if args.animation:
         from stac_quicklook_plugin.core.engine.animation import write_animation
 

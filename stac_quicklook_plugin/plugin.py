@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -227,9 +228,10 @@ class StacQuicklookPlugin:
 
     # ----- the click -----
 
-    def quicklook_current_extent(self, *_: Any, acquisition_date: Optional[str] = None) -> None:
-        """Start a quicklook of the canvas extent (of one acquisition date, "YYYY-MM-DD", when given); a running
-        one is cancelled and its result dropped."""
+    def quicklook_current_extent(self, *_: Any, acquisition_date: Optional[str] = None,
+                                 collection: Optional[str] = None) -> None:
+        """Start a quicklook of the canvas extent (of one acquisition date, "YYYY-MM-DD", when given; of those
+        collections of the settings' list, when given); a running one is cancelled and its result dropped."""
         if self.dock is not None and not self._dock_shown_by_click:
             self._dock_shown_by_click = True
             self.dock.show()
@@ -243,12 +245,15 @@ class StacQuicklookPlugin:
         request = self.canvas_request(acquisition_date)
         if request is None:
             return
+        if collection:
+            request = replace(request, collection=collection)
         self.cancel(superseded=True)
         self._start(request)
 
-    def quicklook_date(self, day: str) -> None:
-        """Quicklook the canvas extent on the acquisition date ``day`` (a row of the dates list, Previous/Next)."""
-        self.quicklook_current_extent(acquisition_date=day)
+    def quicklook_date(self, day: str, collection: Optional[str] = None) -> None:
+        """Quicklook the canvas extent on the acquisition date ``day`` (a row of the dates list, Previous/Next;
+        in a list of two sensors, the row's ``collection`` alone)."""
+        self.quicklook_current_extent(acquisition_date=day, collection=collection)
 
     def canvas_request(self, acquisition_date: Optional[str] = None) -> Any:
         """The request for the canvas extent from the saved settings, or None after saying why not."""

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -220,15 +221,33 @@ def mixed_world(testdata_small: Path, testdata_cache: Path, cog_server: CogServe
     """One rustac API with two sensors over the same ground: ``sentinel-2-l2a`` (the small generated
     Sentinel-2 world) and ``landsat-c2-l2`` (tests.harness.landsat), as Planetary Computer serves both.
     Attributes: ``url``, ``items`` (both), ``dataset`` (the Sentinel-2 folder)."""
+    yield from _mixed_api(testdata_small, testdata_cache, cog_server, tmp_path_factory.mktemp("mixed"), {})
+
+
+# The Landsat date 2024-06-24 served as 2024-06-23, the day of a Sentinel-2 date: a day of both sensors
+SAME_DAY = {"2024-06-24": "2024-06-23"}
+
+
+@pytest.fixture(scope="session")
+def mixed_same_day_world(testdata_small: Path, testdata_cache: Path, cog_server: CogServer,
+                         tmp_path_factory: pytest.TempPathFactory):
+    """``mixed_world`` with one day that both sensors acquired (``SAME_DAY``)."""
+    yield from _mixed_api(testdata_small, testdata_cache, cog_server, tmp_path_factory.mktemp("same-day"), SAME_DAY)
+
+
+def _mixed_api(testdata_small: Path, testdata_cache: Path, cog_server: CogServer, workdir: Path,
+               moved: dict[str, str]) -> Iterator[StacApi]:
     from tests.harness import landsat
 
     root = landsat.build(testdata_cache / "landsat-v2")
-    workdir = tmp_path_factory.mktemp("mixed")
     cogs = CogServer(root, workdir / "cog.jsonl")
     port = free_port()
     api = f"http://127.0.0.1:{port}"
     s2 = datagen.make_items(testdata_small, cog_base_url(cog_server, testdata_small), api)
     ls = landsat.make_items(root, cogs.url, api)
+    for item in ls:  # a date moved to another day, the rest of the item as generated
+        when = item["properties"]["datetime"]
+        item["properties"]["datetime"] = moved.get(when[:10], when[:10]) + when[10:]
     items_path = datagen.write_item_collection(s2 + ls, workdir / "items.json")
     paths = []
     for name, members in (("sentinel-2-l2a", s2), ("landsat-c2-l2", ls)):

@@ -25,7 +25,7 @@ from stac_quicklook_plugin.core.net.redact import redact
 from stac_quicklook_plugin.gui import settings
 from stac_quicklook_plugin.gui.i18n import tr
 
-DATE_ROLE = Qt.ItemDataRole.UserRole
+DATE_ROLE = Qt.ItemDataRole.UserRole  # column 0: the row's date; column 1: its sensor in a mixed list, else ""
 COLUMNS = ("date", "view_cloud", "scene_cloud", "coverage")
 
 
@@ -38,7 +38,7 @@ def percent_text(value: Optional[float]) -> str:
 class AcquisitionsPanel(QWidget):
     """The dates of the view, newest first; the date on screen in bold. Double-click quicklooks a date."""
 
-    dateActivated = pyqtSignal(str)  # "YYYY-MM-DD" the user double-clicked
+    dateActivated = pyqtSignal(str, str)  # "YYYY-MM-DD" the user double-clicked, its sensor in a mixed list
     refreshRequested = pyqtSignal()
     seriesRequested = pyqtSignal()
     animationRequested = pyqtSignal()
@@ -108,24 +108,33 @@ class AcquisitionsPanel(QWidget):
         self.max_dates_spin.valueChanged.connect(settings.set_series_max_dates)
         self.footprints_check.toggled.connect(settings.set_show_footprints)
 
-    def show_acquisitions(self, acquisitions: Iterable[Any], current_date: Optional[str]) -> None:
-        """Fill the list (``core.acquisitions.Acquisition``s, newest first) and mark ``current_date``."""
+    def show_acquisitions(self, acquisitions: Iterable[Any], current_date: Optional[str],
+                          current_sensor: Optional[str] = None) -> None:
+        """Fill the list (``core.acquisitions.Acquisition``s, newest first) and mark the one on screen. A list of
+        two sensors names each row's ("2024-06-24 · Landsat")."""
+        acquisitions = list(acquisitions)
+        mixed = len({a.sensor for a in acquisitions}) > 1
         self.list.clear()
         for acquisition in acquisitions:
-            row = QTreeWidgetItem([acquisition.date, percent_text(acquisition.view_cloud),
+            label = f"{acquisition.date} · {acquisition.sensor}" if mixed else acquisition.date
+            row = QTreeWidgetItem([label, percent_text(acquisition.view_cloud),
                                    percent_text(acquisition.scene_cloud), percent_text(acquisition.view_coverage)])
             row.setData(0, DATE_ROLE, acquisition.date)
+            row.setData(1, DATE_ROLE, acquisition.sensor if mixed else "")
             row.setToolTip(0, "\n".join(acquisition.items))
             for column in range(1, len(COLUMNS)):
                 row.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(row)
-        self.mark_current(current_date)
+        self.mark_current(current_date, current_sensor)
 
-    def mark_current(self, current_date: Optional[str]) -> None:
-        """The date on screen in bold (and scrolled to)."""
+    def mark_current(self, current_date: Optional[str], current_sensor: Optional[str] = None) -> None:
+        """The acquisition on screen in bold (and scrolled to): its date's row, and in a mixed list its sensor's
+        when known."""
         for index in range(self.list.topLevelItemCount()):
             row = self.list.topLevelItem(index)
-            on_screen = row.data(0, DATE_ROLE) == current_date
+            sensor = row.data(1, DATE_ROLE)
+            on_screen = row.data(0, DATE_ROLE) == current_date and (not sensor or not current_sensor
+                                                                     or sensor == current_sensor)
             font = QFont(self.list.font())  # the view's own font (an item's unset font is QFont(), not it)
             font.setBold(on_screen)
             for column in range(len(COLUMNS)):
@@ -150,4 +159,4 @@ class AcquisitionsPanel(QWidget):
     def _double_clicked(self, row: QTreeWidgetItem, _column: int) -> None:
         day = row.data(0, DATE_ROLE)
         if day:
-            self.dateActivated.emit(str(day))
+            self.dateActivated.emit(str(day), str(row.data(1, DATE_ROLE) or ""))

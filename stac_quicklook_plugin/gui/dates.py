@@ -34,17 +34,18 @@ class DatesController(QObject):
     """Owns the acquisitions list of the dock, the Previous / Next actions and the footprints layer."""
 
     def __init__(self, panel: AcquisitionsPanel, canvas_request: Callable[[], Optional[Any]],
-                 quicklook_date: Callable[[str], None], parent: Optional[QObject] = None,
+                 quicklook_date: Callable[..., None], parent: Optional[QObject] = None,
                  survey: Optional[Callable[..., Any]] = None):
         super().__init__(parent)
         self.panel = panel
         self._canvas_request = canvas_request  # the current extent's request (None: it reported why not)
-        self._quicklook_date = quicklook_date
+        self._quicklook_date = quicklook_date  # (day) or, for one sensor of a mixed list, (day, collection=...)
         self._survey = survey  # None: gui.survey.survey_view
         self.acquisitions: list[Any] = []
         self.footprints: list[Any] = []
         self.listed_key: Optional[tuple] = None
         self.current_date: Optional[str] = None
+        self.current_sensor: Optional[str] = None  # in a mixed list (Landsat and Sentinel-2), when known
         self._task: Optional[EngineTask] = None
         self._task_key: Optional[tuple] = None
         self._serial = 0
@@ -143,7 +144,7 @@ class DatesController(QObject):
             return
         survey = outcome.value
         self.acquisitions, self.footprints, self.listed_key = survey.acquisitions, survey.footprints, key
-        self.panel.show_acquisitions(self.acquisitions, self.current_date)
+        self.panel.show_acquisitions(self.acquisitions, self.current_date, self.current_sensor)
         self.panel.set_note(tr("{count} date(s) over the view; double-click one to quicklook it.").format(
             count=len(self.acquisitions)))
         if self.panel.footprints_check.isChecked():
@@ -157,14 +158,29 @@ class DatesController(QObject):
         """A quicklook layer was added: its date is on screen; list its view's dates unless listed already."""
         first = (result.items[0].datetime or "")[:10] if result.items else ""
         self.current_date = request.acquisition_date or first or None  # a mosaic: its best scene's date
-        self.panel.mark_current(self.current_date)
-        if listing_key(replace(request, acquisition_date=None)) != self.listed_key:
+        ids = {i.id for i in result.items}
+        self.current_sensor = next((a.sensor for a in self.acquisitions if a.date == self.current_date
+                                    and ids & set(a.items)), None)
+        self.panel.mark_current(self.current_date, self.current_sensor)
+        if not self._listed_already(request):
             self.list_for(request)
 
-    def _date_activated(self, day: str) -> None:
-        self.current_date = day
-        self.panel.mark_current(day)
-        self._quicklook_date(day)
+    def _listed_already(self, request: Any) -> bool:
+        """Whether the list shown is ``request``'s view: the same listing, or one sensor's date of it."""
+        key, listed = listing_key(replace(request, acquisition_date=None)), self.listed_key
+        if listed is None or key == listed:
+            return key == listed
+        asked, shown = ({c.strip() for c in str(text).split(",")} for text in (key[2], listed[2]))
+        return key[:2] + key[3:] == listed[:2] + listed[3:] and asked < shown
+
+    def _date_activated(self, day: str, sensor: str = "") -> None:
+        self.current_date, self.current_sensor = day, sensor or None
+        self.panel.mark_current(day, self.current_sensor)
+        acquisition = next((a for a in self.acquisitions if a.date == day and a.sensor == sensor), None)
+        if sensor and acquisition is not None and acquisition.collections:
+            self._quicklook_date(day, collection=",".join(acquisition.collections))  # that sensor's alone
+        else:
+            self._quicklook_date(day)
 
     def step(self, direction: int) -> None:
         """Quicklook the acquisition before (OLDER) or after (NEWER) the one on screen, over the current extent."""
@@ -179,18 +195,21 @@ class DatesController(QObject):
         self._pending_step = direction  # after list_for, which clears it when it replaces a listing
 
     def _step_from_list(self, direction: int) -> None:
-        dates = sorted(a.date for a in self.acquisitions if a.view_coverage > 0)
+        """The next acquisition in time; in a mixed list a date of two sensors is two steps (by sensor name)."""
+        mixed = len({a.sensor for a in self.acquisitions}) > 1
+        steps = sorted({(a.date, a.sensor if mixed else "") for a in self.acquisitions if a.view_coverage > 0})
         current = self.current_date
+        here = (current, self.current_sensor) if mixed and current and self.current_sensor else None
         if direction == OLDER:
-            earlier = [d for d in dates if current is None or d < current]
+            earlier = [s for s in steps if current is None or (s < here if here else s[0] < current)]
             target = earlier[-1] if earlier else None
         else:
-            later = [d for d in dates if current is not None and d > current]
+            later = [s for s in steps if current is not None and (s > here if here else s[0] > current)]
             target = later[0] if later else None
         if target is None:
-            self.panel.set_note(_no_more(direction, dates))
+            self.panel.set_note(_no_more(direction, [s[0] for s in steps]))
             return
-        self._date_activated(target)
+        self._date_activated(*target)
 
     # ----- footprints -----
 

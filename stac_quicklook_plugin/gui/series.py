@@ -128,8 +128,8 @@ class SeriesController(QObject):
                          Qgis.MessageLevel.Info)
 
     def days(self) -> list[str]:
-        """The dates of the series' layers, oldest first."""
-        return sorted(self._days)
+        """The dates of the series' layers, oldest first (a date once, if two sensors have a layer of it)."""
+        return sorted(set(self._days))
 
     def _progress(self, serial: int, percent: float, message: str) -> None:
         if serial == self._serial:
@@ -139,11 +139,13 @@ class SeriesController(QObject):
         if serial != self._serial:
             return
         if frame.quicklook is None:
-            self.failed.append(f"{frame.date}: {frame.error}")
+            self.failed.append(f"{frame.label}: {frame.error}")
             return
+        from stac_quicklook_plugin.core.engine.acquisitions import one_sensor
         from stac_quicklook_plugin.gui.layer import create_layer
 
-        layer = create_layer(frame.quicklook, replace_date(self._request, frame.date))
+        # The layer's request is its date's alone (and its sensor's, in a mixed list): a saved project reloads it
+        layer = create_layer(frame.quicklook, one_sensor(self._request, frame.acquisition, frame.mixed))
         set_acquisition_day(layer, frame.date)
         project = QgsProject.instance()
         project.addMapLayer(layer, False)
@@ -152,8 +154,9 @@ class SeriesController(QObject):
         self._days.append(frame.date)
         from stac_quicklook_plugin.core.engine.animation import frame_label, frame_rgb
 
-        # Drawn now, kept small (RGB bytes): "Export animation…" needs no layer read back.
-        self.frames[frame.date] = (frame_rgb(frame.quicklook), frame_label(frame.quicklook))
+        # Drawn now, kept small (RGB bytes): "Export animation…" needs no layer read back. A mixed list has a
+        # frame per date and sensor ("2024-06-24 Landsat"), in order of date.
+        self.frames[frame.label] = (frame_rgb(frame.quicklook), frame_label(frame.quicklook))
 
     def _position(self, day: str) -> int:
         """Newest on top: the index among the layers already in the group."""
@@ -228,10 +231,3 @@ class SeriesController(QObject):
         self._report(tr("Animation saved"), tr("{count} frame(s) in {path}").format(count=len(self.frames), path=path),
                      Qgis.MessageLevel.Success)
         return path
-
-
-def replace_date(request: Any, day: str) -> Any:
-    """The request of one date of the series (its layer's metadata names that date)."""
-    from dataclasses import replace
-
-    return replace(request, acquisition_date=day)

@@ -63,3 +63,64 @@ def test_processing_ndvi_and_a_time_series_on_landsat(provider, landsat_world, t
     # the point lies in 2024-07-10's cloud and under 2024-07-26's: cloudy, no value (the engine's test says why)
     assert [str(r["cloudy"]).lower() in ("true", "1") for r in rows] == [False, True, True]
     assert rows[0]["value"] not in (None, "") and abs(float(rows[0]["value"])) <= 1.0
+
+
+def test_a_mixed_list_shows_a_day_per_sensor_and_steps_through_both(plugin, qgis_canvas, qtbot,
+                                                                      mixed_same_day_world):
+    """Landsat and Sentinel-2 listed together (the dock's comma list): a day both acquired is two rows, each
+    quicklooks its own sensor, and Previous / Next step from one to the other."""
+    use_api(mixed_same_day_world.url, (date(2024, 6, 1), date(2024, 6, 30)))
+    settings.set_collection("landsat-c2-l2,sentinel-2-l2a")
+    settings.set_cloud_cover_max(100.0)
+    set_canvas(qgis_canvas, bbox_wgs84=landsat.VIEW)
+    panel = plugin.dock.dates_panel
+    panel.refresh_button.click()
+    qtbot.waitUntil(lambda: plugin.dates._task is None, timeout=60000)
+    assert panel.dates() == ["2024-06-23 · Landsat", "2024-06-23 · S2"]
+
+    def wait():
+        qtbot.waitUntil(lambda: not plugin._tasks and plugin.dates._task is None, timeout=60000)
+
+    panel.list.itemDoubleClicked.emit(panel.list.topLevelItem(0), 0)  # the Landsat row
+    wait()
+    (layer,) = quicklook_layers()
+    assert layer.name().startswith("Landsat 2024-06-23"), layer.name()
+    assert panel.current_marked() == "2024-06-23 · Landsat" and plugin.dates.listed_key is not None
+    plugin.dates.next_action.trigger()  # the same day's other sensor
+    wait()
+    newest = [lyr for lyr in quicklook_layers() if lyr is not layer]
+    assert len(newest) == 1 and not newest[0].name().startswith("Landsat"), newest[0].name()
+    assert "LC09" not in newest[0].metadata().abstract()
+    assert panel.current_marked() == "2024-06-23 · S2"
+    plugin.dates.next_action.trigger()  # nothing later in June
+    wait()
+    assert len(quicklook_layers()) == 2 and "No later acquisition" in panel.note_label.text()
+    plugin.dates.previous_action.trigger()  # back to Landsat's
+    wait()
+    assert len(quicklook_layers()) == 3 and panel.current_marked() == "2024-06-23 · Landsat"
+
+
+def test_a_mixed_series_has_a_layer_and_a_frame_per_day_and_sensor(plugin, qgis_canvas, qtbot, messages, tmp_path,
+                                                                    mixed_same_day_world):
+    """The Temporal Controller series of two sensors: the day both acquired has two layers on that day, each of
+    its own sensor's scenes only; the animation has a frame for each."""
+    from PIL import Image
+
+    from stac_quicklook_plugin.gui.series import SERIES_PROPERTY
+
+    use_api(mixed_same_day_world.url, (date(2024, 6, 1), date(2024, 7, 15)))
+    settings.set_collection("landsat-c2-l2,sentinel-2-l2a")
+    settings.set_cloud_cover_max(100.0)
+    set_canvas(qgis_canvas, bbox_wgs84=landsat.VIEW)
+    plugin.dock.dates_panel.series_button.click()
+    qtbot.waitUntil(lambda: not plugin.series.running, timeout=120000)
+    assert messages.get_messages(Qgis.Critical) == [] and messages.get_messages(Qgis.Warning) == []
+    days = {(lyr.customProperty(SERIES_PROPERTY), lyr.name().startswith("Landsat")) for lyr in plugin.series.layers}
+    assert days == {("2024-06-23", True), ("2024-06-23", False), ("2024-07-10", True)}
+    assert plugin.series.days() == ["2024-06-23", "2024-07-10"]
+    for layer in plugin.series.layers:
+        landsat_layer = layer.name().startswith("Landsat")
+        assert ("LC0" in layer.metadata().abstract()) is landsat_layer
+    assert sorted(plugin.series.frames) == ["2024-06-23 Landsat", "2024-06-23 S2", "2024-07-10 Landsat"]
+    with Image.open(plugin.series.export_animation(path=str(tmp_path / "mixed.gif"))) as gif:
+        assert gif.n_frames == 3

@@ -1,9 +1,10 @@
-"""When was this place clear? The acquisition dates over the view (a date = the scenes of one day, as
-mosaics group them) with their scene cloud, cloud over the view and coverage of the view, from the
-scene classification alone: no imagery is read."""
+"""When was this place clear? The acquisition dates over the view (a date = the scenes of one day and one sensor,
+as mosaics group them) with their scene cloud, cloud over the view and coverage of the view, from the
+scene classification alone: no imagery is read. A mixed collection list (Landsat and Sentinel-2) lists a day
+once per sensor, as nothing mosaics two sensors into one picture unless asked."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -19,6 +20,7 @@ from stac_quicklook_plugin.core.models import QuicklookRequest
 from stac_quicklook_plugin.core.raster.grid import crs_wkt
 from stac_quicklook_plugin.core.stac import client as stac
 from stac_quicklook_plugin.core.stac.assets import choose_assets
+from stac_quicklook_plugin.core.stac.families import sensor
 from stac_quicklook_plugin.core.stac.footprints import footprint_covers, sample_points
 
 
@@ -31,10 +33,16 @@ class Acquisition:
     scene_cloud: Optional[float]  # mean eo:cloud_cover of the date's scenes
     view_cloud: Optional[float]  # percent cloudy of the view's pixels that have data; None = unknown
     view_coverage: float  # percent of the view where any scene of the date has data
+    sensor: str = ""  # "S2", "Landsat" (stac.families), else the collection id
+    collections: tuple[str, ...] = ()  # the collections of its items: a request for this sensor's date alone
 
-    def as_json(self) -> dict[str, Any]:
-        return {"date": self.date, "items": list(self.items), "scene_cloud": self.scene_cloud,
-                "view_cloud": self.view_cloud, "view_coverage": self.view_coverage}
+    def as_json(self, with_sensor: bool = False) -> dict[str, Any]:
+        """The listing's keys; ``with_sensor`` (a list of two sensors) adds ``sensor`` and ``collections``."""
+        document = {"date": self.date, "items": list(self.items), "scene_cloud": self.scene_cloud,
+                    "view_cloud": self.view_cloud, "view_coverage": self.view_coverage}
+        if with_sensor:
+            document.update(sensor=self.sensor, collections=list(self.collections))
+        return document
 
 
 def by_date(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -43,6 +51,28 @@ def by_date(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for item in items:
         days.setdefault(stac.item_date(item), []).append(item)
     return dict(sorted(days.items(), key=lambda kv: kv[0], reverse=True))
+
+
+def by_acquisition(items: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Items by (date, sensor), newest day first, then by sensor; within one, in the order given. A day of a
+    mixed collection list (Landsat and Sentinel-2) is one acquisition per sensor, never one of two sensors."""
+    days: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for day, day_items in by_date(items).items():
+        for item in sorted(day_items, key=sensor):  # stable: the order given within a sensor
+            days.setdefault((day, sensor(item)), []).append(item)
+    return days
+
+
+def one_sensor(request: QuicklookRequest, acquisition: Acquisition, mixed: bool) -> QuicklookRequest:
+    """The request of one listed acquisition: its date, and in a mixed list its sensor's collections only."""
+    if mixed and acquisition.collections:
+        request = replace(request, collection=",".join(acquisition.collections))
+    return replace(request, acquisition_date=acquisition.date)
+
+
+def is_mixed(acquisitions: list[Acquisition]) -> bool:
+    """Whether a list of acquisitions holds more than one sensor."""
+    return len({a.sensor for a in acquisitions}) > 1
 
 
 def list_acquisitions(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
@@ -84,7 +114,7 @@ def dates_of(run: Run, full: list[dict[str, Any]], masks: dict[str, Optional[Clo
     """The acquisition dates of judged items (``judged_items``), newest first."""
     x, y = sample_points(run.req.bbox_wgs84)
     out = []
-    for day, day_items in by_date(full).items():
+    for (day, day_sensor), day_items in by_acquisition(full).items():
         known = [m for m in (masks.get(str(i.get("id"))) for i in day_items) if m is not None]
         clouds = [c for c in (stac.cloud_cover(i) for i in day_items) if c is not None]
         scene_cloud = round(float(np.mean(clouds)), 2) if clouds else None
@@ -96,5 +126,7 @@ def dates_of(run: Run, full: list[dict[str, Any]], masks: dict[str, Optional[Clo
             for item in day_items:
                 covered |= footprint_covers(item, x, y)
             view_cloud, coverage = None, round(100.0 * float(covered.mean()), 2)
-        out.append(Acquisition(day, tuple(str(i.get("id")) for i in day_items), scene_cloud, view_cloud, coverage))
+        collections = tuple(dict.fromkeys(c for c in (i.get("collection") for i in day_items) if isinstance(c, str)))
+        out.append(Acquisition(day, tuple(str(i.get("id")) for i in day_items), scene_cloud, view_cloud, coverage,
+                               day_sensor, collections))
     return out

@@ -1,12 +1,14 @@
-"""Every date, one click: a quicklook per acquisition date over the view (one search, masks read once,
-a bounded number of dates at a time), delivered as each finishes so a cancel keeps what is done."""
+"""Every date, one click: a quicklook per acquisition date (and sensor, in a mixed list) over the view (one
+search, masks read once, a bounded number of dates at a time), delivered as each finishes so a cancel keeps
+what is done."""
 from __future__ import annotations
 
+import re
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from stac_quicklook_plugin.core.engine.acquisitions import Acquisition, acquisitions_of, by_date
+from stac_quicklook_plugin.core.engine.acquisitions import Acquisition, acquisitions_of, by_acquisition, is_mixed
 from stac_quicklook_plugin.core.engine.quicklook import quicklook_of
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.engine.search import search
@@ -25,10 +27,26 @@ class Frame:
     acquisition: Acquisition
     quicklook: Optional[Quicklook] = None
     error: Optional[QuicklookError] = None
+    mixed: bool = False  # the series mixes sensors: a date may have a frame per sensor
+
+    @property
+    def label(self) -> str:
+        """The date, and in a mixed series the sensor: "2024-06-24 Landsat"."""
+        return f"{self.date} {self.sensor}" if self.mixed and self.sensor else self.date
+
+    @property
+    def stem(self) -> str:
+        """A file name for the frame: "2024-06-24", or "2024-06-24_Landsat" (a sensor from a catalog, made safe)."""
+        safe = re.sub(r"[^A-Za-z0-9-]+", "-", self.sensor).strip("-")[:40]
+        return f"{self.date}_{safe}" if self.mixed and safe else self.date
 
     @property
     def date(self) -> str:
         return self.acquisition.date
+
+    @property
+    def sensor(self) -> str:
+        return self.acquisition.sensor
 
 
 def quicklook_series(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
@@ -51,18 +69,19 @@ def quicklook_series(request: QuicklookRequest, progress: Optional[ProgressFn] =
 
 def _frames(run: Run, outcome: stac.SearchOutcome, dates: list[Acquisition],
             on_frame: Callable[[Frame], None]) -> list[Frame]:
-    items = by_date(outcome.items)
+    items = by_acquisition(outcome.items)
+    mixed = is_mixed(dates)
     done: list[Frame] = []
 
     def one(acquisition: Acquisition) -> Frame:
         day_run = replace(run, report=lambda pct, msg: None)  # shares the client, pool and reads
-        day_outcome = replace(outcome, items=items[acquisition.date])
+        day_outcome = replace(outcome, items=items[(acquisition.date, acquisition.sensor)])
         try:
-            return Frame(acquisition, quicklook_of(day_run, day_outcome))
+            return Frame(acquisition, quicklook_of(day_run, day_outcome), mixed=mixed)
         except Cancelled:
             raise
         except QuicklookError as exc:
-            return Frame(acquisition, error=exc)
+            return Frame(acquisition, error=exc, mixed=mixed)
 
     pool = ThreadPoolExecutor(max_workers=DATES_AT_ONCE)
     futures = {pool.submit(one, a): a for a in dates}
@@ -74,9 +93,9 @@ def _frames(run: Run, outcome: stac.SearchOutcome, dates: list[Acquisition],
                 frame = future.result()  # Cancelled (or an unexpected error) ends the series here
                 done.append(frame)
                 on_frame(frame)
-                run.checkpoint(100 * len(done) / len(dates), f"{frame.date}: done ({len(done)} of {len(dates)} dates)")
+                run.checkpoint(100 * len(done) / len(dates), f"{frame.label}: done ({len(done)} of {len(dates)} dates)")
             if pending and run.cancelled():
                 raise Cancelled(f"The series was cancelled after {len(done)} of {len(dates)} dates.")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    return sorted(done, key=lambda f: f.date)
+    return sorted(done, key=lambda f: (f.date, f.sensor))

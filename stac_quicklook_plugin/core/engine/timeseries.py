@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from stac_quicklook_plugin.core.bands.expression import evaluate
 from stac_quicklook_plugin.core.bands.presets import BandMath, band_assets, band_math
 from stac_quicklook_plugin.core.bands.reflectance import asset_conversions, to_reflectance
-from stac_quicklook_plugin.core.engine.acquisitions import by_date
+from stac_quicklook_plugin.core.engine.acquisitions import by_acquisition
 from stac_quicklook_plugin.core.engine.masks import submit_mask_read
 from stac_quicklook_plugin.core.engine.plan import output_crs
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
@@ -94,7 +94,7 @@ def timeseries(request: QuicklookRequest, point: Optional[Point] = None, progres
         point = _checked_point(point, request.bbox_wgs84)
     with open_run(request, progress, is_cancelled) as run:
         outcome = search(run)
-        days = _by_acquisition([i for i in outcome.items if _covers(i, point)])
+        days = by_acquisition([i for i in outcome.items if _covers(i, point)])
         if not days:
             raise NothingFound("No scene found has data at this point." if point else
                                "None of the scenes found has data over this view.")
@@ -154,16 +154,6 @@ def _checked_point(point: Point, bbox: tuple[float, float, float, float]) -> Poi
         raise BadInput(f"The point ({lon:g}, {lat:g}) lies outside the view ({west:g}, {south:g}, {east:g}, "
                        f"{north:g}): give a point inside it.")
     return lon, lat
-
-
-def _by_acquisition(items: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Items by (date, sensor): a date of a mixed collection list (Landsat and Sentinel-2) gives one entry per
-    sensor, never one value from two sensors' pixels."""
-    days: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for day, day_items in by_date(items).items():
-        for item in day_items:
-            days.setdefault((day, sensor(item)), []).append(item)
-    return days
 
 
 def _covers(item: dict[str, Any], point: Optional[Point]) -> bool:
