@@ -20,12 +20,14 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from stac_quicklook_plugin.core.stac.families import collections_of
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import EngineOutcome, EngineTask
 
 MAX_POINTS = 5
 REFRESH_DELAY_MS = 600
 COLOURS = ("#1b7837", "#2166ac", "#b2182b", "#e08214", "#762a83")
+SENSOR_MARKERS = ("o", "s", "^")  # a series of two sensors: a line each, the point's colour, its own marker
 
 
 class TimeseriesTask(EngineTask):
@@ -90,7 +92,7 @@ class ChartDock(QDockWidget):
 class ChartController:
     """The tool, the dock and the tasks; each series drawn as one line (up to MAX_POINTS)."""
 
-    def __init__(self, iface: Any, request_for_canvas: Callable[[], Any], quicklook_date: Callable[[str], None],
+    def __init__(self, iface: Any, request_for_canvas: Callable[[], Any], quicklook_date: Callable[..., None],
                  report: Callable[[str, str, Qgis.MessageLevel], None]):
         self.iface = iface
         self.request_for_canvas = request_for_canvas
@@ -221,16 +223,20 @@ class ChartController:
         low = min([e.value for s in self.series for e in s.entries if e.value is not None] + [0.0]) - 0.05
         for index, series in enumerate(self.series):
             colour = COLOURS[index % len(COLOURS)]
-            clear = [e for e in series.entries if e.value is not None]
             where = (f"{series.point[0]:.4f}, {series.point[1]:.4f}" if series.point else tr("the view"))
-            line, = ax.plot([date.fromisoformat(e.date) for e in clear], [e.value for e in clear], "-o",
-                            color=colour, label=where, picker=5)
-            self._dots[line] = clear
-            cloudy = [e for e in series.entries if e.value is None]
-            if cloudy:
-                hollow, = ax.plot([date.fromisoformat(e.date) for e in cloudy], [low] * len(cloudy), "o",
-                                  markerfacecolor="none", markeredgecolor=colour, picker=5)
-                self._dots[hollow] = cloudy
+            sensors = series.sensors if len(series.sensors) > 1 else [None]  # two sensors: a line each
+            for number, name in enumerate(sensors):
+                entries = [e for e in series.entries if name in (None, e.sensor)]
+                marker = SENSOR_MARKERS[number % len(SENSOR_MARKERS)]
+                clear = [e for e in entries if e.value is not None]
+                line, = ax.plot([date.fromisoformat(e.date) for e in clear], [e.value for e in clear], "-" + marker,
+                                color=colour, label=where if name is None else f"{where} · {name}", picker=5)
+                self._dots[line] = clear
+                cloudy = [e for e in entries if e.value is None]
+                if cloudy:
+                    hollow, = ax.plot([date.fromisoformat(e.date) for e in cloudy], [low] * len(cloudy), marker,
+                                      markerfacecolor="none", markeredgecolor=colour, picker=5)
+                    self._dots[hollow] = cloudy
         first = self.series[0]
         span = f"{first.entries[0].date} – {first.entries[-1].date}" if first.entries else ""
         where = (tr("at {point}").format(point=f"{first.point[0]:.5f}, {first.point[1]:.5f}") if first.point
@@ -262,7 +268,8 @@ class ChartController:
                 entry = entries[int(info["ind"][0])]
                 value = tr("cloudy") if entry.value is None else f"{entry.value:.3f}"
                 self._tip.xy = (line.get_xdata()[int(info["ind"][0])], line.get_ydata()[int(info["ind"][0])])
-                self._tip.set_text(f"{entry.date}: {value}\n{', '.join(entry.items)}")
+                when = f"{entry.date} {entry.sensor}" if self._mixed() else entry.date
+                self._tip.set_text(f"{when}: {value}\n{', '.join(entry.items)}")
                 self._tip.set_visible(True)
                 self.dock.canvas.draw_idle()
                 return
@@ -272,8 +279,18 @@ class ChartController:
 
     def _picked(self, event: Any) -> None:
         entries = self._dots.get(event.artist)
-        if entries and len(event.ind):
-            self.quicklook_date(entries[int(event.ind[0])].date)
+        if not entries or not len(event.ind):
+            return
+        entry = entries[int(event.ind[0])]
+        request = self.request_for_canvas() if self._mixed() else None
+        collections = collections_of(entry.sensor, request.collection.split(",")) if request is not None else []
+        if collections:  # a series of two sensors: the dot's sensor's collections alone
+            self.quicklook_date(entry.date, collection=",".join(collections))
+        else:
+            self.quicklook_date(entry.date)
+
+    def _mixed(self) -> bool:
+        return any(len(series.sensors) > 1 for series in self.series)
 
     # ----- export -----
     def export(self, kind: str, path: Optional[str] = None) -> Optional[str]:

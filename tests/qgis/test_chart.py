@@ -115,3 +115,33 @@ def test_the_chart_follows_the_panels_preset_and_dates(plugin, qgis_canvas, qtbo
     plugin.dock.date_from.setDate(QDate(2024, 6, 15))  # a later start: four dates, not five
     qtbot.waitUntil(lambda: plugin.chart.task is None and len(plugin.chart.series) == 2
                     and len(plugin.chart.series[0].entries) < 5, timeout=60000)
+
+
+def test_a_series_of_two_sensors_draws_a_line_per_sensor_and_a_dot_quicklooks_its_sensor(
+        plugin, qgis_canvas, qtbot, messages, mixed_same_day_world):
+    from stac_quicklook_plugin.gui import settings
+    from tests.harness import landsat
+
+    use_api(mixed_same_day_world.url, (date(2024, 6, 1), date(2024, 7, 31)))
+    settings.set_collection("landsat-c2-l2,sentinel-2-l2a")
+    settings.set_cloud_cover_max(100.0)
+    set_canvas(qgis_canvas, bbox_wgs84=landsat.VIEW)
+    plugin.chart.action.trigger()
+    qtbot.mouseClick(qgis_canvas.viewport(), Qt.MouseButton.LeftButton, pos=_screen_pos(qgis_canvas, -105.70, 40.36))
+    _wait(plugin, qtbot, 1)
+    (series,) = plugin.chart.series
+    assert set(series.sensors) == {"S2", "Landsat"}
+    legend = [t.get_text() for t in plugin.chart.dock.figure.axes[0].get_legend().get_texts()]
+    assert any(t.endswith(" · Landsat") for t in legend) and any(t.endswith(" · S2") for t in legend)
+    for line, entries in plugin.chart._dots.items():  # never a line through two sensors' values
+        assert len({e.sensor for e in entries}) == 1
+    # The Landsat dot of the day both sensors acquired quicklooks Landsat's scene, not the Sentinel-2 one
+    line, index = next((ln, i) for ln, entries in plugin.chart._dots.items() for i, e in enumerate(entries)
+                       if e.sensor == "Landsat" and e.date == "2024-06-23")
+
+    class Pick:
+        artist, ind = line, [index]
+
+    plugin.chart._picked(Pick())
+    qtbot.waitUntil(lambda: not plugin._tasks and len(quicklook_layers()) == 1, timeout=60000)
+    assert quicklook_layers()[0].name().startswith("Landsat 2024-06-23"), quicklook_layers()[0].name()
