@@ -133,7 +133,7 @@ def test_a_series_of_two_sensors_draws_a_line_per_sensor_and_a_dot_quicklooks_it
     assert set(series.sensors) == {"S2", "Landsat"}
     legend = [t.get_text() for t in plugin.chart.dock.figure.axes[0].get_legend().get_texts()]
     assert any(t.endswith(" · Landsat") for t in legend) and any(t.endswith(" · S2") for t in legend)
-    for line, entries in plugin.chart._dots.items():  # never a line through two sensors' values
+    for entries in plugin.chart._dots.values():  # never a line through two sensors' values
         assert len({e.sensor for e in entries}) == 1
     # The Landsat dot of the day both sensors acquired quicklooks Landsat's scene, not the Sentinel-2 one
     line, index = next((ln, i) for ln, entries in plugin.chart._dots.items() for i, e in enumerate(entries)
