@@ -48,7 +48,8 @@ VARIANTS = {
 LATER_CLICK_FIRST_VIEW = (-104.8, 40.15, -104.5, 40.45)  # east of the 13TDE/13TEE overlap
 # UTM 13N (447960, 4442400)-(457560, 4452000), as in tests/core/engine/test_clouds.py: the least cloudy scene
 # (2024-06-23) has clouds over 29 % of this view, 2024-08-22 and 2024-09-16 none.
-# In the generated Landsat world (tests/harness/landsat.py), scene columns 25-1085, rows 930-1092 (32 x 5 km): outside
+# In the generated Landsat world (tests/harness/landsat.py, and the top-left of benchmarks/landsat_scene.py's), scene
+# columns 25-1085, rows 930-1092 (32 x 5 km): outside
 # every cloud box but 2024-07-26's, so the least cloudy scene (2024-07-10, 5 %) is also the clearest here.
 LANDSAT_CLEAR_VIEW = (-105.932, 40.2644, -105.5584, 40.3057)
 CLOUDY_WINNER_VIEW = (-105.61159, 40.13032, -105.49814, 40.21734)
@@ -118,8 +119,9 @@ def scenarios() -> dict[str, dict[str, Any]]:
               "bbox": CLOUDY_WINNER_VIEW, "width": 256, "asset": "nir", "asset_key": None, "kind": "timeseries",
               "cloud_cover_max": 100.0, "datetime_range": "2024-05-01/2024-09-30", "collection": SEASON,
               "contenders": ["ours, timeseries", "rio-tiler, timeseries", "odc-stac, timeseries"]},
-        "n": {"title": "Landsat C2 L2 true colour (red, green, blue: 3 x uint16 files, 256 px tiles, + qa_pixel) over "
-                       "a 32 x 5 km view clear on the least cloudy scene (as (a), (b)), 400 px",
+        "n": {"title": "Landsat C2 L2 true colour (red, green, blue: 3 x uint16 files of a real scene's size, "
+                       "7681 x 7821 px, 256 px tiles, + qa_pixel) over a 32 x 5 km view clear on the least cloudy "
+                       "scene (as (a), (b)), 400 px",
               "bbox": LANDSAT_CLEAR_VIEW, "width": 400, "assets": ("red", "green", "blue"), "asset_key": None,
               "kind": "rgb", "collection": "landsat-c2-l2", "cloud_cover_max": 100.0,
               "contenders": ["rio-tiler", "ours, conformance cached", "ours"]},

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import floor as floor_mod
+from benchmarks import landsat_scene
 from benchmarks.cases import LATER_CLICK_FIRST_VIEW, PREVIOUS, PREVIOUS_TREE, VARIANTS, scenarios
 from benchmarks.logs import run_metrics
 from benchmarks.report import evaluate_targets, print_table
 from benchmarks.season import season_items
-from tests.harness import datagen, landsat, worlds
+from tests.harness import datagen, worlds
 from tests.harness.servers import CogServer, free_port, read_jsonl, serve_items, start_process, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ DATETIME_RFC3339 = "2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"
 CLOUD_COVER_MAX = 20.0
 RUN_TIMEOUT_S = 180
 SEED_OVERVIEW_FACTOR = 16
-LANDSAT_FOLDER = "landsat-v2"  # as tests/conftest.py builds it
+LANDSAT_FOLDER = "landsat-scene-v1"  # benchmarks/landsat_scene.py: the tests' Landsat world at a real scene's size
 
 PROFILES = {
     "0ms": {"delay_ms": 0, "connect_delay_ms": 0, "label": "0 ms"},
@@ -84,9 +85,9 @@ class Servers:
             # bucket), for the union rows of case (i)
             c1 = worlds.make_c1_items(dataset, worlds.bucket_url(self.cog.url, cache, dataset), self.api_url)
             season = season_items(items, self.cog.url, cache, dataset)  # the time series' 25 dates
-            # case (n): the generated Landsat C2 L2 world (tests/harness/landsat.py) as Planetary Computer serves it
-            landsat_root = landsat.build(cache / LANDSAT_FOLDER)
-            landsat_items = landsat.make_items(landsat_root, f"{self.cog.url}/{LANDSAT_FOLDER}", self.api_url)
+            # case (n): the generated Landsat C2 L2 world at a real scene's size, as Planetary Computer serves it
+            landsat_root = landsat_scene.build(cache / LANDSAT_FOLDER)
+            landsat_items = landsat_scene.make_items(landsat_root, f"{self.cog.url}/{LANDSAT_FOLDER}", self.api_url)
             self.rustac = serve_items(items, workdir, api_url=self.api_url, more_items=c1 + season + landsat_items)
             self.stac_log = workdir / "stac.jsonl"
             self.stac_log.write_text("")
