@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import signal
+import socket
 import sys
 import threading
 import time
@@ -52,6 +53,10 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # As production servers do (nginx's tcp_nodelay, on by default): every write goes out at once. Without it
+        # an answer's last byte, written after its log record, waits for the client's delayed ACK of the bytes
+        # before it (Nagle's algorithm): 40 ms on every answer of a kept-alive connection after its first few.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.connection_id = next(_connection_ids)
         self.requests_on_connection = 0
         self.record: dict[str, Any] | None = None
