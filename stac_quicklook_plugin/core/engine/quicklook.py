@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 from stac_quicklook_plugin.core.engine.assess import Assessment, assess
 from stac_quicklook_plugin.core.engine.compose import compose
 from stac_quicklook_plugin.core.engine.plan import plan_reads
-from stac_quicklook_plugin.core.engine.prefetch import speculative_reads, with_assets
+from stac_quicklook_plugin.core.engine.prefetch import speculative_reads, warm_projection, with_assets
 from stac_quicklook_plugin.core.engine.reads import read_plan
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.engine.search import search
@@ -26,6 +26,7 @@ def quicklook(request: QuicklookRequest, progress: Optional[ProgressFn] = None,
     """Search, rank by cloud over the view, read only the view's pixels from overviews, mosaic (filling
     cloud from the next scenes with ``mask_clouds``); raises QuicklookError."""
     with open_run(request, progress, is_cancelled, gdal_config) as run:
+        warm_projection(run)
         return quicklook_of(run, search(run))
 
 
