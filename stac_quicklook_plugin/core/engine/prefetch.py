@@ -11,6 +11,7 @@ from stac_quicklook_plugin.core.engine.masks import submit_mask_read
 from stac_quicklook_plugin.core.engine.plan import ReadPlan
 from stac_quicklook_plugin.core.engine.run import Run
 from stac_quicklook_plugin.core.errors import APIError, QuicklookError, RefusedHref
+from stac_quicklook_plugin.core.raster.backend import is_loaded as backend_loaded
 from stac_quicklook_plugin.core.raster.grid import plan_grid
 from stac_quicklook_plugin.core.raster.read import ReadResult, fetch_header, read_to_grid
 from stac_quicklook_plugin.core.stac import client as stac
@@ -24,7 +25,11 @@ def warm_projection(run: Run) -> None:
     """While the search is under way, build the output grid the plan will most likely ask for: the user's CRS,
     else the UTM zone of the view's centre (Sentinel-2's and Landsat's grids). PROJ's database look-ups and the
     view's transform are then remembered (``core.raster.grid``) when the plan needs them: 8-12 ms of a first
-    click's critical path. A wrong guess costs that CPU in a read thread, nothing else."""
+    click's critical path. A wrong guess costs that CPU in a read thread, nothing else. Only once the read library
+    is loaded (QGIS's warm-up loads it): importing it here would add its 50 MB to the search's own peak (a huge
+    answer's parse), for a run that may never read."""
+    if not backend_loaded():
+        return
     crs = run.req.dst_crs or utm_zone(run.req.bbox_wgs84)
     run.submit(("warm projection", crs), lambda: _warm(run, crs))
 

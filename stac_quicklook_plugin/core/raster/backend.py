@@ -36,6 +36,11 @@ def backend_name() -> str:
                             "(pip install rasterio).")
 
 
+def is_loaded() -> bool:
+    """Whether a backend has been imported already (the plugin's warm-up does it; a CLI run at its first read)."""
+    return bool(_loaded)
+
+
 def backend() -> ModuleType:
     """The backend module (imported once)."""
     name = backend_name()

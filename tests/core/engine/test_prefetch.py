@@ -8,6 +8,7 @@ import pytest
 from stac_quicklook_plugin.core.engine import prefetch
 from stac_quicklook_plugin.core.engine.run import open_run
 from stac_quicklook_plugin.core.models import QuicklookRequest
+from stac_quicklook_plugin.core.raster import backend as backend_module
 from stac_quicklook_plugin.core.raster import grid as grid_module
 
 ZONES = [((-105.9, 40.1, -105.3, 40.6), "EPSG:32613"),  # Colorado: 13N, the generated worlds' tiles
@@ -27,6 +28,7 @@ def test_the_warm_up_builds_the_grid_the_plan_asks_for_before_it_asks():
     answers remembered (``bounds_in`` is not computed again)."""
     bbox = ZONES[0][0]
     req = QuicklookRequest(bbox_wgs84=bbox, stac_api="http://127.0.0.1:9/", width=300)
+    backend_module.backend()  # loaded, as QGIS's warm-up leaves it
     grid_module.bounds_in.cache_clear()
     with open_run(req) as run:
         prefetch.warm_projection(run)
@@ -39,6 +41,7 @@ def test_the_warm_up_builds_the_grid_the_plan_asks_for_before_it_asks():
 
 
 def test_the_users_crs_is_warmed_and_a_bad_one_is_left_to_the_plan():
+    backend_module.backend()
     req = QuicklookRequest(bbox_wgs84=ZONES[1][0], stac_api="http://127.0.0.1:9/", width=200, dst_crs="EPSG:3857")
     with open_run(req) as run:
         prefetch.warm_projection(run)
@@ -47,3 +50,13 @@ def test_the_users_crs_is_warmed_and_a_bad_one_is_left_to_the_plan():
     bad = QuicklookRequest(bbox_wgs84=ZONES[1][0], stac_api="http://127.0.0.1:9/", width=200)
     with open_run(bad) as run:
         prefetch._warm(run, "EPSG:999999")  # no exception: the plan meets the CRS again and says
+
+
+def test_nothing_is_warmed_before_the_read_library_is_loaded(monkeypatch):
+    """A headless run's first search does not import rasterio/GDAL beside its own answer's parse (a hostile
+    catalog's huge answer would then meet 50 MB more): the warm-up waits for a run that has the library."""
+    monkeypatch.setattr(backend_module, "_loaded", {})
+    req = QuicklookRequest(bbox_wgs84=ZONES[0][0], stac_api="http://127.0.0.1:9/", width=300)
+    with open_run(req) as run:
+        prefetch.warm_projection(run)
+        assert not any(key[0] == "warm projection" for key in run.reads)
