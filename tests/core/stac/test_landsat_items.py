@@ -24,7 +24,9 @@ ITEMS = Path(__file__).resolve().parents[2] / "fixtures" / "landsat" / "items"
 PC_LC09 = ITEMS / "LC09_L2SP_010065_20220129_02_T1.json"
 # Earth Search v1, recorded 2025-07-31 (pystac-client cassette): s3://usgs-landsat hrefs, requester pays.
 ES_LC08 = ITEMS / "LC08_L2SP_033032_20231008_02_T1.json"
-RECORDED = pytest.mark.parametrize("path", [PC_LC09, ES_LC08], ids=["pc-lc09", "es-lc08"])
+# Planetary Computer, recorded 2025-07-31 (pystac-client cassette): blob hrefs signed per account/container.
+PC_RECORDED = ITEMS / "LC09_L2SR_084082_20250722_02_T1.json"
+RECORDED = pytest.mark.parametrize("path", [PC_LC09, ES_LC08, PC_RECORDED], ids=["pc-lc09", "es-lc08", "pc-recorded"])
 LANDSAT_SR = Conversion(scale=2.75e-05, offset=-0.2)  # USGS C2 L2 surface reflectance: DN * 2.75e-05 - 0.2
 
 
@@ -39,6 +41,9 @@ def test_the_recordings_are_the_servers_answers():
     assert es["collection"] == "landsat-c2-l2" and es["properties"]["platform"] == "landsat-8"
     pc = load(PC_LC09)
     assert pc["collection"] == "landsat-c2-l2" and pc["properties"]["platform"] == "landsat-9"
+    recorded = load(PC_RECORDED)
+    assert recorded["collection"] == "landsat-c2-l2" and recorded["properties"]["platform"] == "landsat-9"
+    assert recorded["assets"]["red"]["href"].startswith("https://landsateuwest.blob.core.windows.net/landsat-c2/")
 
 
 @RECORDED
@@ -99,3 +104,26 @@ def test_the_stactools_written_item_has_relative_hrefs_that_are_refused():
     assert item["assets"]["red"]["href"].startswith("../")
     with pytest.raises(RefusedHref):
         asset_href(item, "red")
+
+
+def test_the_planetary_computer_red_band_is_signed_with_its_containers_token():
+    """A recorded PC item's bands are on its blob storage: signed with the SAS token of account "landsateuwest",
+    container "landsat-c2", asked once for all its bands (a token endpoint counting its requests)."""
+    from stac_quicklook_plugin.core.net.signing import SasSigner
+
+    item = load(PC_RECORDED)
+    asked = []
+
+    class TokenClient:
+        def get_json(self, url):
+            asked.append(url)
+            return {"token": "st=2025-07-31&se=2025-08-01&sig=abcdefgh12345678", "msft:expiry": "2099-01-01T00:00:00Z"}
+
+        def close(self):
+            pass
+
+    signer = SasSigner("https://tokens.example/api/sas/v1/token", TokenClient)
+    signed = [signer.sign(asset_href(item, key)) for key in ("red", "green", "blue", "qa_pixel")]
+    assert asked == ["https://tokens.example/api/sas/v1/token/landsateuwest/landsat-c2"]
+    assert all(h.endswith("?st=2025-07-31&se=2025-08-01&sig=abcdefgh12345678") for h in signed)
+    assert signed[0].startswith(item["assets"]["red"]["href"])
