@@ -20,7 +20,6 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from stac_quicklook_plugin.core.stac.families import collections_of
 from stac_quicklook_plugin.gui.i18n import tr
 from stac_quicklook_plugin.gui.task import EngineOutcome, EngineTask
 
@@ -28,6 +27,12 @@ MAX_POINTS = 5
 REFRESH_DELAY_MS = 600
 COLOURS = ("#1b7837", "#2166ac", "#b2182b", "#e08214", "#762a83")
 SENSOR_MARKERS = ("o", "s", "^")  # a series of two sensors: a line each, the point's colour, its own marker
+
+
+def plain(text: str) -> str:
+    """Text from a catalog (item ids, collection ids) as matplotlib draws it: "$" would start mathtext, whose
+    parser raises on what it does not know and leaves the chart undrawn."""
+    return text.replace("$", r"\$")
 
 
 class TimeseriesTask(EngineTask):
@@ -229,8 +234,9 @@ class ChartController:
                 entries = [e for e in series.entries if name in (None, e.sensor)]
                 marker = SENSOR_MARKERS[number % len(SENSOR_MARKERS)]
                 clear = [e for e in entries if e.value is not None]
+                label = where if name is None else f"{where} · {plain(name)}"  # a catalog's name, not mathtext
                 line, = ax.plot([date.fromisoformat(e.date) for e in clear], [e.value for e in clear], "-" + marker,
-                                color=colour, label=where if name is None else f"{where} · {name}", picker=5)
+                                color=colour, label=label, picker=5)
                 self._dots[line] = clear
                 cloudy = [e for e in entries if e.value is None]
                 if cloudy:
@@ -269,7 +275,7 @@ class ChartController:
                 value = tr("cloudy") if entry.value is None else f"{entry.value:.3f}"
                 self._tip.xy = (line.get_xdata()[int(info["ind"][0])], line.get_ydata()[int(info["ind"][0])])
                 when = f"{entry.date} {entry.sensor}" if self._mixed() else entry.date
-                self._tip.set_text(f"{when}: {value}\n{', '.join(entry.items)}")
+                self._tip.set_text(plain(f"{when}: {value}\n{', '.join(entry.items)}"))
                 self._tip.set_visible(True)
                 self.dock.canvas.draw_idle()
                 return
@@ -282,9 +288,8 @@ class ChartController:
         if not entries or not len(event.ind):
             return
         entry = entries[int(event.ind[0])]
-        request = self.request_for_canvas() if self._mixed() else None
-        collections = collections_of(entry.sensor, request.collection.split(",")) if request is not None else []
-        if collections:  # a series of two sensors: the dot's sensor's collections alone
+        collections = getattr(entry, "collections", ())
+        if self._mixed() and collections:  # a series of two sensors: the dot's sensor's collections alone
             self.quicklook_date(entry.date, collection=",".join(collections))
         else:
             self.quicklook_date(entry.date)

@@ -46,6 +46,7 @@ class DatesController(QObject):
         self.listed_key: Optional[tuple] = None
         self.current_date: Optional[str] = None
         self.current_sensor: Optional[str] = None  # in a mixed list (Landsat and Sentinel-2), when known
+        self._current_ids: set[str] = set()  # the item ids of the quicklook on screen
         self._task: Optional[EngineTask] = None
         self._task_key: Optional[tuple] = None
         self._serial = 0
@@ -144,6 +145,7 @@ class DatesController(QObject):
             return
         survey = outcome.value
         self.acquisitions, self.footprints, self.listed_key = survey.acquisitions, survey.footprints, key
+        self.current_sensor = self._sensor_on_screen() or self.current_sensor
         self.panel.show_acquisitions(self.acquisitions, self.current_date, self.current_sensor)
         self.panel.set_note(tr("{count} date(s) over the view; double-click one to quicklook it.").format(
             count=len(self.acquisitions)))
@@ -158,20 +160,27 @@ class DatesController(QObject):
         """A quicklook layer was added: its date is on screen; list its view's dates unless listed already."""
         first = (result.items[0].datetime or "")[:10] if result.items else ""
         self.current_date = request.acquisition_date or first or None  # a mosaic: its best scene's date
-        ids = {i.id for i in result.items}
-        self.current_sensor = next((a.sensor for a in self.acquisitions if a.date == self.current_date
-                                    and ids & set(a.items)), None)
+        self._current_ids = {i.id for i in result.items}
+        self.current_sensor = self._sensor_on_screen()  # None until a list of this view says
         self.panel.mark_current(self.current_date, self.current_sensor)
         if not self._listed_already(request):
             self.list_for(request)
 
+    def _sensor_on_screen(self) -> Optional[str]:
+        """The sensor of the listed acquisition the quicklook on screen drew from, if it is listed."""
+        return next((a.sensor for a in self.acquisitions if a.date == self.current_date
+                     and self._current_ids & set(a.items)), None)
+
     def _listed_already(self, request: Any) -> bool:
-        """Whether the list shown is ``request``'s view: the same listing, or one sensor's date of it."""
+        """Whether the list shown is ``request``'s view: the same listing, or one listed acquisition of it (a
+        date and that acquisition's collections, as a row of a mixed list asks)."""
         key, listed = listing_key(replace(request, acquisition_date=None)), self.listed_key
         if listed is None or key == listed:
             return key == listed
-        asked, shown = ({c.strip() for c in str(text).split(",")} for text in (key[2], listed[2]))
-        return key[:2] + key[3:] == listed[:2] + listed[3:] and asked < shown
+        if not request.acquisition_date or key[:2] + key[3:] != listed[:2] + listed[3:]:
+            return False
+        return any(a.date == request.acquisition_date and a.collections and ",".join(a.collections) ==
+                   request.collection for a in self.acquisitions)
 
     def _date_activated(self, day: str, sensor: str = "") -> None:
         self.current_date, self.current_sensor = day, sensor or None

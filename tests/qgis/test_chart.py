@@ -145,3 +145,20 @@ def test_a_series_of_two_sensors_draws_a_line_per_sensor_and_a_dot_quicklooks_it
     plugin.chart._picked(Pick())
     qtbot.waitUntil(lambda: not plugin._tasks and len(quicklook_layers()) == 1, timeout=60000)
     assert quicklook_layers()[0].name().startswith("Landsat 2024-06-23"), quicklook_layers()[0].name()
+
+
+def test_a_catalogs_dollar_signs_are_drawn_as_text_not_math():
+    """A collection id is drawn in the legend: "$" would start matplotlib's mathtext, whose parser raises on an
+    unknown symbol at draw time and leaves the chart undrawn."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from stac_quicklook_plugin.gui.chart import plain
+
+    figure = Figure()
+    ax = figure.add_subplot(1, 1, 1)
+    ax.plot([0, 1], [0, 1], label=f"the view · {plain(r'evil$' + chr(92) + 'foo$')}")
+    ax.legend()
+    figure.savefig(io.BytesIO(), format="png")  # raises ValueError ("Unknown symbol") without plain()
+    assert ax.get_legend().get_texts()[0].get_text().endswith(r"evil\$" + chr(92) + r"foo\$")

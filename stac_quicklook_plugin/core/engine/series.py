@@ -3,12 +3,13 @@ search, masks read once, a bounded number of dates at a time), delivered as each
 what is done."""
 from __future__ import annotations
 
+import hashlib
 import re
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from stac_quicklook_plugin.core.engine.acquisitions import Acquisition, acquisitions_of, by_acquisition, is_mixed
+from stac_quicklook_plugin.core.engine.acquisitions import Acquisition, acquisitions_of, is_mixed
 from stac_quicklook_plugin.core.engine.quicklook import quicklook_of
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
 from stac_quicklook_plugin.core.engine.search import search
@@ -37,8 +38,12 @@ class Frame:
     @property
     def stem(self) -> str:
         """A file name for the frame: "2024-06-24", or "2024-06-24_Landsat" (a sensor from a catalog, made safe)."""
+        if not self.mixed:
+            return self.date
         safe = re.sub(r"[^A-Za-z0-9-]+", "-", self.sensor).strip("-")[:40]
-        return f"{self.date}_{safe}" if self.mixed and safe else self.date
+        if safe != self.sensor:  # two names made safe could meet: what they were keeps them apart
+            safe = f"{safe}-{hashlib.sha1(self.sensor.encode('utf-8', 'replace')).hexdigest()[:8]}".lstrip("-")
+        return f"{self.date}_{safe}"
 
     @property
     def date(self) -> str:
@@ -69,13 +74,14 @@ def quicklook_series(request: QuicklookRequest, progress: Optional[ProgressFn] =
 
 def _frames(run: Run, outcome: stac.SearchOutcome, dates: list[Acquisition],
             on_frame: Callable[[Frame], None]) -> list[Frame]:
-    items = by_acquisition(outcome.items)
     mixed = is_mixed(dates)
     done: list[Frame] = []
 
     def one(acquisition: Acquisition) -> Frame:
         day_run = replace(run, report=lambda pct, msg: None)  # shares the client, pool and reads
-        day_outcome = replace(outcome, items=items[(acquisition.date, acquisition.sensor)])
+        # the acquisition's own items, by id (its sensor was judged on the items with their assets)
+        ids = set(acquisition.items)
+        day_outcome = replace(outcome, items=[i for i in outcome.items if str(i.get("id")) in ids])
         try:
             return Frame(acquisition, quicklook_of(day_run, day_outcome), mixed=mixed)
         except Cancelled:

@@ -54,6 +54,7 @@ class Entry:
     items: list[str]
     scene_cloud: Optional[float] = None
     sensor: str = ""  # "S2", "Landsat" (stac.families), else the collection id: a mixed series has a date twice
+    collections: tuple[str, ...] = ()  # its items' collections: a quicklook of this entry's sensor alone
 
     def as_json(self) -> dict[str, Any]:
         return {"date": self.date, "value": self.value, "cloudy": self.cloudy,
@@ -200,13 +201,17 @@ def _one_date(run: Run, items: list[dict[str, Any]], math_: BandMath, point: Opt
         is_cloudy = bool(cloudy[0, 0])
         ok = bool(clear[0, 0]) and bool(np.isfinite(value[0, 0]))
         return Entry(date, round(float(value[0, 0]), 6) if ok else None, is_cloudy, 1.0 if ok else 0.0, used,
-                     scene_cloud, sensor(full[0])), had_mask
+                     scene_cloud, sensor(full[0]), _collections(full)), had_mask
     n_data = int(data.sum())
     good = clear & np.isfinite(value)
     share = float(good.sum()) / data.size
     mean = float(np.mean(value[good])) if good.any() else None
     return Entry(date, None if mean is None else round(mean, 6), bool(n_data and cloudy.sum() > n_data / 2),
-                 round(share, 4), used, scene_cloud, sensor(full[0])), had_mask
+                 round(share, 4), used, scene_cloud, sensor(full[0]), _collections(full)), had_mask
+
+
+def _collections(items: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for c in (i.get("collection") for i in items) if isinstance(c, str)))
 
 
 def _index_on(run: Run, item: dict[str, Any], math_: BandMath, grid: Grid) -> tuple[NDArray[Any], NDArray[Any]]:

@@ -10,21 +10,25 @@ else answers None and the read opens the file in GDAL as before.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from stac_quicklook_plugin.core.raster.backend import backend_name
 from stac_quicklook_plugin.core.raster.grid import crs_wkt
 from stac_quicklook_plugin.core.raster.tiff_index import Geo, Image
 
-MODEL_TYPE, PROJECTED_CRS, GEOGRAPHIC_CRS, RASTER_TYPE = 1024, 3072, 2048, 1025  # GeoKeys
+MODEL_TYPE, PROJECTED_CRS, GEOGRAPHIC_CRS, RASTER_TYPE, VERTICAL_CRS = 1024, 3072, 2048, 1025, 4096  # GeoKeys
 PIXEL_IS_AREA = 1
 REDUCED_IMAGE = 1  # NewSubfileType bit of an overview
 # (SampleFormat, BitsPerSample) -> GDAL's data type as numpy names it; others (int8, float16, ...) GDAL's to say
 DTYPES = {(1, 8): "uint8", (1, 16): "uint16", (1, 32): "uint32", (2, 16): "int16", (2, 32): "int32",
           (3, 32): "float32", (3, 64): "float64"}
 # TIFF Compression -> GDAL's COMPRESSION name (as rasterio's profile gives it); 1 (none) has no name
-COMPRESSIONS = {1: None, 5: "lzw", 7: "jpeg", 8: "deflate", 32946: "deflate", 32773: "packbits", 34925: "lzma",
-                50000: "zstd", 50001: "webp"}
+COMPRESSIONS = {1: None, 5: "lzw", 8: "deflate", 32946: "deflate", 32773: "packbits", 34925: "lzma",
+                50000: "zstd", 50001: "webp"}  # JPEG's name depends on its colour space (YCbCr): GDAL's to say
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # what C's strtod and Python's float agree on
+FLOAT32_MAX = 3.4028234663852886e38
 INTEGER_RANGES = {"uint8": (0, 255), "uint16": (0, 65535), "uint32": (0, 2 ** 32 - 1), "int16": (-32768, 32767),
                   "int32": (-2 ** 31, 2 ** 31 - 1)}
 
@@ -55,6 +59,8 @@ def epsg_of(geo: Geo) -> Optional[int]:
     areas; None otherwise."""
     if (geo.geokey(RASTER_TYPE) or PIXEL_IS_AREA) != PIXEL_IS_AREA:
         return None  # pixel-is-point: GDAL moves the origin by half a pixel
+    if geo.geokey(VERTICAL_CRS) is not None:
+        return None  # a compound CRS to GDAL
     model = geo.geokey(MODEL_TYPE)
     epsg = geo.geokey(PROJECTED_CRS) if model == 1 else geo.geokey(GEOGRAPHIC_CRS) if model == 2 else None
     return epsg if epsg and 1024 <= epsg <= 32766 else None
@@ -76,8 +82,9 @@ def north_up_origin(geo: Geo) -> Optional[tuple[float, float, float, float]]:
 def from_index(images: list[Image]) -> Optional[Header]:
     """The header GDAL would give the file whose tile index is ``images``; None when unsure."""
     layers = [i for i in images if not i.mask]
-    if not layers or layers[0].geo is None or layers[0].subfile & REDUCED_IMAGE:
-        return None
+    if not layers or images[0].mask or layers[0].geo is None or layers[0].subfile & REDUCED_IMAGE \
+            or layers[0].geo.nodata_unread:
+        return None  # GDAL's image is the first IFD; a nodata tag not read is not "no nodata"
     full, geo = layers[0], layers[0].geo
     dtype = DTYPES.get((full.sample_format, full.bits))
     epsg, origin = epsg_of(geo), north_up_origin(geo)
@@ -103,11 +110,16 @@ def from_index(images: list[Image]) -> Optional[Header]:
     profile: dict[str, Any] = dict(
         driver="GTiff", dtype=dtype, nodata=nodata, width=full.width, height=full.height, count=full.samples,
         crs=f"EPSG:{epsg}", transform=transform, blockxsize=full.tile_width, blockysize=full.tile_height,
-        tiled=True, interleave="band" if full.samples == 1 or full.planes > 1 else "pixel")
+        tiled=_tiled(full), interleave="band" if full.samples == 1 or full.planes > 1 else "pixel")
     if COMPRESSIONS[full.compression]:
         profile["compress"] = COMPRESSIONS[full.compression]
     factors = [int(round(full.width / o.width)) for o in layers[1:]]  # as GDAL's bindings compute them
     return Header(wkt, transform, full.width, full.height, full.samples, dtype, nodata, factors, profile)
+
+
+def _tiled(image: Image) -> bool:
+    """The profile's "tiled" as each backend reports it (they differ on a file narrower than its tiles)."""
+    return image.tile_width != image.width if backend_name() == "rasterio" else image.tile_width < image.width
 
 
 def _nodata(text: Optional[str], dtype: str) -> Any:
@@ -115,11 +127,14 @@ def _nodata(text: Optional[str], dtype: str) -> Any:
     of it is not certain to be Python's (then the file is GDAL's to open)."""
     if text is None:
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        return False
+    if text.strip().lower() == "nan":
+        return math.nan if dtype in ("float32", "float64") else False
+    if not NUMBER.fullmatch(text.strip()):
+        return False  # "1_0", "0x10", " inf": Python and GDAL read them differently
+    value = float(text)
     if dtype in INTEGER_RANGES:
         low, high = INTEGER_RANGES[dtype]
         return value if value.is_integer() and low <= value <= high else False
-    return value if math.isfinite(value) or math.isnan(value) else False
+    if dtype == "float32" and abs(value) > FLOAT32_MAX:
+        return False
+    return value if math.isfinite(value) else False

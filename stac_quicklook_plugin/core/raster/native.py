@@ -46,6 +46,8 @@ def read_classes(file: RemoteFile, grid: Grid, is_cancelled: Callable[[], bool] 
     if full is None or full.geo is None or not _supported(images, entry) or not _same_crs(full.geo, grid):
         return None
     geo = full.geo
+    if geo.nodata_unread:
+        return None  # a nodata tag not read: which pixels are data is GDAL's to say
     nodata = _nodata(geo.nodata)
     if nodata is None and len(images) != len(entry.images):
         return None  # an internal mask says which pixels are data: GDAL reads it

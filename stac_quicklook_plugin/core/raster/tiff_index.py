@@ -28,6 +28,7 @@ TAG_TYPES = {**{tag: INTEGERS for tag in (NEW_SUBFILE_TYPE, IMAGE_WIDTH, IMAGE_L
              PIXEL_SCALE: frozenset({12}), TIEPOINT: frozenset({12}), GEOKEYS: frozenset({3}),
              GDAL_NODATA: frozenset({2})}
 OPTIONAL = frozenset({PIXEL_SCALE, TIEPOINT, GEOKEYS, GDAL_NODATA})  # beyond the bytes fetched: as if absent
+NODATA_UNREAD = -1  # a key of no TIFF tag: GDAL_NODATA is there but was not read (past the bytes, another type)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Geo:
     tiepoint: tuple[float, ...]
     geokeys: tuple[int, ...]
     nodata: Optional[str]
+    nodata_unread: bool = False  # a nodata tag this parser could not read: what GDAL makes of it is unknown
 
     def geokey(self, key: int) -> Optional[int]:
         """A GeoKey's value when the directory holds it inline (as every EPSG code is)."""
@@ -134,6 +136,8 @@ def _read_ifd(head: bytes, order: str, big: bool, offset: int) -> tuple[dict[int
         base = i * entry_size
         tag, kind = struct.unpack_from(order + "HH", table, base)
         if kind not in TAG_TYPES.get(tag, ()):
+            if tag == GDAL_NODATA:
+                tags[NODATA_UNREAD] = (1,)  # a nodata GDAL would read (another type): not "no nodata"
             continue
         fmt = TYPE_FORMATS[kind]
         (count,) = struct.unpack_from(order + value_fmt, table, base + 4)
@@ -145,6 +149,8 @@ def _read_ifd(head: bytes, order: str, big: bool, offset: int) -> tuple[dict[int
         else:
             (where,) = struct.unpack_from(order + value_fmt, table, base + 4 + value_size)
             if tag in OPTIONAL and not 0 <= where <= len(head) - size:
+                if tag == GDAL_NODATA:
+                    tags[NODATA_UNREAD] = (1,)  # past the bytes fetched: unknown, not absent
                 continue  # georeferencing past the bytes fetched: the fast paths do without, GDAL reads it
             data = _need(head, where, size)
         tags[tag] = struct.unpack(order + fmt * count, data)
@@ -171,7 +177,7 @@ def _image(tags: dict[int, tuple[int, ...]]) -> Optional[Image]:
     if PIXEL_SCALE in tags and TIEPOINT in tags:
         text = bytes(tags.get(GDAL_NODATA, ())).split(b"\0")[0].decode("ascii", "replace").strip()
         geo = Geo(tuple(float(v) for v in tags[PIXEL_SCALE]), tuple(float(v) for v in tags[TIEPOINT]),
-                  tuple(int(v) for v in tags.get(GEOKEYS, ())), text or None)
+                  tuple(int(v) for v in tags.get(GEOKEYS, ())), text or None, NODATA_UNREAD in tags)
     samples = tags.get(SAMPLES_PER_PIXEL, (1,))[0]
     return Image(width, height, tile_width, tile_height, planes, mask, offsets, counts,
                  bits=tags.get(BITS_PER_SAMPLE, (0,))[0], compression=tags.get(COMPRESSION, (1,))[0],

@@ -67,12 +67,3 @@ def sensor(item: dict[str, Any]) -> str:
     collection = item.get("collection")
     return collection if isinstance(collection, str) else ""
 
-
-def collections_of(label: str, collections: list[str]) -> list[str]:
-    """Of a request's ``collections``, those of the sensor ``label`` (``sensor``'s answer): the family's known
-    ids, or the collection of that id."""
-    def label_of(collection: str) -> str:
-        family = next((f for f in FAMILIES if collection in f.collections), None)
-        return family.short if family is not None else collection
-
-    return [c for c in (c.strip() for c in collections) if c and label_of(c) == label]

@@ -151,3 +151,19 @@ def _cli(argv):
     with contextlib.redirect_stdout(stdout):
         code = main(argv)
     return code, json.loads(stdout.getvalue() or "{}")
+
+
+def test_frame_files_of_two_sensors_never_share_a_name():
+    """A catalog's collection ids become file names: two that are alike once made safe keep their own names."""
+    from stac_quicklook_plugin.core.engine.acquisitions import Acquisition
+    from stac_quicklook_plugin.core.engine.series import Frame
+
+    def stem(sensor):
+        return Frame(Acquisition("2024-06-24", ("x",), None, None, 100.0, sensor), mixed=True).stem
+
+    long_a, long_b = "my-catalog-sentinel-2-l2a-harmonised-europe-2024", "my-catalog-sentinel-2-l2a-harmonised-europe-2025"
+    names = [stem(s) for s in ("S2", "Landsat", long_a, long_b, "α", "β", "../../etc", "a/b")]
+    assert names[:2] == ["2024-06-24_S2", "2024-06-24_Landsat"]  # plain names stay as they are
+    assert len(set(names)) == len(names)
+    assert all("/" not in n and ".." not in n for n in names)
+    assert Frame(Acquisition("2024-06-24", ("x",), None, None, 100.0, "S2")).stem == "2024-06-24"  # one sensor

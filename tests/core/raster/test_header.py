@@ -67,6 +67,7 @@ LAYOUTS = {
     "EPSG:4326": dict(epsg=4326),
     "a GTiff with overviews built after": dict(driver="GTiff", options=("COMPRESS=DEFLATE",)),
     "no overviews (small)": dict(size=300),
+    "smaller than one tile": dict(size=200),
 }
 
 
@@ -126,3 +127,46 @@ def test_a_nodata_the_type_cannot_hold_is_left_to_gdal(tmp_path):
         odd = [tiff_index.Image(**{**vars(images[0]), "geo": tiff_index.Geo(geo.pixel_scale, geo.tiepoint,
                                                                              geo.geokeys, text)})] + images[1:]
         assert from_index(odd) is None, text
+
+
+def test_a_nodata_tag_the_index_cannot_read_is_not_taken_for_none(tmp_path):
+    """GDAL's nodata tag written as BYTE rather than ASCII (libtiff reads both): the index cannot read it and must
+    not say "no nodata" (GDAL says 0); the same flag covers a nodata text past the bytes fetched."""
+    import struct
+
+    path = _write(tmp_path / "f.tif", driver="GTiff", options=("COMPRESS=DEFLATE",))
+    data = bytearray(path.read_bytes())
+    (ifd,) = struct.unpack_from("<I", data, 4)
+    (entries,) = struct.unpack_from("<H", data, ifd)
+    for i in range(entries):
+        at = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", data, at)[0] == tiff_index.GDAL_NODATA:
+            struct.pack_into("<H", data, at + 2, 1)  # BYTE
+    path.write_bytes(bytes(data))
+    images = tiff_index.parse(bytes(data[:65536]))
+    assert images is not None and images[0].geo is not None and images[0].geo.nodata_unread
+    assert _opened(path).nodata == 0
+    assert from_index(images) is None
+
+
+@pytest.mark.parametrize("text, dtype", [("1_0", "uint16"), ("0x10", "uint16"), ("1e39", "float32"),
+                                         ("inf", "float32"), ("nan", "uint16")])
+def test_a_nodata_text_python_and_gdal_may_read_apart_is_left_to_gdal(tmp_path, text, dtype):
+    images = tiff_index.parse(_write(tmp_path / "f.tif", dtype=dtype).read_bytes()[:65536])
+    geo = images[0].geo
+    odd = [tiff_index.Image(**{**vars(images[0]), "geo": tiff_index.Geo(geo.pixel_scale, geo.tiepoint, geo.geokeys,
+                                                                         text)})] + images[1:]
+    assert from_index(odd) is None
+
+
+def test_a_compound_crs_and_a_first_ifd_that_is_a_mask_are_left_to_gdal(tmp_path):
+    images = tiff_index.parse(_write(tmp_path / "f.tif").read_bytes()[:65536])
+    geo = images[0].geo
+    keys = list(geo.geokeys)
+    keys[3] += 1  # one key more: VerticalCSTypeGeoKey 5703 (NAVD88 height), inline
+    keys += [4096, 0, 1, 5703]
+    vertical = [tiff_index.Image(**{**vars(images[0]), "geo": tiff_index.Geo(geo.pixel_scale, geo.tiepoint,
+                                                                              tuple(keys), geo.nodata)})] + images[1:]
+    assert from_index(vertical) is None
+    masked_first = [tiff_index.Image(**{**vars(images[0]), "mask": True})] + images[1:]
+    assert from_index(masked_first) is None
