@@ -66,14 +66,20 @@ def to_reflectance(array: NDArray[Any], valid: NDArray[Any], conversions: Sequen
     for i, conv in enumerate(conversions):
         np.multiply(array[i], np.float32(conv.scale), out=out[i], casting="unsafe")
         out[i] += np.float32(conv.offset)
-    out[:, ~valid] = np.nan
+    np.copyto(out, np.float32(np.nan), where=~valid)
     return out
 
 
 def stretch_uint8(reflectance: NDArray[Any], valid: NDArray[Any], low: float, high: float) -> NDArray[Any]:
     """Reflectance from ``low`` to ``high`` as 1..255 (clipped), 0 where not valid: the same for every date."""
-    scaled = (reflectance - np.float32(low)) * np.float32(254.0 / (high - low)) + np.float32(1.0)
+    # The same arithmetic in place, one array instead of five temporaries (a quicklook's compose is its last CPU)
+    scaled = reflectance - np.float32(low)
+    scaled *= np.float32(254.0 / (high - low))
+    scaled += np.float32(1.0)
     np.nan_to_num(scaled, copy=False, nan=1.0)
-    out: NDArray[Any] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
-    out[:, ~valid] = 0
+    np.rint(scaled, out=scaled)
+    np.minimum(scaled, 255, out=scaled)  # finite now: as np.clip, without its checks
+    np.maximum(scaled, 1, out=scaled)
+    out: NDArray[Any] = scaled.astype(np.uint8)
+    np.copyto(out, 0, where=~valid)
     return out

@@ -48,7 +48,7 @@ def compose(run: Run, plan: ReadPlan, layers: list[Layer], outcome: stac.SearchO
         for layer in layers:
             take = layer.result.valid & remaining
             if take.any():
-                array[:, take] = layer.result.array[:, take]
+                np.copyto(array, layer.result.array, casting="unsafe", where=take)
                 if layer.mask is not None:
                     cloudy |= take & layer.mask.cloudy
                 valid |= take
@@ -96,15 +96,15 @@ def _result(req: QuicklookRequest, plan: ReadPlan, mosaic: Mosaic, used: list[La
     nodata = used[0].result.nodata if used else None
     reflectance = None
     if plan.math is not None and plan.math.is_index:  # one float32 band, NaN where no data
-        array[:, ~valid] = np.nan
+        np.copyto(array, np.nan, where=~valid)
         nodata = float("nan")
     elif plan.conversions is not None:  # a composite of reflectance: one fixed stretch, the same every date
         reflectance = array
-        reflectance[:, ~valid] = np.nan
+        np.copyto(reflectance, np.nan, where=~valid)
         array, nodata = stretch_uint8(reflectance, valid, *stretch_range(req, plan)), 0
     elif nodata is not None:
         array = array.copy()
-        array[:, ~valid] = np.array(nodata).astype(array.dtype)
+        np.copyto(array, np.array(nodata).astype(array.dtype), where=~valid)
     hrefs = [redact(h) for layer in used for h in layer.hrefs]
     first_href = used[0].hrefs[0] if used else asset_href(best, choice.keys[0], req.stac_api)
     profile = dict(used[0].result.profile) if used else {}

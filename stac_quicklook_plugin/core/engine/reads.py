@@ -99,7 +99,7 @@ def in_reflectance(plan: ReadPlan, item: dict[str, Any], result: ReadResult) -> 
         return result
     if plan.conversions is None:  # band math on values as published (the metadata gives no scale/offset)
         array = result.array.astype(np.float32)
-        array[:, ~result.valid] = np.nan
+        np.copyto(array, np.float32(np.nan), where=~result.valid)
     else:
         conversions = item_conversions(plan, item)
         if conversions is None:

@@ -228,7 +228,7 @@ def _index_on(run: Run, item: dict[str, Any], math_: BandMath, grid: Grid) -> tu
     stack = np.concatenate([r.array for r in results], axis=0)
     conversions, _ = asset_conversions(item, keys)
     array = to_reflectance(stack, valid, conversions) if conversions is not None else stack.astype(np.float32)
-    array[:, ~valid] = np.nan
+    np.copyto(array, np.float32(np.nan), where=~valid)
     assert math_.expression is not None  # series_math gives indices only
     index = evaluate(math_.expression, {name: array[keys.index(key)] for name, key in bands.items()})
     return index, valid
