@@ -112,8 +112,10 @@ class AcquisitionsPanel(QWidget):
                           current_sensor: Optional[str] = None) -> None:
         """Fill the list (``core.acquisitions.Acquisition``s, newest first) and mark the one on screen. A list of
         two sensors names each row's ("2024-06-24 · Landsat")."""
+        from stac_quicklook_plugin.core.engine.acquisitions import is_mixed
+
         acquisitions = list(acquisitions)
-        mixed = len({a.sensor for a in acquisitions}) > 1
+        mixed = is_mixed(acquisitions)
         self.list.clear()
         for acquisition in acquisitions:
             label = f"{acquisition.date} · {acquisition.sensor}" if mixed else acquisition.date

@@ -288,9 +288,8 @@ class ChartController:
         if not entries or not len(event.ind):
             return
         entry = entries[int(event.ind[0])]
-        collections = getattr(entry, "collections", ())
-        if self._mixed() and collections:  # a series of two sensors: the dot's sensor's collections alone
-            self.quicklook_date(entry.date, collection=",".join(collections))
+        if self._mixed() and entry.collections:  # a series of two sensors: the dot's sensor's collections alone
+            self.quicklook_date(entry.date, collection=",".join(entry.collections))
         else:
             self.quicklook_date(entry.date)
 

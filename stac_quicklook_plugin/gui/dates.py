@@ -205,7 +205,9 @@ class DatesController(QObject):
 
     def _step_from_list(self, direction: int) -> None:
         """The next acquisition in time; in a mixed list a date of two sensors is two steps (by sensor name)."""
-        mixed = len({a.sensor for a in self.acquisitions}) > 1
+        from stac_quicklook_plugin.core.engine.acquisitions import is_mixed
+
+        mixed = is_mixed(self.acquisitions)
         steps = sorted({(a.date, a.sensor if mixed else "") for a in self.acquisitions if a.view_coverage > 0})
         current = self.current_date
         here = (current, self.current_sensor) if mixed and current and self.current_sensor else None

@@ -63,6 +63,11 @@ def by_acquisition(items: list[dict[str, Any]]) -> dict[tuple[str, str], list[di
     return days
 
 
+def item_collections(items: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The collections of ``items``, in order of first appearance: a request for their sensor alone."""
+    return tuple(dict.fromkeys(c for c in (i.get("collection") for i in items) if isinstance(c, str)))
+
+
 def one_sensor(request: QuicklookRequest, acquisition: Acquisition, mixed: bool) -> QuicklookRequest:
     """The request of one listed acquisition: its date, and in a mixed list its sensor's collections only."""
     if mixed and acquisition.collections:
@@ -126,7 +131,6 @@ def dates_of(run: Run, full: list[dict[str, Any]], masks: dict[str, Optional[Clo
             for item in day_items:
                 covered |= footprint_covers(item, x, y)
             view_cloud, coverage = None, round(100.0 * float(covered.mean()), 2)
-        collections = tuple(dict.fromkeys(c for c in (i.get("collection") for i in day_items) if isinstance(c, str)))
         out.append(Acquisition(day, tuple(str(i.get("id")) for i in day_items), scene_cloud, view_cloud, coverage,
-                               day_sensor, collections))
+                               day_sensor, item_collections(day_items)))
     return out

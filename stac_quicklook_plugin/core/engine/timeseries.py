@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from stac_quicklook_plugin.core.bands.expression import evaluate
 from stac_quicklook_plugin.core.bands.presets import BandMath, band_assets, band_math
 from stac_quicklook_plugin.core.bands.reflectance import asset_conversions, to_reflectance
-from stac_quicklook_plugin.core.engine.acquisitions import by_acquisition
+from stac_quicklook_plugin.core.engine.acquisitions import by_acquisition, item_collections
 from stac_quicklook_plugin.core.engine.masks import submit_mask_read
 from stac_quicklook_plugin.core.engine.plan import output_crs
 from stac_quicklook_plugin.core.engine.run import ProgressFn, Run, open_run
@@ -201,17 +201,13 @@ def _one_date(run: Run, items: list[dict[str, Any]], math_: BandMath, point: Opt
         is_cloudy = bool(cloudy[0, 0])
         ok = bool(clear[0, 0]) and bool(np.isfinite(value[0, 0]))
         return Entry(date, round(float(value[0, 0]), 6) if ok else None, is_cloudy, 1.0 if ok else 0.0, used,
-                     scene_cloud, sensor(full[0]), _collections(full)), had_mask
+                     scene_cloud, sensor(full[0]), item_collections(full)), had_mask
     n_data = int(data.sum())
     good = clear & np.isfinite(value)
     share = float(good.sum()) / data.size
     mean = float(np.mean(value[good])) if good.any() else None
     return Entry(date, None if mean is None else round(mean, 6), bool(n_data and cloudy.sum() > n_data / 2),
-                 round(share, 4), used, scene_cloud, sensor(full[0]), _collections(full)), had_mask
-
-
-def _collections(items: list[dict[str, Any]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c for c in (i.get("collection") for i in items) if isinstance(c, str)))
+                 round(share, 4), used, scene_cloud, sensor(full[0]), item_collections(full)), had_mask
 
 
 def _index_on(run: Run, item: dict[str, Any], math_: BandMath, grid: Grid) -> tuple[NDArray[Any], NDArray[Any]]:

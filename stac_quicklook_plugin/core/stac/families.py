@@ -66,4 +66,3 @@ def sensor(item: dict[str, Any]) -> str:
         return family.short
     collection = item.get("collection")
     return collection if isinstance(collection, str) else ""
-
