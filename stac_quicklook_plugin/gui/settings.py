@@ -31,6 +31,8 @@ def _settings() -> QgsSettings:
 
 def _get_str(key: str, default: str) -> str:
     value = _settings().value(PREFIX + key, default)
+    if isinstance(value, (list, tuple)):  # an INI line a person wrote, "a,b" unquoted: QSettings reads a list
+        return ",".join(str(v) for v in value)
     return default if value is None else str(value)
 
 

@@ -242,3 +242,12 @@ def test_the_session_history_keeps_the_newest_quicklooks_only(clean_settings, qg
         assert dock.history.topLevelItem(HISTORY_ROWS - 1).text(0) == "quicklook 20"
     finally:
         dock.deleteLater()
+
+
+def test_a_comma_list_written_by_hand_in_the_ini_reads_as_the_list(clean_settings):
+    """"collection=landsat-c2-l2,sentinel-2-l2a" typed into QGIS3.ini (unquoted) is read by QSettings as a string
+    list: the plugin reads it as the comma list the person meant, not as "['landsat-c2-l2', ...]"."""
+    QgsSettings().setValue(settings.PREFIX + "collection", ["landsat-c2-l2", "sentinel-2-l2a"])
+    assert settings.collection() == "landsat-c2-l2,sentinel-2-l2a"
+    settings.set_collection("landsat-c2-l2,sentinel-2-l2a")  # as the plugin writes it: a string, read back whole
+    assert settings.collection() == "landsat-c2-l2,sentinel-2-l2a"
